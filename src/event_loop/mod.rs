@@ -1,0 +1,350 @@
+//! Event loops: one OS thread each, driving a current-thread tokio runtime.
+//!
+//! Everything that belongs to a connection runs as a task on its loop, so its callbacks never run
+//! concurrently. Other threads reach a loop only through its FIFO functor queue.
+
+mod pool;
+mod thread;
+mod timer;
+
+pub use pool::{LoadBalance, LoopPool};
+pub use thread::LoopThread;
+pub use timer::{TimerCallback, TimerId, INFINITE, INVALID_TIMER_ID};
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use tokio::sync::{mpsc, Notify};
+
+use crate::error::{Error, Result};
+
+/// A unit of work posted to a loop.
+pub type Functor = Box<dyn FnOnce() + Send>;
+
+/// Loop states, numbered as libhv's `Status::KStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum LoopStatus {
+    Initialized = 2,
+    Running = 5,
+    Stopping = 7,
+    Stopped = 8,
+}
+
+/// Something a stopping loop must close before it exits (a live connection).
+pub trait Closable: Send + Sync {
+    fn request_close(&self);
+}
+
+static NEXT_LOOP_ID: AtomicU32 = AtomicU32::new(1);
+
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<EventLoop>>> = const { RefCell::new(None) };
+}
+
+pub struct EventLoop {
+    id: u32,
+    tid: AtomicI64,
+    status: AtomicU8,
+    stop_requested: AtomicBool,
+    stop: Notify,
+    queue_tx: mpsc::UnboundedSender<Functor>,
+    queue_rx: Mutex<Option<mpsc::UnboundedReceiver<Functor>>>,
+    /// Connections placed on this loop, used by least-connections balancing.
+    pub connection_num: AtomicU32,
+    next_timer: AtomicU64,
+    timers: Mutex<timer::TimerTable>,
+    closables: Mutex<HashMap<u64, Weak<dyn Closable>>>,
+    tracked: AtomicUsize,
+    tracked_done: Notify,
+    attachment: Mutex<Option<Box<dyn Any + Send>>>,
+}
+
+impl EventLoop {
+    pub fn new() -> Arc<Self> {
+        let (queue_tx, queue_rx) = mpsc::unbounded_channel();
+        Arc::new(EventLoop {
+            id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
+            tid: AtomicI64::new(0),
+            status: AtomicU8::new(LoopStatus::Initialized as u8),
+            stop_requested: AtomicBool::new(false),
+            stop: Notify::new(),
+            queue_tx,
+            queue_rx: Mutex::new(Some(queue_rx)),
+            connection_num: AtomicU32::new(0),
+            next_timer: AtomicU64::new(0),
+            timers: Mutex::new(timer::TimerTable::default()),
+            closables: Mutex::new(HashMap::new()),
+            tracked: AtomicUsize::new(0),
+            tracked_done: Notify::new(),
+            attachment: Mutex::new(None),
+        })
+    }
+
+    /// The loop whose thread is calling, if any.
+    pub fn current() -> Option<Arc<EventLoop>> {
+        CURRENT.with(|c| c.borrow().clone())
+    }
+
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Kernel thread id of the loop thread; 0 before it runs.
+    pub fn tid(&self) -> i64 {
+        self.tid.load(Ordering::Acquire)
+    }
+
+    pub fn status(&self) -> LoopStatus {
+        match self.status.load(Ordering::Acquire) {
+            5 => LoopStatus::Running,
+            7 => LoopStatus::Stopping,
+            8 => LoopStatus::Stopped,
+            _ => LoopStatus::Initialized,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.status() == LoopStatus::Running
+    }
+
+    pub fn is_in_loop_thread(&self) -> bool {
+        CURRENT.with(|c| {
+            c.borrow()
+                .as_ref()
+                .is_some_and(|l| std::ptr::eq(Arc::as_ptr(l), self))
+        })
+    }
+
+    /// Runs the loop on the calling thread until `stop()`. A loop runs at most once.
+    pub fn run(self: &Arc<Self>) -> Result<()> {
+        let rx = self
+            .queue_rx
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or(Error::State("an event loop runs only once"))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::io("creating the loop runtime", e))?;
+        let previous = CURRENT.with(|c| c.borrow_mut().replace(self.clone()));
+        self.tid.store(gettid(), Ordering::Release);
+        if !self.stop_requested.load(Ordering::Acquire) {
+            self.status.store(LoopStatus::Running as u8, Ordering::Release);
+            runtime.block_on(self.clone().drive(rx));
+        }
+        self.status.store(LoopStatus::Stopping as u8, Ordering::Release);
+        self.timers.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        drop(runtime);
+        self.status.store(LoopStatus::Stopped as u8, Ordering::Release);
+        let attachment = self
+            .attachment
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        drop(attachment);
+        CURRENT.with(|c| *c.borrow_mut() = previous);
+        Ok(())
+    }
+
+    async fn drive(self: Arc<Self>, mut rx: mpsc::UnboundedReceiver<Functor>) {
+        loop {
+            tokio::select! {
+                biased;
+                _ = self.stop.notified() => break,
+                task = rx.recv() => match task {
+                    Some(task) => task(),
+                    None => break,
+                },
+            }
+        }
+        // Work posted after this point is dropped, never run, as on a stopped libhv loop.
+        rx.close();
+        while rx.try_recv().is_ok() {}
+        self.close_all().await;
+    }
+
+    /// Asks every live connection on this loop to close and waits until their tasks finished,
+    /// so their disconnect callbacks run on this thread before the loop exits.
+    async fn close_all(&self) {
+        let closables: Vec<_> = self
+            .closables
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .filter_map(Weak::upgrade)
+            .collect();
+        for c in closables {
+            c.request_close();
+        }
+        loop {
+            let done = self.tracked_done.notified();
+            tokio::pin!(done);
+            done.as_mut().enable();
+            if self.tracked.load(Ordering::Acquire) == 0 {
+                break;
+            }
+            done.await;
+        }
+    }
+
+    /// Stops the loop from any thread. A loop that never ran will not run.
+    pub fn stop(&self) {
+        self.stop_requested.store(true, Ordering::Release);
+        if self.status() == LoopStatus::Initialized {
+            self.status.store(LoopStatus::Stopped as u8, Ordering::Release);
+        }
+        self.stop.notify_one();
+    }
+
+    /// Runs `f` now when called on this running loop's thread, otherwise queues it.
+    pub fn run_in_loop(&self, f: Functor) {
+        if self.is_in_loop_thread() && self.is_running() {
+            f();
+        } else {
+            self.queue_in_loop(f);
+        }
+    }
+
+    /// Queues `f` behind everything already posted; dropped once the loop has stopped.
+    pub fn queue_in_loop(&self, f: Functor) {
+        let _ = self.queue_tx.send(f);
+    }
+
+    /// Spawns a task on this loop whose completion a stopping loop waits for; `closable` is
+    /// asked to close when the loop stops. Safe from any thread.
+    pub fn spawn_tracked<F>(self: &Arc<Self>, closable: Weak<dyn Closable>, fut: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
+        let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
+        self.tracked.fetch_add(1, Ordering::AcqRel);
+        self.closables
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, closable);
+        // The guard is built here, not inside the task, so a task that never gets to run (the loop
+        // stopped first) still unregisters when its future is dropped.
+        let done = TrackedGuard(Arc::downgrade(self), key);
+        let task = async move {
+            let _done = done;
+            fut.await;
+        };
+        if self.is_in_loop_thread() {
+            tokio::spawn(task);
+        } else {
+            self.queue_in_loop(Box::new(move || {
+                tokio::spawn(task);
+            }));
+        }
+    }
+
+    /// Stores an object that lives as long as the loop runs (the C++ `EventLoop` companion).
+    /// Returns `false`, leaving the slot unchanged, when it is already taken.
+    pub fn set_attachment(&self, value: Box<dyn Any + Send>) -> bool {
+        let mut slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_some() {
+            return false;
+        }
+        *slot = Some(value);
+        true
+    }
+
+    pub fn with_attachment<R>(&self, f: impl FnOnce(Option<&(dyn Any + Send)>) -> R) -> R {
+        let slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
+        f(slot.as_deref())
+    }
+
+    /// Removes the attachment if `matches` accepts it, returning it to the caller to drop.
+    pub fn take_attachment_if(
+        &self,
+        matches: impl FnOnce(&(dyn Any + Send)) -> bool,
+    ) -> Option<Box<dyn Any + Send>> {
+        let mut slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_deref().is_some_and(matches) {
+            slot.take()
+        } else {
+            None
+        }
+    }
+}
+
+struct TrackedGuard(Weak<EventLoop>, u64);
+
+impl Drop for TrackedGuard {
+    fn drop(&mut self) {
+        let Some(el) = self.0.upgrade() else {
+            return;
+        };
+        el.closables
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.1);
+        if el.tracked.fetch_sub(1, Ordering::AcqRel) == 1 {
+            el.tracked_done.notify_waiters();
+        }
+    }
+}
+
+impl Drop for EventLoop {
+    fn drop(&mut self) {
+        self.timers.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+/// The kernel thread id of the caller, as libhv's `hv_gettid()` reports it.
+pub fn gettid() -> i64 {
+    // SAFETY: gettid has no preconditions and cannot fail.
+    unsafe { libc::gettid() as i64 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc as std_mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn queued_before_run_execute_in_order_and_nested_run_in_loop_is_inline() {
+        let el = EventLoop::new();
+        let (tx, rx) = std_mpsc::channel();
+        for i in 0..3 {
+            let tx = tx.clone();
+            el.queue_in_loop(Box::new(move || tx.send(i).unwrap()));
+        }
+        let inner = el.clone();
+        let tx2 = tx.clone();
+        el.queue_in_loop(Box::new(move || {
+            let tx3 = tx2.clone();
+            inner.run_in_loop(Box::new(move || tx3.send(10).unwrap()));
+            tx2.send(11).unwrap();
+            inner.stop();
+        }));
+        el.run().unwrap();
+        let got: Vec<i32> = rx.try_iter().collect();
+        assert_eq!(got, vec![0, 1, 2, 10, 11]);
+        assert_eq!(el.status(), LoopStatus::Stopped);
+        assert!(el.run().is_err(), "a stopped loop cannot run again");
+    }
+
+    #[test]
+    fn stop_from_another_thread_ends_run() {
+        let el = EventLoop::new();
+        let other = el.clone();
+        let t = std::thread::spawn(move || {
+            while !other.is_running() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            other.stop();
+        });
+        el.run().unwrap();
+        t.join().unwrap();
+        assert_eq!(el.status(), LoopStatus::Stopped);
+    }
+}

@@ -1,0 +1,228 @@
+//! The library's logger, shared by the core and by C/C++ `hlog` calls.
+//!
+//! Lines look like libhv's default format (`2024-01-02 03:04:05.067 INFO  message`). The default
+//! sink is stderr (libhv writes a file in the working directory; see the README's differences).
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+pub const LEVEL_VERBOSE: i32 = 0;
+pub const LEVEL_DEBUG: i32 = 1;
+pub const LEVEL_INFO: i32 = 2;
+pub const LEVEL_WARN: i32 = 3;
+pub const LEVEL_ERROR: i32 = 4;
+pub const LEVEL_FATAL: i32 = 5;
+pub const LEVEL_SILENT: i32 = 6;
+
+const LEVEL_NAMES: [&str; 7] = ["VERBOSE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "SILENT"];
+
+static LEVEL: AtomicI32 = AtomicI32::new(LEVEL_INFO);
+static MAX_FILESIZE: AtomicU64 = AtomicU64::new(16 << 20);
+
+/// A user-supplied sink receives the formatted line (with its trailing newline).
+pub type Handler = Box<dyn Fn(i32, &[u8]) + Send + Sync>;
+
+enum Sink {
+    Stderr,
+    File { path: PathBuf, file: File, size: u64 },
+    Handler(Handler),
+}
+
+struct Logger {
+    sink: Sink,
+    fsync: bool,
+}
+
+fn logger() -> &'static Mutex<Logger> {
+    static LOGGER: OnceLock<Mutex<Logger>> = OnceLock::new();
+    LOGGER.get_or_init(|| {
+        Mutex::new(Logger {
+            sink: Sink::Stderr,
+            fsync: false,
+        })
+    })
+}
+
+fn with_logger<R>(f: impl FnOnce(&mut Logger) -> R) -> R {
+    let mut guard = logger().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    f(&mut guard)
+}
+
+pub fn set_level(level: i32) {
+    LEVEL.store(level.clamp(LEVEL_VERBOSE, LEVEL_SILENT), Ordering::Relaxed);
+}
+
+pub fn level() -> i32 {
+    LEVEL.load(Ordering::Relaxed)
+}
+
+pub fn enabled(level: i32) -> bool {
+    level >= self::level() && level < LEVEL_SILENT
+}
+
+/// Parses libhv's level names (case-insensitive); `None` for anything else.
+pub fn parse_level(name: &str) -> Option<i32> {
+    LEVEL_NAMES
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case(name.trim()))
+        .map(|i| i as i32)
+}
+
+/// Sends output to `path` (appending), or back to stderr with `None`.
+pub fn set_file(path: Option<PathBuf>) -> std::io::Result<()> {
+    let sink = match path {
+        None => Sink::Stderr,
+        Some(path) => {
+            let file = OpenOptions::new().create(true).append(true).open(&path)?;
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            Sink::File { path, file, size }
+        }
+    };
+    with_logger(|l| l.sink = sink);
+    Ok(())
+}
+
+pub fn set_handler(handler: Option<Handler>) {
+    with_logger(|l| {
+        l.sink = match handler {
+            Some(h) => Sink::Handler(h),
+            None => Sink::Stderr,
+        }
+    });
+}
+
+pub fn set_max_filesize(bytes: u64) {
+    MAX_FILESIZE.store(bytes.max(1024), Ordering::Relaxed);
+}
+
+pub fn enable_fsync(on: bool) {
+    with_logger(|l| l.fsync = on);
+}
+
+pub fn fsync() {
+    with_logger(|l| {
+        if let Sink::File { file, .. } = &mut l.sink {
+            let _ = file.sync_data();
+        }
+    });
+}
+
+/// Writes one line at `level`; the caller has already formatted `msg`.
+pub fn write(level: i32, msg: &[u8]) {
+    if !enabled(level) {
+        return;
+    }
+    let mut line = Vec::with_capacity(msg.len() + 40);
+    timestamp(&mut line);
+    let name = LEVEL_NAMES[level.clamp(0, 6) as usize];
+    let _ = write!(line, " {name:<5} ");
+    line.extend_from_slice(msg);
+    line.push(b'\n');
+    with_logger(|l| {
+        let fsync = l.fsync;
+        match &mut l.sink {
+            Sink::Stderr => {
+                let _ = std::io::stderr().write_all(&line);
+            }
+            Sink::Handler(h) => h(level, &line),
+            Sink::File { path, file, size } => {
+                if *size + line.len() as u64 > MAX_FILESIZE.load(Ordering::Relaxed) {
+                    rotate(path, file, size);
+                }
+                if file.write_all(&line).is_ok() {
+                    *size += line.len() as u64;
+                    if fsync {
+                        let _ = file.sync_data();
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Keeps one previous file (`<path>.1`) so a long-running service never fills the disk.
+fn rotate(path: &PathBuf, file: &mut File, size: &mut u64) {
+    let mut old = path.clone().into_os_string();
+    old.push(".1");
+    let _ = std::fs::rename(path, &old);
+    if let Ok(f) = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .truncate(false)
+        .open(path)
+    {
+        *file = f;
+        *size = 0;
+    }
+}
+
+fn timestamp(out: &mut Vec<u8>) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as libc::time_t;
+    // SAFETY: `tm` is plain data that localtime_r fully initialises on success; both pointers are
+    // valid for the duration of the call.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&secs, &mut tm).is_null() {
+            return;
+        }
+        tm
+    };
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        now.subsec_millis()
+    );
+}
+
+/// Logs from the core with `format!` syntax: `log!(LEVEL_WARN, "accept: {}", err)`.
+#[macro_export]
+macro_rules! hv_log {
+    ($level:expr, $($arg:tt)*) => {
+        if $crate::log::enabled($level) {
+            $crate::log::write($level, format!($($arg)*).as_bytes());
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_names_parse_case_insensitively() {
+        assert_eq!(parse_level("debug"), Some(LEVEL_DEBUG));
+        assert_eq!(parse_level(" SILENT "), Some(LEVEL_SILENT));
+        assert_eq!(parse_level("loud"), None);
+    }
+
+    #[test]
+    fn handler_receives_formatted_line_at_or_above_level() {
+        let seen = std::sync::Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = seen.clone();
+        set_handler(Some(Box::new(move |_, line| {
+            sink.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(line).into_owned())
+        })));
+        set_level(LEVEL_WARN);
+        write(LEVEL_INFO, b"hidden");
+        write(LEVEL_ERROR, b"shown");
+        set_handler(None);
+        set_level(LEVEL_INFO);
+        let lines = seen.lock().unwrap();
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].ends_with(" ERROR shown\n"), "{:?}", lines[0]);
+    }
+}

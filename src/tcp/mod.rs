@@ -1,0 +1,13 @@
+//! TCP: libhv's `TcpServer`, `TcpClient` and `SocketChannel`, with framing and reconnect.
+
+mod channel;
+mod client;
+mod reconnect;
+mod server;
+mod stream;
+pub mod unpack;
+
+pub use channel::{Channel, ChannelStatus, ConnectionFn, DataFn, Handlers, HeartbeatFn};
+pub use client::TcpClient;
+pub use reconnect::ReconnectSetting;
+pub use server::TcpServer;

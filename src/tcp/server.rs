@@ -1,0 +1,400 @@
+//! `TcpServer`: an acceptor loop handing connections to worker loops.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, TcpListener as StdListener};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
+
+use socket2::{Domain, Socket, Type};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use tokio::task::AbortHandle;
+
+use super::channel::{Channel, Driver, Handlers};
+use super::stream::Stream;
+use super::unpack::UnpackSetting;
+use crate::error::{Error, Result};
+use crate::event_loop::{Closable, EventLoop, LoadBalance, LoopPool, LoopThread};
+use crate::log::{LEVEL_DEBUG, LEVEL_WARN};
+
+/// How long a TLS client may take to finish its handshake (contract §3).
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pause after EMFILE/ENFILE on accept, so a full descriptor table does not spin the loop.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+struct Config {
+    host: String,
+    port: u16,
+    thread_num: usize,
+    load_balance: LoadBalance,
+    max_connections: usize,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    unpack: Option<UnpackSetting>,
+    handlers: Arc<Handlers>,
+}
+
+struct Inner {
+    config: Mutex<Config>,
+    listener: Mutex<Option<StdListener>>,
+    listen_fd: std::sync::atomic::AtomicI32,
+    local_addr: Mutex<Option<SocketAddr>>,
+    accept_task: Mutex<Option<AbortHandle>>,
+    acceptor: Arc<EventLoop>,
+    acceptor_thread: Option<LoopThread>,
+    workers: Mutex<Option<Arc<LoopPool>>>,
+    channels: Mutex<HashMap<u32, Arc<Channel>>>,
+    /// Accepted connections not yet closed, counted from accept (before any TLS handshake).
+    live: AtomicUsize,
+    stopped: AtomicBool,
+}
+
+pub struct TcpServer {
+    inner: Arc<Inner>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Binds a listening socket the way libhv's `Listen()` does: SO_REUSEADDR, dual-stack on IPv6.
+pub(crate) fn listen(host: &str, port: u16) -> Result<StdListener> {
+    let addr = super::client::resolve(host, port)?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM.cloexec(), None)
+        .map_err(|e| Error::io("socket", e))?;
+    socket.set_reuse_address(true).map_err(|e| Error::io("SO_REUSEADDR", e))?;
+    if addr.is_ipv6() {
+        let _ = socket.set_only_v6(false);
+    }
+    socket
+        .bind(&addr.into())
+        .map_err(|e| Error::io(format!("bind {addr}"), e))?;
+    socket
+        .listen(libc::SOMAXCONN)
+        .map_err(|e| Error::io(format!("listen {addr}"), e))?;
+    socket.set_nonblocking(true).map_err(|e| Error::io("O_NONBLOCK", e))?;
+    Ok(socket.into())
+}
+
+impl TcpServer {
+    /// A server whose acceptor runs on `event_loop`, or on a loop thread of its own.
+    pub fn new(event_loop: Option<Arc<EventLoop>>) -> Self {
+        let (acceptor, acceptor_thread) = match event_loop {
+            Some(el) => (el, None),
+            None => {
+                let t = LoopThread::new(None);
+                (t.event_loop().clone(), Some(t))
+            }
+        };
+        TcpServer {
+            inner: Arc::new(Inner {
+                config: Mutex::new(Config {
+                    host: "0.0.0.0".into(),
+                    port: 0,
+                    thread_num: LoopPool::default_thread_num(),
+                    load_balance: LoadBalance::RoundRobin,
+                    max_connections: u32::MAX as usize,
+                    tls: None,
+                    unpack: None,
+                    handlers: Arc::new(Handlers::default()),
+                }),
+                listener: Mutex::new(None),
+                listen_fd: std::sync::atomic::AtomicI32::new(-1),
+                local_addr: Mutex::new(None),
+                accept_task: Mutex::new(None),
+                acceptor,
+                acceptor_thread,
+                workers: Mutex::new(None),
+                channels: Mutex::new(HashMap::new()),
+                live: AtomicUsize::new(0),
+                stopped: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Binds and listens now; returns the listening fd.
+    pub fn createsocket(&self, port: u16, host: &str) -> Result<i32> {
+        let listener = listen(host, port)?;
+        let fd = listener.as_raw_fd();
+        *lock(&self.inner.local_addr) = listener.local_addr().ok();
+        {
+            let mut c = lock(&self.inner.config);
+            c.host = host.to_owned();
+            c.port = port;
+        }
+        *lock(&self.inner.listener) = Some(listener);
+        self.inner.listen_fd.store(fd, Ordering::Release);
+        Ok(fd)
+    }
+
+    pub fn listen_fd(&self) -> i32 {
+        self.inner.listen_fd.load(Ordering::Acquire)
+    }
+
+    /// The bound address (with the real port when 0 was asked for).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        *lock(&self.inner.local_addr)
+    }
+
+    pub fn acceptor_loop(&self) -> &Arc<EventLoop> {
+        &self.inner.acceptor
+    }
+
+    pub fn set_thread_num(&self, n: usize) {
+        lock(&self.inner.config).thread_num = n;
+    }
+
+    pub fn set_load_balance(&self, lb: LoadBalance) {
+        lock(&self.inner.config).load_balance = lb;
+    }
+
+    pub fn set_max_connections(&self, n: usize) {
+        lock(&self.inner.config).max_connections = n;
+    }
+
+    pub fn set_tls(&self, tls: Option<Arc<rustls::ServerConfig>>) {
+        lock(&self.inner.config).tls = tls;
+    }
+
+    pub fn set_unpack(&self, unpack: Option<UnpackSetting>) -> Result<()> {
+        if let Some(u) = &unpack {
+            u.validate()?;
+        }
+        lock(&self.inner.config).unpack = unpack;
+        Ok(())
+    }
+
+    /// Replaces the callbacks; connections accepted afterwards use the new ones.
+    pub fn set_handlers(&self, handlers: Handlers) {
+        lock(&self.inner.config).handlers = Arc::new(handlers);
+    }
+
+    /// Starts the workers and the acceptor, listening again if `closesocket` closed the socket.
+    pub fn start(&self, wait: bool) -> Result<()> {
+        let inner = &self.inner;
+        if inner.stopped.load(Ordering::Acquire) {
+            return Err(Error::State("a stopped server cannot start again"));
+        }
+        if lock(&inner.listener).is_none() && inner.listen_fd.load(Ordering::Acquire) < 0 {
+            let (host, port) = {
+                let c = lock(&inner.config);
+                (c.host.clone(), c.port)
+            };
+            self.createsocket(port, &host)?;
+        }
+        let pool = {
+            let mut workers = lock(&inner.workers);
+            workers
+                .get_or_insert_with(|| Arc::new(LoopPool::new(lock(&inner.config).thread_num)))
+                .clone()
+        };
+        pool.start(wait)?;
+        let listener = lock(&inner.listener).take();
+        if let Some(listener) = listener {
+            let weak = Arc::downgrade(inner);
+            inner.acceptor.run_in_loop(Box::new(move || {
+                if let Some(inner) = weak.upgrade() {
+                    Inner::start_accept(&inner, listener, pool);
+                }
+            }));
+        }
+        if let Some(t) = &inner.acceptor_thread {
+            t.start(wait, None, None)?;
+        }
+        Ok(())
+    }
+
+    /// Stops listening; live connections stay open. Safe from any thread.
+    pub fn closesocket(&self) {
+        self.inner.listen_fd.store(-1, Ordering::Release);
+        lock(&self.inner.listener).take();
+        if let Some(task) = lock(&self.inner.accept_task).take() {
+            task.abort();
+        }
+    }
+
+    /// Stops accepting, closes every connection (their disconnect callbacks run on their loops)
+    /// and, with `wait`, joins the threads. A stopped server cannot start again.
+    pub fn stop(&self, wait: bool) {
+        self.inner.stopped.store(true, Ordering::Release);
+        self.closesocket();
+        if let Some(t) = &self.inner.acceptor_thread {
+            t.stop(wait);
+        }
+        let pool = lock(&self.inner.workers).clone();
+        if let Some(pool) = pool {
+            pool.stop(wait);
+        }
+    }
+
+    /// Connections whose `onConnection(connected)` has run and whose disconnect has not finished.
+    pub fn connection_num(&self) -> usize {
+        lock(&self.inner.channels).len()
+    }
+
+    pub fn channel_by_id(&self, id: u32) -> Option<Arc<Channel>> {
+        lock(&self.inner.channels).get(&id).cloned()
+    }
+
+    /// Calls `f` for every connection under the registry lock; returns how many.
+    pub fn foreach_channel(&self, mut f: impl FnMut(&Arc<Channel>)) -> usize {
+        let channels = lock(&self.inner.channels);
+        for ch in channels.values() {
+            f(ch);
+        }
+        channels.len()
+    }
+
+    /// Writes `data` to every connection; returns how many there were.
+    pub fn broadcast(&self, data: &[u8]) -> usize {
+        self.foreach_channel(|ch| {
+            let _ = ch.write(data);
+        })
+    }
+
+    /// Worker loop `idx`, or the acceptor loop when there are no workers.
+    pub fn worker_loop(&self, idx: usize) -> Option<Arc<EventLoop>> {
+        let pool = lock(&self.inner.workers).clone();
+        match pool {
+            Some(p) if p.thread_num() > 0 => p.get(idx).cloned(),
+            _ => (idx == 0).then(|| self.inner.acceptor.clone()),
+        }
+    }
+}
+
+impl Drop for TcpServer {
+    fn drop(&mut self) {
+        self.stop(true);
+    }
+}
+
+/// Closes an accepted connection from a stopping loop, before or after its handshake.
+struct ConnCloser {
+    channel: OnceLock<Arc<Channel>>,
+    cancel: Notify,
+}
+
+impl Closable for ConnCloser {
+    fn request_close(&self) {
+        match self.channel.get() {
+            Some(ch) => ch.close(),
+            None => self.cancel.notify_one(),
+        }
+    }
+}
+
+impl Inner {
+    fn start_accept(self: &Arc<Self>, listener: StdListener, pool: Arc<LoopPool>) {
+        let listener = match tokio::net::TcpListener::from_std(listener) {
+            Ok(l) => l,
+            Err(e) => {
+                crate::hv_log!(crate::log::LEVEL_ERROR, "accept: cannot register listener: {e}");
+                return;
+            }
+        };
+        let weak = Arc::downgrade(self);
+        let task = tokio::spawn(async move {
+            loop {
+                let accepted = listener.accept().await;
+                let Some(inner) = weak.upgrade() else { return };
+                match accepted {
+                    Ok((sock, peer)) => inner.dispatch(sock, peer, &pool),
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)) => {
+                        crate::hv_log!(LEVEL_WARN, "accept: {e}; pausing {ACCEPT_BACKOFF:?}");
+                        drop(inner);
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    }
+                    Err(e) => crate::hv_log!(LEVEL_DEBUG, "accept: {e}"),
+                }
+            }
+        });
+        *lock(&self.accept_task) = Some(task.abort_handle());
+        if self.listen_fd.load(Ordering::Acquire) < 0 {
+            task.abort();
+        }
+    }
+
+    /// Runs on the acceptor: enforce the connection cap, pick a worker, hand the socket over.
+    fn dispatch(self: &Arc<Self>, sock: TcpStream, peer: SocketAddr, pool: &LoopPool) {
+        let (max, lb, tls, unpack, handlers) = {
+            let c = lock(&self.config);
+            (c.max_connections, c.load_balance, c.tls.clone(), c.unpack.clone(), c.handlers.clone())
+        };
+        if self.live.load(Ordering::Acquire) >= max {
+            crate::hv_log!(LEVEL_DEBUG, "refusing {peer}: {max} connections");
+            return;
+        }
+        self.live.fetch_add(1, Ordering::AcqRel);
+        let worker = pool.next_loop(lb).unwrap_or(&self.acceptor).clone();
+        worker.connection_num.fetch_add(1, Ordering::AcqRel);
+        let std_sock = match sock.into_std() {
+            Ok(s) => s,
+            Err(_) => {
+                self.release(&worker);
+                return;
+            }
+        };
+        let closer = Arc::new(ConnCloser {
+            channel: OnceLock::new(),
+            cancel: Notify::new(),
+        });
+        let weak_closer: Weak<dyn Closable> = Arc::downgrade(&closer) as Weak<dyn Closable>;
+        let inner = self.clone();
+        let el = worker.clone();
+        worker.spawn_tracked(weak_closer, async move {
+            inner.serve(std_sock, peer, el.clone(), closer, tls, unpack, handlers).await;
+            inner.release(&el);
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn serve(
+        self: &Arc<Self>,
+        sock: std::net::TcpStream,
+        peer: SocketAddr,
+        el: Arc<EventLoop>,
+        closer: Arc<ConnCloser>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        unpack: Option<UnpackSetting>,
+        handlers: Arc<Handlers>,
+    ) {
+        let Ok(tcp) = TcpStream::from_std(sock) else { return };
+        let _ = tcp.set_nodelay(true);
+        let fd = tcp.as_raw_fd();
+        let local = tcp.local_addr().ok();
+        let stream = match tls {
+            None => Stream::Plain(tcp),
+            Some(config) => {
+                let accept = tokio_rustls::TlsAcceptor::from(config).accept(tcp);
+                tokio::select! {
+                    r = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, accept) => match r {
+                        Ok(Ok(s)) => Stream::ServerTls(Box::new(s)),
+                        Ok(Err(e)) => {
+                            crate::hv_log!(LEVEL_DEBUG, "TLS handshake with {peer} failed: {e}");
+                            return;
+                        }
+                        Err(_) => {
+                            crate::hv_log!(LEVEL_DEBUG, "TLS handshake with {peer} timed out");
+                            return;
+                        }
+                    },
+                    _ = closer.cancel.notified() => return,
+                }
+            }
+        };
+        let ch = Channel::opened(fd, Some(peer), local, el);
+        let _ = closer.channel.set(ch.clone());
+        lock(&self.channels).insert(ch.id(), ch.clone());
+        let mut driver = Driver::new(ch.clone(), stream, handlers, unpack);
+        driver.announce();
+        driver.run().await;
+        lock(&self.channels).remove(&ch.id());
+        ch.release_attachment();
+    }
+
+    fn release(&self, worker: &EventLoop) {
+        self.live.fetch_sub(1, Ordering::AcqRel);
+        worker.connection_num.fetch_sub(1, Ordering::AcqRel);
+    }
+}
