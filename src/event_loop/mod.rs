@@ -8,7 +8,7 @@ mod thread;
 mod timer;
 
 pub use pool::{LoadBalance, LoopPool};
-pub use thread::LoopThread;
+pub use thread::{LoopThread, PostHook, PreHook};
 pub use timer::{TimerCallback, TimerId, INFINITE, INVALID_TIMER_ID};
 
 use std::any::Any;

@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use super::thread::{PostHook, PreHook};
 use super::{EventLoop, LoopThread};
 use crate::error::Result;
 
@@ -52,8 +53,20 @@ impl LoopPool {
     }
 
     pub fn start(&self, wait: bool) -> Result<()> {
+        self.start_with(wait, |_| (None, None))
+    }
+
+    /// Starts every thread with the hooks `hooks` makes for its loop.
+    pub fn start_with(
+        &self,
+        wait: bool,
+        mut hooks: impl FnMut(&Arc<EventLoop>) -> (Option<PreHook>, Option<PostHook>),
+    ) -> Result<()> {
         for t in &self.threads {
-            t.start(wait, None, None)?;
+            if !t.is_started() {
+                let (pre, post) = hooks(t.event_loop());
+                t.start(wait, pre, post)?;
+            }
         }
         Ok(())
     }

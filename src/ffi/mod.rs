@@ -1,1 +1,28 @@
+//! The C ABI: the only module with `extern "C"`. `include/hv/hvrs.h` is generated from it.
+//!
+//! Conventions (the contract's §5): every function is a panic boundary; pointers are checked and
+//! NULL gives `HV_ERR_NULL_PARAMETER` (or NULL / -1 / false / 0); `_free(NULL)` does nothing;
+//! callbacks take `(fn, userdata, userdata_free)` and each says on which thread it runs.
+//! Callbacks must not unwind: a C++ exception escaping into Rust aborts the process, so the C++
+//! headers catch everything in `noexcept` trampolines.
 
+#![allow(non_camel_case_types)]
+
+#[macro_use]
+mod boundary;
+mod channel;
+mod event_loop;
+mod log;
+mod status;
+mod tcp_client;
+mod tcp_server;
+mod types;
+
+pub use boundary::{hv_task_cb, hv_userdata_free};
+pub use channel::*;
+pub use event_loop::*;
+pub use log::*;
+pub use status::*;
+pub use tcp_client::*;
+pub use tcp_server::*;
+pub use types::*;

@@ -1,0 +1,112 @@
+//! Status codes and the per-thread last-error message.
+
+use std::cell::RefCell;
+use std::ffi::{c_char, CStr};
+
+use crate::error::Error;
+
+/// Every fallible function returns one of these; numbers are stable and never reused.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum hv_status {
+    HV_OK = 0,
+    HV_ERR_NULL_PARAMETER = 7001,
+    HV_ERR_INVALID_ARGUMENT = 7002,
+    HV_ERR_INVALID_UTF8 = 7003,
+    HV_ERR_PANIC = 7004,
+    HV_ERR_IO = 7005,
+    HV_ERR_RESOLVE = 7006,
+    HV_ERR_TLS_CONFIG = 7007,
+    HV_ERR_STATE = 7008,
+    HV_ERR_CLOSED = 7009,
+    HV_ERR_OVER_LIMIT = 7010,
+    /// For C/C++ callers: a callback failed (the C++ headers report caught exceptions with it).
+    HV_ERR_CALLBACK = 7011,
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+pub(crate) fn set_last_error(msg: impl Into<String>) {
+    let msg = msg.into();
+    LAST_ERROR.with(|e| *e.borrow_mut() = msg);
+}
+
+impl From<&Error> for hv_status {
+    fn from(e: &Error) -> Self {
+        match e {
+            Error::InvalidArgument(_) => hv_status::HV_ERR_INVALID_ARGUMENT,
+            Error::Io { .. } => hv_status::HV_ERR_IO,
+            Error::Resolve { .. } => hv_status::HV_ERR_RESOLVE,
+            Error::TlsConfig(_) => hv_status::HV_ERR_TLS_CONFIG,
+            Error::State(_) => hv_status::HV_ERR_STATE,
+            Error::Closed => hv_status::HV_ERR_CLOSED,
+            Error::OverLimit(_) => hv_status::HV_ERR_OVER_LIMIT,
+        }
+    }
+}
+
+/// Records `e` as this thread's last error and returns its status.
+pub(crate) fn fail(e: Error) -> hv_status {
+    let status = hv_status::from(&e);
+    set_last_error(e.to_string());
+    status
+}
+
+pub(crate) fn status_of(r: crate::Result<()>) -> hv_status {
+    match r {
+        Ok(()) => hv_status::HV_OK,
+        Err(e) => fail(e),
+    }
+}
+
+/// A static, NUL-terminated description of `status`. Never NULL; never freed.
+#[no_mangle]
+pub extern "C" fn hv_status_str(status: hv_status) -> *const c_char {
+    ffi_boundary! {
+        let s: &'static CStr = match status {
+            hv_status::HV_OK => c"ok",
+            hv_status::HV_ERR_NULL_PARAMETER => c"a required pointer argument is NULL",
+            hv_status::HV_ERR_INVALID_ARGUMENT => c"invalid argument",
+            hv_status::HV_ERR_INVALID_UTF8 => c"string is not valid UTF-8",
+            hv_status::HV_ERR_PANIC => c"internal error (caught panic)",
+            hv_status::HV_ERR_IO => c"I/O error",
+            hv_status::HV_ERR_RESOLVE => c"host name could not be resolved",
+            hv_status::HV_ERR_TLS_CONFIG => c"TLS configuration error",
+            hv_status::HV_ERR_STATE => c"operation not allowed in the current state",
+            hv_status::HV_ERR_CLOSED => c"connection is closed",
+            hv_status::HV_ERR_OVER_LIMIT => c"over limit",
+            hv_status::HV_ERR_CALLBACK => c"callback failed",
+        };
+        s.as_ptr()
+    }
+}
+
+/// Copies the calling thread's last error message into `buf` (NUL-terminated, truncated to
+/// `len`), and returns the message's full length. `buf` may be NULL to ask for the length.
+#[no_mangle]
+pub extern "C" fn hv_last_error(buf: *mut c_char, len: usize) -> usize {
+    ffi_boundary! {
+        LAST_ERROR.with(|e| {
+            let msg = e.borrow();
+            if !buf.is_null() && len > 0 {
+                let n = msg.len().min(len - 1);
+                // SAFETY: the caller provides `len` writable bytes at `buf`; n + 1 <= len.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(msg.as_ptr(), buf as *mut u8, n);
+                    *buf.add(n) = 0;
+                }
+            }
+            msg.len()
+        })
+    }
+}
+
+/// The library version, e.g. "0.1.0". Static; never freed.
+#[no_mangle]
+pub extern "C" fn hv_version() -> *const c_char {
+    ffi_boundary! {
+        concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr() as *const c_char
+    }
+}

@@ -1,0 +1,222 @@
+//! `hv_tcp_server`: libhv's `TcpServer` for C.
+
+use std::ffi::{c_char, c_void};
+
+use super::boundary::{arc_clone, arc_handle, box_free, box_handle, bytes, opt_str, ForeignData};
+use super::boundary::hv_userdata_free;
+use super::channel::{handlers, hv_channel, hv_channel_cb, hv_data_cb};
+use super::event_loop::hv_loop;
+use super::status::{fail, hv_status, status_of};
+use super::types::{hv_tls_options, hv_unpack_setting};
+use crate::event_loop::LoadBalance;
+use crate::tcp::TcpServer;
+
+/// A TCP server. Owned by its creator; `hv_tcp_server_free` stops and frees it.
+pub struct hv_tcp_server {
+    _private: [u8; 0],
+}
+castable!(hv_tcp_server => TcpServer, boxed);
+
+/// A server whose acceptor runs on `event_loop` (a reference is taken) or, with NULL, on a
+/// thread of its own. Worker threads default to one per CPU.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_new(event_loop: *const hv_loop) -> *mut hv_tcp_server {
+    ffi_boundary! { box_handle::<hv_tcp_server>(TcpServer::new(arc_clone(event_loop))) }
+}
+
+/// Stops the server (closing every connection, joining its threads) and frees it. Must not be
+/// called from one of the server's own callbacks.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_free(server: *mut hv_tcp_server) {
+    ffi_boundary! { box_free(server) }
+}
+
+/// Binds and listens on `host` (NULL = "0.0.0.0") and `port` (0 = any; see
+/// `hv_tcp_server_port`). Writes the listening fd to `out_fd` (may be NULL).
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_createsocket(server: *const hv_tcp_server, port: i32, host: *const c_char, out_fd: *mut i32) -> hv_status {
+    ffi_boundary! {
+        let srv = try_ref!(server);
+        let host = match opt_str(host) {
+            Ok(h) => h.unwrap_or("0.0.0.0"),
+            Err(s) => return s,
+        };
+        let Ok(port) = u16::try_from(port) else { return hv_status::HV_ERR_INVALID_ARGUMENT };
+        match srv.createsocket(port, host) {
+            Ok(fd) => {
+                // SAFETY: a non-NULL out pointer is writable, per the documented contract.
+                if let Some(out) = unsafe { out_fd.as_mut() } {
+                    *out = fd;
+                }
+                hv_status::HV_OK
+            }
+            Err(e) => fail(e),
+        }
+    }
+}
+
+/// The listening fd, or -1.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_listenfd(server: *const hv_tcp_server) -> i32 {
+    ffi_boundary! { try_ref!(server, -1).listen_fd() }
+}
+
+/// The bound port (the real one when 0 was asked for), or -1.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_port(server: *const hv_tcp_server) -> i32 {
+    ffi_boundary! { try_ref!(server, -1).local_addr().map_or(-1, |a| i32::from(a.port())) }
+}
+
+/// Stops listening from any thread; live connections stay open. `hv_tcp_server_start` listens
+/// again on the same address.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_closesocket(server: *const hv_tcp_server) {
+    ffi_boundary! { try_ref!(server, ()).closesocket() }
+}
+
+/// Worker threads (0 = connections live on the acceptor loop). Call before start.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_set_thread_num(server: *const hv_tcp_server, num: i32) {
+    ffi_boundary! { try_ref!(server, ()).set_thread_num(num.max(0) as usize) }
+}
+
+/// 0 round robin, 1 random, 2 least connections (3, 4: first worker, as libhv).
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_set_load_balance(server: *const hv_tcp_server, load_balance: i32) -> hv_status {
+    ffi_boundary! {
+        let srv = try_ref!(server);
+        match LoadBalance::from_raw(load_balance) {
+            Some(lb) => {
+                srv.set_load_balance(lb);
+                hv_status::HV_OK
+            }
+            None => hv_status::HV_ERR_INVALID_ARGUMENT,
+        }
+    }
+}
+
+/// Connections beyond `max` are closed at accept, before any callback or TLS handshake.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_set_max_connections(server: *const hv_tcp_server, max: u32) {
+    ffi_boundary! { try_ref!(server, ()).set_max_connections(max as usize) }
+}
+
+/// Serves TLS with the given PEM files (copied now; a bad file is reported here as
+/// `HV_ERR_TLS_CONFIG`). NULL turns TLS off.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_set_tls(server: *const hv_tcp_server, options: *const hv_tls_options) -> hv_status {
+    ffi_boundary! {
+        let srv = try_ref!(server);
+        // SAFETY: a non-NULL options pointer refers to a valid struct for the call.
+        let Some(options) = (unsafe { options.as_ref() }) else {
+            srv.set_tls(None);
+            return hv_status::HV_OK;
+        };
+        let opts = match options.to_rust() {
+            Ok(o) => o,
+            Err(s) => return s,
+        };
+        match crate::tls::server_config(&opts) {
+            Ok(config) => {
+                srv.set_tls(Some(config));
+                hv_status::HV_OK
+            }
+            Err(e) => fail(e),
+        }
+    }
+}
+
+/// Framing for every connection (copied; NULL or mode 0 = raw chunks).
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_set_unpack(server: *const hv_tcp_server, setting: *const hv_unpack_setting) -> hv_status {
+    ffi_boundary! {
+        let srv = try_ref!(server);
+        // SAFETY: a non-NULL setting points to a valid struct for the call.
+        match unsafe { setting.as_ref() }.map(hv_unpack_setting::to_rust).transpose() {
+            Ok(s) => status_of(srv.set_unpack(s.flatten())),
+            Err(status) => status,
+        }
+    }
+}
+
+/// Sets the callbacks (each may be NULL) for connections accepted from now on. They run on the
+/// connection's loop thread, never concurrently for one connection. `userdata_free` runs once
+/// the server and all its connections are gone, or when the callbacks are replaced and no
+/// connection uses the old ones.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_set_callbacks(server: *const hv_tcp_server, on_connection: hv_channel_cb, on_message: hv_data_cb, on_write_complete: hv_data_cb, userdata: *mut c_void, userdata_free: hv_userdata_free) -> hv_status {
+    ffi_boundary! {
+        let data = ForeignData::new(userdata, userdata_free);
+        let srv = try_ref!(server);
+        srv.set_handlers(handlers(on_connection, on_message, on_write_complete, data));
+        hv_status::HV_OK
+    }
+}
+
+/// Starts workers and acceptor (listening again after `closesocket`); with `wait`, returns once
+/// the threads run. `HV_ERR_STATE` after `hv_tcp_server_stop`.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_start(server: *const hv_tcp_server, wait: bool) -> hv_status {
+    ffi_boundary! { status_of(try_ref!(server).start(wait)) }
+}
+
+/// Stops accepting and closes every connection; their disconnect callbacks run on their loops
+/// before this returns when `wait` is set (which must not be done from a server callback).
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_stop(server: *const hv_tcp_server, wait: bool) {
+    ffi_boundary! { try_ref!(server, ()).stop(wait) }
+}
+
+/// Live connections (counted from their connect callback until their disconnect returns).
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_connection_num(server: *const hv_tcp_server) -> usize {
+    ffi_boundary! { try_ref!(server, 0).connection_num() }
+}
+
+/// Calls `cb(userdata, channel)` for each connection, on the calling thread, while holding the
+/// registry lock (so `cb` must not start or stop the server). Returns the count.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_foreach_channel(server: *const hv_tcp_server, cb: hv_channel_cb, userdata: *mut c_void) -> usize {
+    ffi_boundary! {
+        let srv = try_ref!(server, 0);
+        srv.foreach_channel(|ch| {
+            if let Some(cb) = cb {
+                // SAFETY: `cb` is the caller's; the channel is alive while the lock is held.
+                unsafe { cb(userdata, super::boundary::borrowed_handle::<hv_channel>(ch)) }
+            }
+        })
+    }
+}
+
+/// Writes the bytes to every connection; returns how many connections there were.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_broadcast(server: *const hv_tcp_server, data: *const c_void, len: usize) -> usize {
+    ffi_boundary! {
+        let srv = try_ref!(server, 0);
+        bytes(data, len).map_or(0, |d| srv.broadcast(d))
+    }
+}
+
+/// The connection with this id, as a new reference (free with `hv_channel_free`), or NULL.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_channel(server: *const hv_tcp_server, id: u32) -> *const hv_channel {
+    ffi_boundary! {
+        try_ref!(server, std::ptr::null()).channel_by_id(id).map_or(std::ptr::null(), arc_handle::<hv_channel>)
+    }
+}
+
+/// Worker loop `idx` (the acceptor loop for idx 0 without workers) as a new reference (free with
+/// `hv_loop_free`), or NULL. Workers exist once the server started.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_loop(server: *const hv_tcp_server, idx: i32) -> *const hv_loop {
+    ffi_boundary! {
+        let srv = try_ref!(server, std::ptr::null());
+        usize::try_from(idx).ok().and_then(|i| srv.worker_loop(i)).map_or(std::ptr::null(), arc_handle::<hv_loop>)
+    }
+}
+
+/// The acceptor loop. Borrowed: valid as long as the server.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_acceptor_loop(server: *const hv_tcp_server) -> *const hv_loop {
+    ffi_boundary! { super::boundary::borrowed_handle::<hv_loop>(try_ref!(server, std::ptr::null()).acceptor_loop()) }
+}

@@ -1,0 +1,152 @@
+//! Plain C structs passed by pointer: unpack, TLS and reconnect settings.
+
+use std::ffi::c_char;
+use std::path::PathBuf;
+
+use super::boundary::opt_str;
+use super::status::{hv_status, set_last_error};
+use crate::tcp::unpack::{LengthCoding, UnpackSetting, DEFAULT_PACKAGE_MAX_LENGTH, MAX_DELIMITER_BYTES};
+use crate::tcp::ReconnectSetting;
+use crate::tls::TlsOptions;
+
+pub const HV_UNPACK_NONE: i32 = 0;
+pub const HV_UNPACK_BY_FIXED_LENGTH: i32 = 1;
+pub const HV_UNPACK_BY_DELIMITER: i32 = 2;
+pub const HV_UNPACK_BY_LENGTH_FIELD: i32 = 3;
+pub const HV_ENCODE_BY_VARINT: i32 = 17;
+pub const HV_ENCODE_BY_LITTLE_ENDIAN: i32 = 1234;
+pub const HV_ENCODE_BY_BIG_ENDIAN: i32 = 4321;
+
+/// How to split a TCP stream into messages (libhv's `unpack_setting_t`, without its unions).
+/// `package_max_length` 0 means 2 MiB; `delimiter_bytes` 0 means `strlen(delimiter)`;
+/// `length_field_coding` 0 means big-endian.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct hv_unpack_setting {
+    /// One of `HV_UNPACK_*`.
+    pub mode: i32,
+    pub package_max_length: u32,
+    pub fixed_length: u32,
+    pub delimiter: [u8; 8],
+    pub delimiter_bytes: u16,
+    pub body_offset: u16,
+    pub length_field_offset: u16,
+    pub length_field_bytes: u16,
+    pub length_adjustment: i16,
+    /// One of `HV_ENCODE_BY_*`, or 0 for big-endian.
+    pub length_field_coding: i32,
+}
+
+impl hv_unpack_setting {
+    pub(crate) fn to_rust(&self) -> Result<Option<UnpackSetting>, hv_status> {
+        let max = match self.package_max_length {
+            0 => DEFAULT_PACKAGE_MAX_LENGTH,
+            n => n as usize,
+        };
+        let invalid = |why: &str| {
+            set_last_error(format!("unpack setting: {why}"));
+            Err(hv_status::HV_ERR_INVALID_ARGUMENT)
+        };
+        let setting = match self.mode {
+            HV_UNPACK_NONE => return Ok(None),
+            HV_UNPACK_BY_FIXED_LENGTH => UnpackSetting::FixedLength {
+                fixed_length: self.fixed_length as usize,
+                max,
+            },
+            HV_UNPACK_BY_DELIMITER => {
+                let n = match self.delimiter_bytes as usize {
+                    0 => self.delimiter.iter().position(|b| *b == 0).unwrap_or(MAX_DELIMITER_BYTES),
+                    n => n.min(MAX_DELIMITER_BYTES),
+                };
+                UnpackSetting::Delimiter {
+                    delimiter: self.delimiter[..n].to_vec(),
+                    max,
+                }
+            }
+            HV_UNPACK_BY_LENGTH_FIELD => UnpackSetting::LengthField {
+                body_offset: self.body_offset as usize,
+                length_field_offset: self.length_field_offset as usize,
+                length_field_bytes: self.length_field_bytes as usize,
+                length_adjustment: i64::from(self.length_adjustment),
+                coding: match self.length_field_coding {
+                    0 | HV_ENCODE_BY_BIG_ENDIAN => LengthCoding::BigEndian,
+                    HV_ENCODE_BY_LITTLE_ENDIAN => LengthCoding::LittleEndian,
+                    HV_ENCODE_BY_VARINT => LengthCoding::Varint,
+                    _ => return invalid("unknown length_field_coding"),
+                },
+                max,
+            },
+            _ => return invalid("unknown mode"),
+        };
+        if let Err(e) = setting.validate() {
+            return invalid(&e.to_string());
+        }
+        Ok(Some(setting))
+    }
+}
+
+/// PEM files for a TLS context (libhv's `hssl_ctx_opt_t`). Strings are copied; NULL = unset.
+/// `verify_peer`: a server then requires client certificates signed by `ca_file`/`ca_path`; a
+/// client verifies the server's chain and host name (system roots when no CA is given).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct hv_tls_options {
+    pub crt_file: *const c_char,
+    pub key_file: *const c_char,
+    pub ca_file: *const c_char,
+    pub ca_path: *const c_char,
+    pub verify_peer: i32,
+}
+
+impl hv_tls_options {
+    pub(crate) fn to_rust(&self) -> Result<TlsOptions, hv_status> {
+        let path = |p| opt_str(p).map(|s| s.filter(|s| !s.is_empty()).map(PathBuf::from));
+        Ok(TlsOptions {
+            crt_file: path(self.crt_file)?,
+            key_file: path(self.key_file)?,
+            ca_file: path(self.ca_file)?,
+            ca_path: path(self.ca_path)?,
+            verify_peer: self.verify_peer != 0,
+        })
+    }
+}
+
+/// Reconnect policy and live state (libhv's `reconn_setting_t`, same layout). Delays in ms;
+/// `delay_policy` 0 = fixed, 1 = linear, n >= 2 = exponential by n; `max_retry_cnt` counts
+/// retries after the first failure, `0xFFFFFFFF` = unlimited.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct hv_reconn_setting {
+    pub min_delay: u32,
+    pub max_delay: u32,
+    pub cur_delay: u32,
+    pub delay_policy: u32,
+    pub max_retry_cnt: u32,
+    pub cur_retry_cnt: u32,
+}
+
+impl From<&hv_reconn_setting> for ReconnectSetting {
+    fn from(s: &hv_reconn_setting) -> Self {
+        ReconnectSetting {
+            min_delay: s.min_delay,
+            max_delay: s.max_delay,
+            cur_delay: s.cur_delay,
+            delay_policy: s.delay_policy,
+            max_retry_cnt: s.max_retry_cnt,
+            cur_retry_cnt: s.cur_retry_cnt,
+        }
+    }
+}
+
+impl From<ReconnectSetting> for hv_reconn_setting {
+    fn from(s: ReconnectSetting) -> Self {
+        hv_reconn_setting {
+            min_delay: s.min_delay,
+            max_delay: s.max_delay,
+            cur_delay: s.cur_delay,
+            delay_policy: s.delay_policy,
+            max_retry_cnt: s.max_retry_cnt,
+            cur_retry_cnt: s.cur_retry_cnt,
+        }
+    }
+}
