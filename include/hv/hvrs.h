@@ -571,7 +571,7 @@ void hv_tcp_client_free(struct hv_tcp_client *client);
 
 /*
  Resolves `host` (NULL = "127.0.0.1"; blocking, IPv4 preferred) and creates the socket;
- its fd goes to `out_fd` (may be NULL).
+ its fd goes to `out_fd` (may be NULL), or a negative errno on failure.
  */
 hv_status hv_tcp_client_createsocket(const struct hv_tcp_client *client,
                                      int32_t port,
@@ -672,7 +672,8 @@ void hv_tcp_server_free(struct hv_tcp_server *server);
 
 /*
  Binds and listens on `host` (NULL = "0.0.0.0") and `port` (0 = any; see
- `hv_tcp_server_port`). Writes the listening fd to `out_fd` (may be NULL).
+ `hv_tcp_server_port`). Writes the listening fd to `out_fd` (may be NULL), or a negative errno
+ on failure.
  */
 hv_status hv_tcp_server_createsocket(const struct hv_tcp_server *server,
                                      int32_t port,

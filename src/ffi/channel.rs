@@ -47,6 +47,7 @@ pub(crate) fn handlers(on_connection: hv_channel_cb, on_message: hv_data_cb, on_
         on_connection: conn,
         on_message: data_fn(on_message),
         on_write_complete: data_fn(on_write_complete),
+        ..Default::default()
     }
 }
 

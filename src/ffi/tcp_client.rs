@@ -30,7 +30,7 @@ pub extern "C" fn hv_tcp_client_free(client: *mut hv_tcp_client) {
 }
 
 /// Resolves `host` (NULL = "127.0.0.1"; blocking, IPv4 preferred) and creates the socket;
-/// its fd goes to `out_fd` (may be NULL).
+/// its fd goes to `out_fd` (may be NULL), or a negative errno on failure.
 #[no_mangle]
 pub extern "C" fn hv_tcp_client_createsocket(client: *const hv_tcp_client, port: i32, host: *const c_char, out_fd: *mut i32) -> hv_status {
     ffi_boundary! {
@@ -48,7 +48,13 @@ pub extern "C" fn hv_tcp_client_createsocket(client: *const hv_tcp_client, port:
                 }
                 hv_status::HV_OK
             }
-            Err(e) => fail(e),
+            Err(e) => {
+                // SAFETY: as above.
+                if let Some(out) = unsafe { out_fd.as_mut() } {
+                    *out = e.negative_errno();
+                }
+                fail(e)
+            }
         }
     }
 }
@@ -90,6 +96,7 @@ pub extern "C" fn hv_tcp_client_set_reconnect(client: *const hv_tcp_client, sett
 pub extern "C" fn hv_tcp_client_get_reconnect(client: *const hv_tcp_client, out: *mut hv_reconn_setting) -> bool {
     ffi_boundary! {
         let cli = try_ref!(client, false);
+        // SAFETY: a non-NULL out pointer is writable, per the documented contract.
         match (cli.reconnect_setting(), unsafe { out.as_mut() }) {
             (Some(s), Some(out)) => {
                 *out = s.into();

@@ -32,7 +32,8 @@ pub extern "C" fn hv_tcp_server_free(server: *mut hv_tcp_server) {
 }
 
 /// Binds and listens on `host` (NULL = "0.0.0.0") and `port` (0 = any; see
-/// `hv_tcp_server_port`). Writes the listening fd to `out_fd` (may be NULL).
+/// `hv_tcp_server_port`). Writes the listening fd to `out_fd` (may be NULL), or a negative errno
+/// on failure.
 #[no_mangle]
 pub extern "C" fn hv_tcp_server_createsocket(server: *const hv_tcp_server, port: i32, host: *const c_char, out_fd: *mut i32) -> hv_status {
     ffi_boundary! {
@@ -50,7 +51,13 @@ pub extern "C" fn hv_tcp_server_createsocket(server: *const hv_tcp_server, port:
                 }
                 hv_status::HV_OK
             }
-            Err(e) => fail(e),
+            Err(e) => {
+                // SAFETY: as above.
+                if let Some(out) = unsafe { out_fd.as_mut() } {
+                    *out = e.negative_errno();
+                }
+                fail(e)
+            }
         }
     }
 }

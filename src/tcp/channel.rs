@@ -52,6 +52,9 @@ pub struct Handlers {
     pub on_connection: Option<ConnectionFn>,
     pub on_message: Option<DataFn>,
     pub on_write_complete: Option<DataFn>,
+    /// Set when the owner is destroyed: connections still draining on an external loop must not
+    /// call back into an object that is gone.
+    disarmed: AtomicBool,
 }
 
 enum Command {
@@ -340,7 +343,18 @@ impl Drop for Dispatch<'_> {
 }
 
 impl Handlers {
+    pub(crate) fn disarm(&self) {
+        self.disarmed.store(true, Ordering::Release);
+    }
+
+    fn armed(&self) -> bool {
+        !self.disarmed.load(Ordering::Acquire)
+    }
+
     pub(crate) fn connection(&self, ch: &Arc<Channel>) {
+        if !self.armed() {
+            return;
+        }
         if let Some(f) = &self.on_connection {
             let _d = Dispatch::enter(ch);
             f(ch);
@@ -430,7 +444,7 @@ impl Driver {
                     }
                 }
                 Event::Wrote(from, to) => {
-                    if let Some(f) = &self.handlers.on_write_complete {
+                    if let Some(f) = self.handlers.on_write_complete.as_ref().filter(|_| self.handlers.armed()) {
                         let _d = Dispatch::enter(&self.ch);
                         f(&self.ch, &self.wbuf[from..to]);
                     }
@@ -559,7 +573,7 @@ impl Driver {
 
     /// Delivers what was read: the whole chunk in raw mode, else every complete message.
     fn dispatch_reads(&mut self) -> std::result::Result<(), i32> {
-        let Some(on_message) = &self.handlers.on_message else {
+        let Some(on_message) = self.handlers.on_message.as_ref().filter(|_| self.handlers.armed()) else {
             if self.unpacker.is_some() {
                 self.rbuf.clear();
             }

@@ -226,8 +226,17 @@ impl TcpClient {
 }
 
 impl Drop for TcpClient {
+    /// After drop no callback runs: an owned thread is joined; on an external loop the
+    /// connection is closed and, off the loop thread, its last callback is waited for.
     fn drop(&mut self) {
         self.stop(true);
+        let el = &self.inner.event_loop;
+        if self.inner.thread.is_none() && !el.is_in_loop_thread() {
+            while self.inner.active.load(Ordering::Acquire) && el.is_running() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        lock(&self.inner.config).handlers.disarm();
     }
 }
 

@@ -264,8 +264,14 @@ impl TcpServer {
 }
 
 impl Drop for TcpServer {
+    /// After drop no callback runs (connections left on an external loop are closed quietly).
     fn drop(&mut self) {
         self.stop(true);
+        let channels: Vec<_> = lock(&self.inner.channels).values().cloned().collect();
+        for ch in channels {
+            ch.close();
+        }
+        lock(&self.inner.config).handlers.disarm();
     }
 }
 
