@@ -14,12 +14,13 @@ fn echo_server(threads: usize, configure: impl FnOnce(&TcpServer)) -> (TcpServer
     let srv = TcpServer::new(None);
     srv.createsocket(0, "127.0.0.1").unwrap();
     srv.set_thread_num(threads);
-    srv.set_handlers(Handlers {
-        on_message: Some(Box::new(|ch, data| {
+    srv.set_handlers(Handlers::new(
+        None,
+        Some(Box::new(|ch, data| {
             ch.write(data).unwrap();
         })),
-        ..Default::default()
-    });
+        None,
+    ));
     configure(&srv);
     srv.start(true).unwrap();
     let port = srv.local_addr().unwrap().port();
@@ -55,15 +56,15 @@ fn delimiter_framing_over_the_wire_and_oversize_closes() {
     srv.set_unpack(Some(UnpackSetting::Delimiter { delimiter: b"\n".to_vec(), max: 16 }))
         .unwrap();
     let (tx, rx) = mpsc::channel();
-    srv.set_handlers(Handlers {
-        on_message: Some(Box::new(move |_, data| seen.lock().unwrap().push(data.to_vec()))),
-        on_connection: Some(Box::new(move |ch| {
+    srv.set_handlers(Handlers::new(
+        Some(Box::new(move |ch| {
             if !ch.is_connected() {
                 tx.send(ch.error()).unwrap();
             }
         })),
-        ..Default::default()
-    });
+        Some(Box::new(move |_, data| seen.lock().unwrap().push(data.to_vec()))),
+        None,
+    ));
     srv.start(true).unwrap();
     let port = srv.local_addr().unwrap().port();
     let mut c = connect(port);
@@ -84,14 +85,15 @@ fn max_connections_refuses_at_accept() {
     let counter = connected.clone();
     let (srv, port) = echo_server(1, |s| {
         s.set_max_connections(2);
-        s.set_handlers(Handlers {
-            on_connection: Some(Box::new(move |ch| {
+        s.set_handlers(Handlers::new(
+            Some(Box::new(move |ch| {
                 if ch.is_connected() {
                     counter.fetch_add(1, Ordering::SeqCst);
                 }
             })),
-            ..Default::default()
-        });
+            None,
+            None,
+        ));
     });
     let _a = connect(port);
     let _b = connect(port);
@@ -158,12 +160,13 @@ fn client_reconnects_per_policy_then_gives_up() {
         ..Default::default()
     }));
     let (tx, rx) = mpsc::channel();
-    cli.set_handlers(Handlers {
-        on_connection: Some(Box::new(move |ch| {
+    cli.set_handlers(Handlers::new(
+        Some(Box::new(move |ch| {
             tx.send((ch.is_connected(), ch.error())).unwrap();
         })),
-        ..Default::default()
-    });
+        None,
+        None,
+    ));
     cli.start(true).unwrap();
     let mut events = Vec::new();
     while let Ok(e) = rx.recv_timeout(Duration::from_secs(3)) {
@@ -177,18 +180,18 @@ fn client_reconnects_per_policy_then_gives_up() {
 
 #[test]
 fn client_on_external_loop_echoes_and_keepalive_closes_idle() {
-    let (srv, port) = echo_server(1, |s| {
-        s.set_handlers(Handlers {
-            on_message: Some(Box::new(|ch, d| {
-                ch.write(d).unwrap();
-            })),
-            on_connection: Some(Box::new(|ch| {
+    let (_srv, port) = echo_server(1, |s| {
+        s.set_handlers(Handlers::new(
+            Some(Box::new(|ch| {
                 if ch.is_connected() {
                     ch.set_keepalive_timeout(300);
                 }
             })),
-            ..Default::default()
-        });
+            Some(Box::new(|ch, d| {
+                ch.write(d).unwrap();
+            })),
+            None,
+        ));
     });
     let el = EventLoop::new();
     let runner = el.clone();
@@ -196,27 +199,22 @@ fn client_on_external_loop_echoes_and_keepalive_closes_idle() {
     let cli = TcpClient::new(Some(el.clone()));
     cli.createsocket(port, "127.0.0.1").unwrap();
     let (tx, rx) = mpsc::channel();
-    cli.set_handlers(Handlers {
-        on_connection: Some(Box::new(move |ch| {
+    let tx2 = tx.clone();
+    cli.set_handlers(Handlers::new(
+        Some(Box::new(move |ch| {
             if ch.is_connected() {
                 ch.write(b"ping").unwrap();
             } else {
                 tx.send(b"closed".to_vec()).unwrap();
             }
         })),
-        on_message: Some(Box::new({
-            let tx = Mutex::new(None::<mpsc::Sender<Vec<u8>>>);
-            move |_, d| {
-                let _ = &tx;
-                let _ = d;
-            }
-        })),
-        ..Default::default()
-    });
+        Some(Box::new(move |_, d| tx2.send(d.to_vec()).unwrap())),
+        None,
+    ));
     cli.start(true).unwrap();
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), b"ping".to_vec());
     assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), b"closed".to_vec());
-    cli.stop(true);
+    drop(cli);
     el.stop();
     t.join().unwrap();
-    drop(srv);
 }

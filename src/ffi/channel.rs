@@ -43,12 +43,7 @@ pub(crate) fn handlers(on_connection: hv_channel_cb, on_message: hv_data_cb, on_
             }) as crate::tcp::DataFn
         })
     };
-    Handlers {
-        on_connection: conn,
-        on_message: data_fn(on_message),
-        on_write_complete: data_fn(on_write_complete),
-        ..Default::default()
-    }
+    Handlers::new(conn, data_fn(on_message), data_fn(on_write_complete))
 }
 
 /// A new reference (NULL gives NULL); release it with `hv_channel_free`.

@@ -343,6 +343,15 @@ impl Drop for Dispatch<'_> {
 }
 
 impl Handlers {
+    pub fn new(on_connection: Option<ConnectionFn>, on_message: Option<DataFn>, on_write_complete: Option<DataFn>) -> Self {
+        Handlers {
+            on_connection,
+            on_message,
+            on_write_complete,
+            disarmed: AtomicBool::new(false),
+        }
+    }
+
     pub(crate) fn disarm(&self) {
         self.disarmed.store(true, Ordering::Release);
     }
