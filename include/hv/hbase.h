@@ -78,7 +78,8 @@ static inline void hv_free(void* ptr) {
 /* ptr = zero-filled block of `size` bytes (ptr may be any object pointer). */
 #define HV_ALLOC(ptr, size) \
     do { \
-        *(void**)&(ptr) = hv_zalloc(size); \
+        void* hvh_alloc_mem_ = hv_zalloc(size); \
+        memcpy(&(ptr), &hvh_alloc_mem_, sizeof(void*)); \
         printd("alloc(%p, size=%llu)\tat [%s:%d:%s]\n", (void*)(ptr), \
                (unsigned long long)(size), __FILE__, __LINE__, __FUNCTION__); \
     } while (0)
@@ -106,7 +107,8 @@ static inline void hv_free(void* ptr) {
     if ((size_t)(size) > (size_t)(stack_size)) { \
         HV_ALLOC(ptr, size); \
     } else { \
-        *(unsigned char**)&(ptr) = hvh_stackbuf_; \
+        void* hvh_stack_mem_ = hvh_stackbuf_; \
+        memcpy(&(ptr), &hvh_stack_mem_, sizeof(void*)); \
     }
 
 #define STACK_OR_HEAP_FREE(ptr) \

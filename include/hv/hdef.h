@@ -183,7 +183,7 @@
             fprintf(stderr, "malloc failed!\n"); \
             exit(-1); \
         } \
-        *(void**)&(p) = hvh_sa_mem_; \
+        memcpy(&(p), &hvh_sa_mem_, sizeof(void*)); \
     } while (0)
 #endif
 

@@ -62,7 +62,9 @@ inline int listdir(const char* dir, std::list<hdir_t>& dirs) {
         hdir_t item;
         struct stat st;
         memset(&item, 0, sizeof(item));
-        strncpy(item.name, ent->d_name, sizeof(item.name) - 1);
+        size_t namelen = strlen(ent->d_name);
+        if (namelen >= sizeof(item.name)) namelen = sizeof(item.name) - 1;
+        memcpy(item.name, ent->d_name, namelen);
         std::string full = prefix + ent->d_name;
         if (lstat(full.c_str(), &st) == 0) {
             item.type = hvh_dir_type_char(st.st_mode);

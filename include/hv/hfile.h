@@ -42,8 +42,7 @@ public:
     /* fopen(filepath, mode); returns 0 or errno. */
     int open(const char* filepath, const char* mode) {
         close();
-        strncpy(this->filepath, filepath, MAX_PATH - 1);
-        this->filepath[MAX_PATH - 1] = '\0';
+        hv_strncpy(this->filepath, filepath, sizeof(this->filepath));
         fp = fopen(filepath, mode);
         return fp ? 0 : errno;
     }

@@ -275,11 +275,11 @@ static inline void logger_fsync(logger_t* logger) {
 #define hlog_fsync()                    logger_fsync(hlog)
 
 /* printf-style logging; " [file:line:function]" is appended to each message. */
-#define hlogd(fmt, ...) hvh_log_print(LOG_LEVEL_DEBUG, fmt " [%s:%d:%s]", ## __VA_ARGS__, __FILENAME__, __LINE__, __FUNCTION__)
-#define hlogi(fmt, ...) hvh_log_print(LOG_LEVEL_INFO,  fmt " [%s:%d:%s]", ## __VA_ARGS__, __FILENAME__, __LINE__, __FUNCTION__)
-#define hlogw(fmt, ...) hvh_log_print(LOG_LEVEL_WARN,  fmt " [%s:%d:%s]", ## __VA_ARGS__, __FILENAME__, __LINE__, __FUNCTION__)
-#define hloge(fmt, ...) hvh_log_print(LOG_LEVEL_ERROR, fmt " [%s:%d:%s]", ## __VA_ARGS__, __FILENAME__, __LINE__, __FUNCTION__)
-#define hlogf(fmt, ...) hvh_log_print(LOG_LEVEL_FATAL, fmt " [%s:%d:%s]", ## __VA_ARGS__, __FILENAME__, __LINE__, __FUNCTION__)
+#define hlogd(fmt, ...) hvh_log_print(LOG_LEVEL_DEBUG, fmt " [%s:%d:%s]", ## __VA_ARGS__, __FILENAME__, __LINE__, __func__)
+#define hlogi(fmt, ...) hvh_log_print(LOG_LEVEL_INFO,  fmt " [%s:%d:%s]", ## __VA_ARGS__, __FILENAME__, __LINE__, __func__)
+#define hlogw(fmt, ...) hvh_log_print(LOG_LEVEL_WARN,  fmt " [%s:%d:%s]", ## __VA_ARGS__, __FILENAME__, __LINE__, __func__)
+#define hloge(fmt, ...) hvh_log_print(LOG_LEVEL_ERROR, fmt " [%s:%d:%s]", ## __VA_ARGS__, __FILENAME__, __LINE__, __func__)
+#define hlogf(fmt, ...) hvh_log_print(LOG_LEVEL_FATAL, fmt " [%s:%d:%s]", ## __VA_ARGS__, __FILENAME__, __LINE__, __func__)
 
 /* Short aliases, unless the program already has its own LOGx macros. */
 #if !defined(LOGD) && !defined(LOGI) && !defined(LOGW) && !defined(LOGE) && !defined(LOGF)

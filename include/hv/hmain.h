@@ -605,7 +605,7 @@ static inline void signal_handler(int signo) {
     switch (signo) {
     case SIGINT:
     case SIGNAL_TERMINATE:
-        hlogi("killall processes");
+        hlogi("%s", "killall processes");
         signal(SIGCHLD, SIG_IGN);
         for (i = 0; i < ctx->worker_processes; ++i) {
             if (ctx->proc_ctxs[i].pid <= 0) break;
@@ -639,7 +639,7 @@ static inline void signal_handler(int signo) {
                     }
                 }
                 if (!any_alive) {
-                    hlogw("No alive worker process, exit master process!");
+                    hlogw("%s", "No alive worker process, exit master process!");
                     exit(0);
                 }
                 break;

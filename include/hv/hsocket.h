@@ -176,8 +176,10 @@ static inline void sockaddr_set_port(sockaddr_u* addr, int port) {
 #define SOCKADDR_STRLEN     sizeof(((struct sockaddr_un*)(NULL))->sun_path)
 static inline void sockaddr_set_path(sockaddr_u* addr, const char* path) {
     addr->sa.sa_family = AF_UNIX;
-    strncpy(addr->sun.sun_path, path, sizeof(addr->sun.sun_path) - 1);
-    addr->sun.sun_path[sizeof(addr->sun.sun_path) - 1] = '\0';
+    size_t n = strlen(path);
+    if (n >= sizeof(addr->sun.sun_path)) n = sizeof(addr->sun.sun_path) - 1;
+    memcpy(addr->sun.sun_path, path, n);
+    addr->sun.sun_path[n] = '\0';
 }
 #else
 /* Enough for "ipv4:port" and "[ipv6]:port". */

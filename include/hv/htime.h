@@ -193,21 +193,27 @@ static inline datetime_t* datetime_future(datetime_t* dt, int days DEFAULT(1)) {
 
 /* seconds -> "hh:mm:ss" */
 static inline char* duration_fmt(int sec, char* buf) {
-    sprintf(buf, TIME_FMT, sec / 3600, (sec / 60) % 60, sec % 60);
+    if (snprintf(buf, TIME_FMT_BUFLEN, TIME_FMT, sec / 3600, (sec / 60) % 60, sec % 60) < 0) {
+        buf[0] = '\0';
+    }
     return buf;
 }
 
 /* "YYYY-MM-DD hh:mm:ss" */
 static inline char* datetime_fmt(datetime_t* dt, char* buf) {
-    sprintf(buf, DATETIME_FMT,
-            dt->year, dt->month, dt->day, dt->hour, dt->min, dt->sec);
+    if (snprintf(buf, DATETIME_FMT_BUFLEN, DATETIME_FMT,
+                 dt->year, dt->month, dt->day, dt->hour, dt->min, dt->sec) < 0) {
+        buf[0] = '\0';
+    }
     return buf;
 }
 
 /* "YYYY-MM-DDThh:mm:ss.mmmZ" */
 static inline char* datetime_fmt_iso(datetime_t* dt, char* buf) {
-    sprintf(buf, DATETIME_FMT_ISO,
-            dt->year, dt->month, dt->day, dt->hour, dt->min, dt->sec, dt->ms);
+    if (snprintf(buf, DATETIME_FMT_BUFLEN, DATETIME_FMT_ISO,
+                 dt->year, dt->month, dt->day, dt->hour, dt->min, dt->sec, dt->ms) < 0) {
+        buf[0] = '\0';
+    }
     return buf;
 }
 
@@ -216,10 +222,12 @@ static inline char* gmtime_fmt(time_t time, char* buf) {
     struct tm parts;
     memset(&parts, 0, sizeof(parts));
     gmtime_r(&time, &parts);
-    sprintf(buf, GMTIME_FMT,
-            hvh_weekday_name(parts.tm_wday), parts.tm_mday,
-            hvh_month_name(parts.tm_mon), parts.tm_year + 1900,
-            parts.tm_hour, parts.tm_min, parts.tm_sec);
+    if (snprintf(buf, GMTIME_FMT_BUFLEN, GMTIME_FMT,
+                 hvh_weekday_name(parts.tm_wday), parts.tm_mday,
+                 hvh_month_name(parts.tm_mon), parts.tm_year + 1900,
+                 parts.tm_hour, parts.tm_min, parts.tm_sec) < 0) {
+        buf[0] = '\0';
+    }
     return buf;
 }
 

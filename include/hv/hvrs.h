@@ -136,6 +136,11 @@ typedef struct hv_unpack_setting {
 typedef void (*hv_timer_cb)(void *userdata, uint64_t timer_id);
 
 /*
+ Receives the attached userdata (or NULL) while it cannot be freed.
+ */
+typedef void (*hv_userdata_visitor)(void *ctx, void *userdata);
+
+/*
  Runs first on a new loop thread; a nonzero result stops that loop.
  */
 typedef int32_t (*hv_pre_cb)(void *userdata, const struct hv_loop *event_loop);
@@ -417,7 +422,8 @@ void hv_loop_reset_timer(const struct hv_loop *event_loop, uint64_t timer_id, ui
 /*
  Attaches `userdata` to the loop (the C++ headers keep their `EventLoop` object here).
  `userdata_free` runs when the loop finishes running, or with `hv_loop_clear_userdata`.
- `HV_ERR_STATE` if something is attached already.
+ `HV_ERR_STATE` (and `userdata_free` at once) if something is attached already or the loop
+ has finished.
  */
 hv_status hv_loop_set_userdata(const struct hv_loop *event_loop,
                                void *userdata,
@@ -427,6 +433,12 @@ hv_status hv_loop_set_userdata(const struct hv_loop *event_loop,
  The attached userdata, or NULL.
  */
 void *hv_loop_userdata(const struct hv_loop *event_loop);
+
+/*
+ Calls `visit(ctx, userdata)` on the calling thread while holding the attachment, so another
+ thread cannot free it meanwhile. `visit` must not call the `hv_loop_*userdata` functions.
+ */
+void hv_loop_visit_userdata(const struct hv_loop *event_loop, hv_userdata_visitor visit, void *ctx);
 
 /*
  Detaches `userdata` (and runs its free function) if it is the one attached.

@@ -142,12 +142,13 @@ impl EventLoop {
         self.timers.lock().unwrap_or_else(|p| p.into_inner()).clear();
         drop(runtime);
         self.status.store(LoopStatus::Stopped as u8, Ordering::Release);
-        let attachment = self
-            .attachment
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        drop(attachment);
+        // Dropped under the lock, so `with_attachment` never sees it half-destroyed.
+        drop(
+            self.attachment
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
         CURRENT.with(|c| *c.borrow_mut() = previous);
         Ok(())
     }
@@ -246,10 +247,10 @@ impl EventLoop {
     }
 
     /// Stores an object that lives as long as the loop runs (the C++ `EventLoop` companion).
-    /// Returns `false`, leaving the slot unchanged, when it is already taken.
+    /// Returns `false`, leaving the slot unchanged, when it is taken or the loop has finished.
     pub fn set_attachment(&self, value: Box<dyn Any + Send>) -> bool {
         let mut slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_some() {
+        if slot.is_some() || self.status() == LoopStatus::Stopped {
             return false;
         }
         *slot = Some(value);

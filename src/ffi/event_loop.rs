@@ -163,7 +163,8 @@ pub extern "C" fn hv_loop_reset_timer(event_loop: *const hv_loop, timer_id: u64,
 
 /// Attaches `userdata` to the loop (the C++ headers keep their `EventLoop` object here).
 /// `userdata_free` runs when the loop finishes running, or with `hv_loop_clear_userdata`.
-/// `HV_ERR_STATE` if something is attached already.
+/// `HV_ERR_STATE` (and `userdata_free` at once) if something is attached already or the loop
+/// has finished.
 #[no_mangle]
 pub extern "C" fn hv_loop_set_userdata(event_loop: *const hv_loop, userdata: *mut c_void, userdata_free: hv_userdata_free) -> hv_status {
     ffi_boundary! {
@@ -182,6 +183,24 @@ pub extern "C" fn hv_loop_userdata(event_loop: *const hv_loop) -> *mut c_void {
     ffi_boundary! {
         try_ref!(event_loop, std::ptr::null_mut()).with_attachment(|a| {
             a.and_then(|a| a.downcast_ref::<Arc<ForeignData>>()).map_or(std::ptr::null_mut(), |d| d.ptr)
+        })
+    }
+}
+
+/// Receives the attached userdata (or NULL) while it cannot be freed.
+pub type hv_userdata_visitor = Option<unsafe extern "C" fn(ctx: *mut c_void, userdata: *mut c_void)>;
+
+/// Calls `visit(ctx, userdata)` on the calling thread while holding the attachment, so another
+/// thread cannot free it meanwhile. `visit` must not call the `hv_loop_*userdata` functions.
+#[no_mangle]
+pub extern "C" fn hv_loop_visit_userdata(event_loop: *const hv_loop, visit: hv_userdata_visitor, ctx: *mut c_void) {
+    ffi_boundary! {
+        let el = try_ref!(event_loop, ());
+        let Some(visit) = visit else { return };
+        el.with_attachment(|a| {
+            let ptr = a.and_then(|a| a.downcast_ref::<Arc<ForeignData>>()).map_or(std::ptr::null_mut(), |d| d.ptr);
+            // SAFETY: the caller's visitor, called with its own context pointer.
+            unsafe { visit(ctx, ptr) }
         })
     }
 }

@@ -1,0 +1,304 @@
+#ifndef HV_TCP_SERVER_HPP_
+#define HV_TCP_SERVER_HPP_
+
+#include "hsocket.h"
+#include "hssl.h"
+#include "hlog.h"
+#include "herr.h"
+
+#include "EventLoopThreadPool.h"
+#include "Channel.h"
+
+namespace hv {
+
+/*
+ * A TCP server whose acceptor runs on the given loop (or a new one that the caller runs). The
+ * library accepts, balances connections over the worker loops and calls back on each
+ * connection's loop thread: onConnection (connected), onMessage / onWriteComplete, then
+ * onConnection (disconnected) exactly once.
+ */
+template<class TSocketChannel = SocketChannel>
+class TcpServerEventLoopTmpl {
+public:
+    typedef std::shared_ptr<TSocketChannel> TSocketChannelPtr;
+
+    TcpServerEventLoopTmpl(EventLoopPtr loop = NULL) {
+        acceptor_loop = loop ? loop : std::make_shared<EventLoop>();
+        init(hv_tcp_server_new(acceptor_loop->cLoop()));
+    }
+
+    virtual ~TcpServerEventLoopTmpl() {
+        hv_tcp_server_free(server_);
+        HV_FREE(tls_setting);
+        HV_FREE(unpack_setting);
+    }
+
+    /* Worker loop idx (the first for an invalid idx; the acceptor's without workers). */
+    EventLoopPtr loop(int idx = -1) {
+        const hv_loop* l = hv_tcp_server_loop(server_, idx < 0 ? 0 : idx);
+        if (l == NULL) l = hv_tcp_server_loop(server_, 0);
+        if (l == NULL) return EventLoop::fromC(hv_tcp_server_acceptor_loop(server_));
+        EventLoopPtr ptr = EventLoop::fromC(l);
+        hv_loop_free(l);
+        return ptr;
+    }
+
+    /* @retval >= 0 listenfd, < 0 a negative errno */
+    int createsocket(int port, const char* host = "0.0.0.0") {
+        int fd = -1;
+        hv_tcp_server_createsocket(server_, port, host, &fd);
+        this->host = host ? host : "0.0.0.0";
+        this->port = port;
+        listenfd = fd;
+        return fd;
+    }
+
+    /* Thread-safe: stops listening; existing connections stay open. */
+    void closesocket() {
+        hv_tcp_server_closesocket(server_);
+        listenfd = -1;
+    }
+
+    void setMaxConnectionNum(uint32_t num) { max_connections = num; }
+    void setLoadBalance(load_balance_e lb) { load_balance = lb; }
+    void setThreadNum(int num) { thread_num_ = num; }
+
+    int startAccept() {
+        if (!applySettings()) return ERR_NEW_SSL_CTX;
+        return hv_tcp_server_start(server_, true) == HV_OK ? 0 : -1;
+    }
+
+    int stopAccept() {
+        closesocket();
+        return 0;
+    }
+
+    void start(bool wait_threads_started = true) {
+        if (!applySettings()) return;
+        if (hv_tcp_server_start(server_, wait_threads_started) != HV_OK) {
+            hloge("TcpServer start failed");
+            return;
+        }
+        listenfd = hv_tcp_server_listenfd(server_);
+    }
+
+    /* Closes the listener and every connection; a stopped server cannot start again. */
+    void stop(bool wait_threads_stopped = true) {
+        hv_tcp_server_stop(server_, wait_threads_stopped);
+        listenfd = -1;
+    }
+
+    /* The real listening port (useful after createsocket(0)). */
+    int listenPort() { return hv_tcp_server_port(server_); }
+
+    int withTLS(hssl_ctx_opt_t* opt = NULL) {
+        tls = true;
+        if (opt) {
+            opt->endpoint = HSSL_SERVER;
+            if (tls_setting == NULL) {
+                HV_ALLOC_SIZEOF(tls_setting);
+            }
+            *tls_setting = *opt;
+        }
+        return 0;
+    }
+
+    void setUnpack(unpack_setting_t* setting) {
+        if (setting) {
+            if (unpack_setting == NULL) {
+                HV_ALLOC_SIZEOF(unpack_setting);
+            }
+            *unpack_setting = *setting;
+        } else {
+            HV_FREE(unpack_setting);
+        }
+    }
+
+    /* The connection with this id, or NULL. */
+    TSocketChannelPtr getChannelById(uint32_t id) {
+        const hv_channel* ch = hv_tcp_server_channel(server_, id);
+        if (ch == NULL) return NULL;
+        TSocketChannelPtr* holder = detail::channelHolder<TSocketChannel>(ch);
+        TSocketChannelPtr result = holder ? *holder : NULL;
+        hv_channel_free(ch);
+        return result;
+    }
+
+    size_t connectionNum() { return hv_tcp_server_connection_num(server_); }
+
+    /* fn runs on the calling thread for each connection, under the registry lock. */
+    int foreachChannel(std::function<void(const TSocketChannelPtr& channel)> fn) {
+        return (int)hv_tcp_server_foreach_channel(server_, visitChannel, &fn);
+    }
+
+    /* Thread-safe; returns the number of connections written to. */
+    int broadcast(const void* data, int size) {
+        if (size < 0) return -1;
+        return (int)hv_tcp_server_broadcast(server_, data, (size_t)size);
+    }
+
+    int broadcast(const std::string& str) { return broadcast(str.data(), (int)str.size()); }
+
+public:
+    std::string             host;
+    int                     port;
+    int                     listenfd;
+    bool                    tls;
+    hssl_ctx_opt_t*         tls_setting;
+    unpack_setting_t*       unpack_setting;
+    // Callbacks: assign before start().
+    std::function<void(const TSocketChannelPtr&)>           onConnection;
+    std::function<void(const TSocketChannelPtr&, Buffer*)>  onMessage;
+    // Runs on the connection's loop thread when queued bytes reach the socket.
+    std::function<void(const TSocketChannelPtr&, Buffer*)>  onWriteComplete;
+
+    uint32_t                max_connections;
+    load_balance_e          load_balance;
+
+protected:
+    struct OwnThread {};
+    /* With no loop, the library gives the acceptor a thread of its own. */
+    TcpServerEventLoopTmpl(EventLoopPtr loop, OwnThread) : acceptor_loop(loop) {
+        init(hv_tcp_server_new(loop ? loop->cLoop() : NULL));
+    }
+
+    EventLoopPtr            acceptor_loop;
+
+private:
+    void init(hv_tcp_server* server) {
+        server_ = server;
+        port = 0;
+        listenfd = -1;
+        tls = false;
+        tls_setting = NULL;
+        unpack_setting = NULL;
+        max_connections = 0xFFFFFFFF;
+        load_balance = LB_RoundRobin;
+        thread_num_ = (int)std::thread::hardware_concurrency();
+        hv_tcp_server_set_callbacks(server_, onConnectionTrampoline, onMessageTrampoline,
+                                    onWriteCompleteTrampoline, this, NULL);
+    }
+
+    bool applySettings() {
+        hv_tcp_server_set_thread_num(server_, thread_num_);
+        hv_tcp_server_set_load_balance(server_, (int)load_balance);
+        hv_tcp_server_set_max_connections(server_, max_connections);
+        if (unpack_setting) {
+            hv_unpack_setting s = hv_unpack_setting_from(unpack_setting);
+            if (hv_tcp_server_set_unpack(server_, &s) != HV_OK) {
+                hloge("TcpServer: invalid unpack setting");
+                return false;
+            }
+        } else {
+            hv_tcp_server_set_unpack(server_, NULL);
+        }
+        if (tls) {
+            if (tls_setting == NULL) {
+                hloge("TcpServer: withTLS needs certificate options in hv-rs");
+                return false;
+            }
+            hv_tls_options o = hv_tls_options_from(tls_setting);
+            if (hv_tcp_server_set_tls(server_, &o) != HV_OK) {
+                char msg[256];
+                hv_last_error(msg, sizeof(msg));
+                hloge("TcpServer: TLS setup failed: %s", msg);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static TcpServerEventLoopTmpl* self(void* userdata) {
+        return static_cast<TcpServerEventLoopTmpl*>(userdata);
+    }
+
+    static void onConnectionTrampoline(void* userdata, const hv_channel* ch) noexcept {
+        try {
+            TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
+            if (channel && self(userdata)->onConnection) self(userdata)->onConnection(*channel);
+        } catch (const std::exception& e) {
+            hloge("exception in onConnection: %s", e.what());
+        } catch (...) {
+            hloge("unknown exception in onConnection");
+        }
+    }
+
+    static void onMessageTrampoline(void* userdata, const hv_channel* ch, const uint8_t* data, size_t len) noexcept {
+        try {
+            TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
+            if (channel && self(userdata)->onMessage) {
+                Buffer buf((void*)data, len);
+                self(userdata)->onMessage(*channel, &buf);
+            }
+        } catch (const std::exception& e) {
+            hloge("exception in onMessage: %s", e.what());
+        } catch (...) {
+            hloge("unknown exception in onMessage");
+        }
+    }
+
+    static void onWriteCompleteTrampoline(void* userdata, const hv_channel* ch, const uint8_t* data, size_t len) noexcept {
+        try {
+            TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
+            if (channel && self(userdata)->onWriteComplete) {
+                Buffer buf((void*)data, len);
+                self(userdata)->onWriteComplete(*channel, &buf);
+            }
+        } catch (const std::exception& e) {
+            hloge("exception in onWriteComplete: %s", e.what());
+        } catch (...) {
+            hloge("unknown exception in onWriteComplete");
+        }
+    }
+
+    static void visitChannel(void* userdata, const hv_channel* ch) noexcept {
+        try {
+            TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
+            if (channel) (*static_cast<std::function<void(const TSocketChannelPtr&)>*>(userdata))(*channel);
+        } catch (...) {
+            hloge("exception in foreachChannel");
+        }
+    }
+
+    TcpServerEventLoopTmpl(const TcpServerEventLoopTmpl&);
+    TcpServerEventLoopTmpl& operator=(const TcpServerEventLoopTmpl&);
+
+    hv_tcp_server*  server_;
+    int             thread_num_;
+};
+
+/* A TcpServer with an acceptor thread of its own (or running the given loop on one). */
+template<class TSocketChannel = SocketChannel>
+class TcpServerTmpl : public TcpServerEventLoopTmpl<TSocketChannel> {
+    typedef TcpServerEventLoopTmpl<TSocketChannel> Base;
+public:
+    TcpServerTmpl(EventLoopPtr loop = NULL)
+        : Base(loop, typename Base::OwnThread()) {}
+
+    virtual ~TcpServerTmpl() {
+        stop(true);
+    }
+
+    /* Like libhv, a given acceptor loop that nobody runs gets a thread here. */
+    void start(bool wait_threads_started = true) {
+        if (this->acceptor_loop && !this->acceptor_loop->isRunning() && !loop_thread_) {
+            loop_thread_ = std::make_shared<EventLoopThread>(this->acceptor_loop);
+            loop_thread_->start(wait_threads_started);
+        }
+        Base::start(wait_threads_started);
+    }
+
+    void stop(bool wait_threads_stopped = true) {
+        Base::stop(wait_threads_stopped);
+        if (loop_thread_) loop_thread_->stop(wait_threads_stopped);
+    }
+
+private:
+    EventLoopThreadPtr loop_thread_;
+};
+
+typedef TcpServerTmpl<SocketChannel> TcpServer;
+
+} // namespace hv
+
+#endif // HV_TCP_SERVER_HPP_
