@@ -16,6 +16,18 @@
  * hplatform.h instead.
  */
 
+/*
+ * Ask the C library for POSIX + GNU extensions (sockets, clock_gettime,
+ * localtime_r, ...).  The request only works if it comes before the first
+ * system header of the translation unit, which is why every hv header
+ * starts by including this file.  (g++ defines _GNU_SOURCE on its own.)
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#endif
+
 #ifndef HAVE_STDBOOL_H
 #define HAVE_STDBOOL_H 1
 #endif

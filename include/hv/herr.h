@@ -14,6 +14,8 @@
  * once per entry, so programs can build their own tables from them.
  */
 
+#include "hconfig.h"
+
 #include <errno.h>
 #include <string.h>
 

@@ -15,6 +15,8 @@
  * compatibility and always act on the default logger.
  */
 
+#include "hconfig.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>

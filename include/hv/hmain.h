@@ -94,6 +94,9 @@ typedef struct option_s {
 #define SIGNAL_TERMINATE    SIGTERM
 #define SIGNAL_RELOAD       SIGUSR1
 
+/* POSIX only guarantees this declaration with _GNU_SOURCE; repeat it here. */
+extern char** environ;
+
 /* ---- the process context ---------------------------------------------- */
 
 HVH_SHARED_INLINE main_ctx_t* hvh_main_ctx(void) {

@@ -5,6 +5,8 @@
  * hmath.h - power-of-two rounding and base-128 varints.
  */
 
+#include "hconfig.h"
+
 #include <math.h>
 
 /* Largest power of two <= num (1 for num == 0). */

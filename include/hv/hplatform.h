@@ -11,21 +11,14 @@
  *
  * Include this header (or any hv header) before any system header when
  * compiling with a strict -std=c99: the GNU/POSIX extensions the
- * socket helpers rely on are requested here, and the C library only honours
- * that request if it arrives first.
+ * socket helpers rely on are requested (in hconfig.h), and the C library
+ * only honours that request if it arrives first.
  */
 
 #include "hconfig.h"
 
 #if defined(_WIN32) || defined(_WIN64)
 #error "hv-rs: Windows is not supported"
-#endif
-
-/* Ask the C library for POSIX + GNU extensions (sockets, usleep, ...). */
-#if defined(__GNUC__) || defined(__clang__)
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1
-#endif
 #endif
 
 /* ---- operating system ------------------------------------------------ */

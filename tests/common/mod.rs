@@ -1,0 +1,184 @@
+//! Shared helpers: build the C/C++ programs in `c-examples/` against `include/hv` and the freshly
+//! built `libhv.so`, run them, and read their output with deadlines.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `target/<profile>`, where cargo put `libhv.so` for this test run.
+pub fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// Compiles `sources` (relative to the crate root) into `target/<profile>/c-examples/<name>`.
+/// C++ sources are built as C++11 with -Wall -Werror, C sources as C99 with -Wextra too.
+pub fn build(name: &str, sources: &[&str]) -> PathBuf {
+    let out_dir = lib_dir().join("c-examples");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = out_dir.join(name);
+    let cpp = sources.iter().any(|s| s.ends_with(".cpp"));
+    let mut cmd = Command::new(if cpp { "c++" } else { "cc" });
+    if cpp {
+        cmd.args(["-std=c++11", "-Wall", "-Werror"]);
+    } else {
+        cmd.args(["-std=c99", "-Wall", "-Wextra", "-Werror"]);
+    }
+    cmd.arg("-g").arg("-I").arg(manifest_dir().join("include/hv"));
+    for s in sources {
+        cmd.arg(manifest_dir().join(s));
+    }
+    cmd.arg("-o").arg(&out).arg("-L").arg(lib_dir()).arg("-lhv");
+    cmd.arg(format!("-Wl,-rpath,{}", lib_dir().display())).arg("-pthread");
+    let output = cmd.output().expect("running the system compiler");
+    assert!(
+        output.status.success(),
+        "compiling {sources:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out
+}
+
+/// A running program whose stdout lines arrive on a channel.
+pub struct Program {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    pub seen: Vec<String>,
+}
+
+impl Program {
+    pub fn start(path: &Path, args: &[&str]) -> Program {
+        let mut child = Command::new(path)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", path.display()));
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Program { child, stdin, lines, seen: Vec::new() }
+    }
+
+    /// Waits for a line containing `needle` and returns it.
+    pub fn expect(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!("no line containing {needle:?}; output so far:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    /// Counts lines containing `needle` among those arriving within `window`.
+    pub fn count_within(&mut self, needle: &str, window: Duration) -> usize {
+        let deadline = Instant::now() + window;
+        let mut n = 0;
+        while let Ok(line) = self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            if line.contains(needle) {
+                n += 1;
+            }
+            self.seen.push(line);
+        }
+        n
+    }
+
+    pub fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.stdin.take();
+    }
+
+    /// Waits for exit (bounded) and returns the status code.
+    pub fn wait(&mut self) -> i32 {
+        self.close_stdin();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                    self.seen.push(line);
+                }
+                return status.code().unwrap_or(-1);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("program did not exit; output:\n{}", self.seen.join("\n"));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port that was free a moment ago (for programs that take a port, like libhv's).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A self-signed certificate for `names`, written as PEM files into a fresh directory.
+pub struct Cert {
+    pub dir: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl Cert {
+    pub fn generate(tag: &str, names: &[&str]) -> Cert {
+        let ck = rcgen::generate_simple_self_signed(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        let dir = std::env::temp_dir().join(format!("hv-rs-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        std::fs::write(&cert, ck.cert.pem()).unwrap();
+        std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+        Cert { dir, cert, key }
+    }
+}
+
+impl Drop for Cert {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub fn connect(port: u16) -> std::net::TcpStream {
+    let s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    s
+}
