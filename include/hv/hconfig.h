@@ -10,17 +10,16 @@
  * included.
  *
  * HAVE_GETTID, HAVE_STRLCPY and HAVE_STRLCAT depend on the C library
- * version, which is only known after a libc header has been read.  Reading
- * one here would freeze the feature-test macros before hplatform.h gets a
- * chance to request the GNU extensions, so those three are settled in
- * hplatform.h instead.
+ * version, which is only known once a libc header has been read; this file
+ * reads none, so those three are settled in hplatform.h.
  */
 
 /*
  * Ask the C library for POSIX + GNU extensions (sockets, clock_gettime,
  * localtime_r, ...).  The request only works if it comes before the first
- * system header of the translation unit, which is why every hv header
- * starts by including this file.  (g++ defines _GNU_SOURCE on its own.)
+ * system header of the translation unit, which is why the hv headers that
+ * can be compiled as C include this file before any system header.
+ * (g++ defines _GNU_SOURCE on its own.)
  */
 #if defined(__GNUC__) || defined(__clang__)
 #ifndef _GNU_SOURCE

@@ -94,8 +94,10 @@ typedef struct option_s {
 #define SIGNAL_TERMINATE    SIGTERM
 #define SIGNAL_RELOAD       SIGUSR1
 
-/* POSIX only guarantees this declaration with _GNU_SOURCE; repeat it here. */
+/* <unistd.h> declares environ only for _GNU_SOURCE (glibc's __USE_GNU). */
+#if !defined(__USE_GNU)
 extern char** environ;
+#endif
 
 /* ---- the process context ---------------------------------------------- */
 

@@ -122,6 +122,9 @@ impl EventLoop {
 
     /// Runs the loop on the calling thread until `stop()`. A loop runs at most once.
     pub fn run(self: &Arc<Self>) -> Result<()> {
+        if self.status() == LoopStatus::Stopped {
+            return Err(Error::State("the event loop was stopped before it ran"));
+        }
         let rx = self
             .queue_rx
             .lock()

@@ -222,8 +222,9 @@ pub extern "C" fn hv_channel_set_unpack(channel: *const hv_channel, setting: *co
 #[no_mangle]
 pub extern "C" fn hv_channel_set_userdata(channel: *const hv_channel, userdata: *mut c_void, userdata_free: hv_userdata_free) -> hv_status {
     ffi_boundary! {
+        let data = ForeignData::new(userdata, userdata_free);
         let ch = try_ref!(channel);
-        if ch.set_attachment(Box::new(ForeignData::new(userdata, userdata_free))) {
+        if ch.set_attachment(Box::new(data)) {
             hv_status::HV_OK
         } else {
             hv_status::HV_ERR_STATE

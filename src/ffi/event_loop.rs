@@ -168,8 +168,9 @@ pub extern "C" fn hv_loop_reset_timer(event_loop: *const hv_loop, timer_id: u64,
 #[no_mangle]
 pub extern "C" fn hv_loop_set_userdata(event_loop: *const hv_loop, userdata: *mut c_void, userdata_free: hv_userdata_free) -> hv_status {
     ffi_boundary! {
+        let data = ForeignData::new(userdata, userdata_free);
         let el = try_ref!(event_loop);
-        if el.set_attachment(Box::new(ForeignData::new(userdata, userdata_free))) {
+        if el.set_attachment(Box::new(data)) {
             hv_status::HV_OK
         } else {
             hv_status::HV_ERR_STATE

@@ -1,0 +1,235 @@
+//! Every C entry point given NULL or bad arguments answers with an error value: no crash, no
+//! panic across the boundary, and userdata handed over is still freed exactly once.
+
+use std::ffi::{c_void, CStr};
+use std::ptr::{null, null_mut};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use hv::ffi::*;
+
+static FREED: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" fn count_free(_: *mut c_void) {
+    FREED.fetch_add(1, Ordering::SeqCst);
+}
+
+unsafe extern "C" fn noop_task(_: *mut c_void) {}
+unsafe extern "C" fn noop_timer(_: *mut c_void, _: u64) {}
+unsafe extern "C" fn noop_visit(_: *mut c_void, _: *mut c_void) {}
+
+const OK: hv_status = hv_status::HV_OK;
+const NULL_PARAM: hv_status = hv_status::HV_ERR_NULL_PARAMETER;
+
+#[test]
+fn every_entry_point_rejects_null_handles() {
+    let before = FREED.load(Ordering::SeqCst);
+    let ud = 1usize as *mut c_void;
+    let mut fd = 0;
+    let mut buf = [0 as std::ffi::c_char; 16];
+
+    // status and version
+    // SAFETY: both return static NUL-terminated strings.
+    unsafe {
+        assert!(!CStr::from_ptr(hv_status_str(hv_status::HV_ERR_PANIC)).to_bytes().is_empty());
+        assert!(!CStr::from_ptr(hv_version()).to_bytes().is_empty());
+    }
+    assert!(hv_last_error(null_mut(), 0) < usize::MAX);
+
+    // loops
+    hv_loop_free(null());
+    assert!(hv_loop_clone(null()).is_null());
+    assert_eq!(hv_loop_run(null()), NULL_PARAM);
+    hv_loop_stop(null());
+    assert_eq!(hv_loop_status(null()), 0);
+    assert_eq!(hv_loop_tid(null()), 0);
+    assert_eq!(hv_loop_id(null()), 0);
+    assert!(!hv_loop_is_in_loop_thread(null()));
+    assert_eq!(hv_loop_connection_num(null()), 0);
+    assert!(hv_loop_current().is_null());
+    assert_eq!(hv_loop_run_in_loop(null(), Some(noop_task), ud, Some(count_free)), NULL_PARAM);
+    assert_eq!(hv_loop_queue_in_loop(null(), Some(noop_task), ud, Some(count_free)), NULL_PARAM);
+    assert_eq!(hv_loop_set_timer(null(), 10, 1, Some(noop_timer), ud, Some(count_free)), HV_INVALID_TIMER_ID);
+    hv_loop_kill_timer(null(), 1);
+    hv_loop_reset_timer(null(), 1, 1);
+    assert_eq!(hv_loop_set_userdata(null(), ud, Some(count_free)), NULL_PARAM);
+    assert!(hv_loop_userdata(null()).is_null());
+    hv_loop_visit_userdata(null(), Some(noop_visit), null_mut());
+    assert!(!hv_loop_clear_userdata(null(), ud));
+    hv_loop_thread_free(null_mut());
+    assert!(hv_loop_thread_loop(null()).is_null());
+    assert_eq!(hv_loop_thread_start(null(), false, None, None, ud, Some(count_free)), NULL_PARAM);
+    hv_loop_thread_stop(null(), true);
+    hv_loop_thread_join(null());
+    hv_loop_pool_free(null_mut());
+    assert_eq!(hv_loop_pool_start(null(), false, None, None, ud, Some(count_free)), NULL_PARAM);
+    hv_loop_pool_stop(null(), true);
+    hv_loop_pool_join(null());
+    assert_eq!(hv_loop_pool_thread_num(null()), 0);
+    assert!(hv_loop_pool_loop(null(), 0).is_null());
+    assert!(hv_loop_pool_next_loop(null(), 0).is_null());
+
+    // channels
+    assert!(hv_channel_clone(null()).is_null());
+    hv_channel_free(null());
+    assert_eq!(hv_channel_id(null()), 0);
+    assert_eq!(hv_channel_fd(null()), -1);
+    assert_eq!(hv_channel_error(null()), -1);
+    assert_eq!(hv_channel_status(null()), 4);
+    assert!(!hv_channel_is_opened(null()));
+    assert!(!hv_channel_is_connected(null()));
+    assert_eq!(hv_channel_write(null(), b"x".as_ptr() as *const c_void, 1), -1);
+    hv_channel_close(null());
+    assert_eq!(hv_channel_peeraddr(null(), buf.as_mut_ptr(), buf.len()), 0);
+    assert_eq!(hv_channel_localaddr(null(), buf.as_mut_ptr(), buf.len()), 0);
+    assert_eq!(hv_channel_write_bufsize(null()), 0);
+    hv_channel_set_max_write_bufsize(null(), 1);
+    hv_channel_set_keepalive_timeout(null(), 1);
+    hv_channel_set_read_timeout(null(), 1);
+    hv_channel_set_write_timeout(null(), 1);
+    hv_channel_set_close_timeout(null(), 1);
+    hv_channel_set_heartbeat(null(), 10, Some(noop_task), ud, Some(count_free));
+    assert_eq!(hv_channel_set_unpack(null(), null()), NULL_PARAM);
+    assert_eq!(hv_channel_set_userdata(null(), ud, Some(count_free)), NULL_PARAM);
+    assert!(hv_channel_userdata(null()).is_null());
+    assert!(hv_channel_loop(null()).is_null());
+
+    // servers
+    hv_tcp_server_free(null_mut());
+    assert_eq!(hv_tcp_server_createsocket(null(), 0, null(), &mut fd), NULL_PARAM);
+    assert_eq!(hv_tcp_server_listenfd(null()), -1);
+    assert_eq!(hv_tcp_server_port(null()), -1);
+    hv_tcp_server_closesocket(null());
+    hv_tcp_server_set_thread_num(null(), 1);
+    assert_eq!(hv_tcp_server_set_load_balance(null(), 0), NULL_PARAM);
+    hv_tcp_server_set_max_connections(null(), 1);
+    assert_eq!(hv_tcp_server_set_tls(null(), null()), NULL_PARAM);
+    assert_eq!(hv_tcp_server_set_unpack(null(), null()), NULL_PARAM);
+    assert_eq!(hv_tcp_server_set_callbacks(null(), None, None, None, ud, Some(count_free)), NULL_PARAM);
+    assert_eq!(hv_tcp_server_start(null(), true), NULL_PARAM);
+    hv_tcp_server_stop(null(), true);
+    assert_eq!(hv_tcp_server_connection_num(null()), 0);
+    assert_eq!(hv_tcp_server_foreach_channel(null(), None, null_mut()), 0);
+    assert_eq!(hv_tcp_server_broadcast(null(), null(), 0), 0);
+    assert!(hv_tcp_server_channel(null(), 1).is_null());
+    assert!(hv_tcp_server_loop(null(), 0).is_null());
+    assert!(hv_tcp_server_acceptor_loop(null()).is_null());
+
+    // clients
+    hv_tcp_client_free(null_mut());
+    assert_eq!(hv_tcp_client_createsocket(null(), 1, null(), &mut fd), NULL_PARAM);
+    assert_eq!(hv_tcp_client_bind(null(), 0, null()), NULL_PARAM);
+    hv_tcp_client_set_connect_timeout(null(), 1);
+    hv_tcp_client_set_reconnect(null(), null());
+    assert!(!hv_tcp_client_get_reconnect(null(), null_mut()));
+    assert_eq!(hv_tcp_client_set_tls(null(), null()), NULL_PARAM);
+    assert_eq!(hv_tcp_client_set_unpack(null(), null()), NULL_PARAM);
+    assert_eq!(hv_tcp_client_set_callbacks(null(), None, None, None, ud, Some(count_free)), NULL_PARAM);
+    assert_eq!(hv_tcp_client_start(null(), true), NULL_PARAM);
+    hv_tcp_client_closesocket(null());
+    hv_tcp_client_stop(null(), true);
+    assert!(!hv_tcp_client_is_connected(null()));
+    assert_eq!(hv_tcp_client_send(null(), null(), 0), -1);
+    assert!(hv_tcp_client_channel(null()).is_null());
+    assert!(hv_tcp_client_loop(null()).is_null());
+
+    // logging
+    assert_ne!(hv_log_set_level_by_str(null()), 0);
+    hv_log_write(2, null(), 5);
+
+    // Each of the 10 calls above that handed over userdata freed it exactly once.
+    assert_eq!(FREED.load(Ordering::SeqCst) - before, 10);
+}
+
+#[test]
+fn bad_arguments_get_error_codes() {
+    let srv = hv_tcp_server_new(null());
+    let mut fd = 0;
+    let bad_utf8 = b"\xff\xfe\0";
+    assert_eq!(hv_tcp_server_createsocket(srv, 0, bad_utf8.as_ptr() as *const _, &mut fd), hv_status::HV_ERR_INVALID_UTF8);
+    assert_eq!(hv_tcp_server_createsocket(srv, 70000, null(), &mut fd), hv_status::HV_ERR_INVALID_ARGUMENT);
+    assert_eq!(hv_tcp_server_createsocket(srv, 0, c"no.such.host.invalid".as_ptr(), &mut fd), hv_status::HV_ERR_RESOLVE);
+    assert!(fd < 0, "a failed createsocket reports a negative errno");
+    assert_eq!(hv_tcp_server_set_load_balance(srv, 99), hv_status::HV_ERR_INVALID_ARGUMENT);
+    let bad_unpack = hv_unpack_setting {
+        mode: HV_UNPACK_BY_FIXED_LENGTH,
+        package_max_length: 0,
+        fixed_length: 0,
+        delimiter: [0; 8],
+        delimiter_bytes: 0,
+        body_offset: 0,
+        length_field_offset: 0,
+        length_field_bytes: 0,
+        length_adjustment: 0,
+        length_field_coding: 0,
+    };
+    assert_eq!(hv_tcp_server_set_unpack(srv, &bad_unpack), hv_status::HV_ERR_INVALID_ARGUMENT);
+    let unknown_mode = hv_unpack_setting { mode: 42, ..bad_unpack };
+    assert_eq!(hv_tcp_server_set_unpack(srv, &unknown_mode), hv_status::HV_ERR_INVALID_ARGUMENT);
+    let bad_coding = hv_unpack_setting { mode: HV_UNPACK_BY_LENGTH_FIELD, body_offset: 5, length_field_offset: 1, length_field_bytes: 4, length_field_coding: 7, ..bad_unpack };
+    assert_eq!(hv_tcp_server_set_unpack(srv, &bad_coding), hv_status::HV_ERR_INVALID_ARGUMENT);
+    let missing = hv_tls_options { crt_file: c"/nonexistent.pem".as_ptr(), key_file: c"/nonexistent.key".as_ptr(), ca_file: null(), ca_path: null(), verify_peer: 0 };
+    assert_eq!(hv_tcp_server_set_tls(srv, &missing), hv_status::HV_ERR_TLS_CONFIG);
+    let mut msg = [0 as std::ffi::c_char; 128];
+    let len = hv_last_error(msg.as_mut_ptr(), msg.len());
+    // SAFETY: hv_last_error NUL-terminates within the buffer.
+    let text = unsafe { CStr::from_ptr(msg.as_ptr()) }.to_string_lossy().into_owned();
+    assert!(len > 0 && text.contains("nonexistent"), "{text}");
+    hv_tcp_server_free(srv);
+
+    let cli = hv_tcp_client_new(null());
+    assert_eq!(hv_tcp_client_start(cli, true), hv_status::HV_ERR_STATE, "start before createsocket");
+    assert_eq!(hv_tcp_client_bind(cli, 0, null()), hv_status::HV_ERR_STATE);
+    assert_eq!(hv_tcp_client_send(cli, b"x".as_ptr() as *const c_void, 1), -1);
+    assert_eq!(hv_tcp_client_send(cli, null(), 3), -1);
+    hv_tcp_client_free(cli);
+
+    let el = hv_loop_new();
+    assert_eq!(hv_loop_set_timer(el, 0, 1, Some(noop_timer), null_mut(), None), HV_INVALID_TIMER_ID);
+    assert_eq!(hv_loop_run_in_loop(el, None, null_mut(), None), hv_status::HV_ERR_NULL_PARAMETER);
+    hv_loop_stop(el);
+    assert_eq!(hv_loop_run(el), hv_status::HV_ERR_STATE, "a stopped loop does not run");
+    hv_loop_free(el);
+    assert_eq!(hv_log_set_level_by_str(c"LOUD".as_ptr()), hv_status::HV_ERR_INVALID_ARGUMENT as i32);
+}
+
+#[test]
+fn constructors_and_logging_take_odd_values() {
+    let t = hv_loop_thread_new(null());
+    assert!(!hv_loop_thread_loop(t).is_null(), "NULL means a new loop");
+    hv_loop_thread_free(t);
+    let p = hv_loop_pool_new(-3);
+    assert_eq!(hv_loop_pool_thread_num(p), 0);
+    hv_loop_pool_free(p);
+
+    let level = hv_log_get_level();
+    hv_log_set_level(99);
+    assert_eq!(hv_log_get_level(), 6, "levels clamp to SILENT");
+    hv_log_set_level(-5);
+    assert_eq!(hv_log_get_level(), 0);
+    hv_log_set_level(level);
+    assert_ne!(hv_log_set_file(c"/nonexistent-dir/x.log".as_ptr()), 0);
+    assert_eq!(hv_log_set_file(null()), 0);
+    hv_log_set_max_filesize(0);
+    hv_log_set_remain_days(-1);
+    hv_log_enable_fsync(1);
+    hv_log_fsync();
+    hv_log_enable_fsync(0);
+    hv_log_set_handler(None);
+}
+
+#[test]
+fn this_test_names_every_function_of_the_header() {
+    let header = include_str!("../include/hv/hvrs.h");
+    let me = include_str!("ffi_null_args.rs");
+    let missing: Vec<String> = header
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.starts_with("typedef") && !l.starts_with('#'))
+        .filter_map(|l| {
+            let end = l.find('(')?;
+            let name = l[..end].rsplit([' ', '*']).next()?;
+            name.starts_with("hv_").then(|| name.to_string())
+        })
+        .filter(|name| !me.contains(&format!("{name}(")))
+        .collect();
+    assert!(missing.is_empty(), "C entry points without a NULL/bad-argument check: {missing:?}");
+}
