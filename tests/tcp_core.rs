@@ -218,3 +218,201 @@ fn client_on_external_loop_echoes_and_keepalive_closes_idle() {
     el.stop();
     t.join().unwrap();
 }
+
+fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn fixed_and_length_field_framing_over_the_wire() {
+    let settings = [
+        (UnpackSetting::FixedLength { fixed_length: 4, max: 1024 }, b"abcdefghijkl".to_vec(), vec![4, 4, 4]),
+        (
+            UnpackSetting::LengthField {
+                body_offset: 5,
+                length_field_offset: 1,
+                length_field_bytes: 4,
+                length_adjustment: 0,
+                coding: hv::tcp::unpack::LengthCoding::BigEndian,
+                max: 1024,
+            },
+            b"\x01\x00\x00\x00\x03abc\x02\x00\x00\x00\x02de".to_vec(),
+            vec![8, 7],
+        ),
+    ];
+    for (setting, stream, lens) in settings {
+        let got = Arc::new(Mutex::new(Vec::<usize>::new()));
+        let seen = got.clone();
+        let (_srv, port) = echo_server(1, |s| {
+            s.set_unpack(Some(setting.clone())).unwrap();
+            s.set_handlers(Handlers::new(None, Some(Box::new(move |_, d| seen.lock().unwrap().push(d.len()))), None));
+        });
+        let mut c = connect(port);
+        for byte in &stream {
+            c.write_all(&[*byte]).unwrap();
+            c.flush().unwrap();
+        }
+        wait_for("all messages", || got.lock().unwrap().len() == lens.len());
+        assert_eq!(*got.lock().unwrap(), lens);
+    }
+}
+
+#[test]
+fn callbacks_run_in_order_on_one_worker_thread() {
+    let events = Arc::new(Mutex::new(Vec::<(String, i64)>::new()));
+    let (e1, e2) = (events.clone(), events.clone());
+    let (srv, port) = echo_server(2, |s| {
+        s.set_handlers(Handlers::new(
+            Some(Box::new(move |ch| {
+                let what = if ch.is_connected() { "up" } else { "down" };
+                e1.lock().unwrap().push((what.into(), hv::event_loop::gettid()));
+            })),
+            Some(Box::new(move |ch, d| {
+                e2.lock().unwrap().push(("msg".into(), hv::event_loop::gettid()));
+                ch.write(d).unwrap();
+            })),
+            None,
+        ));
+    });
+    let main_tid = hv::event_loop::gettid();
+    let acceptor_tid = srv.acceptor_loop().tid();
+    let mut c = connect(port);
+    c.write_all(b"x").unwrap();
+    let mut b = [0u8; 1];
+    c.read_exact(&mut b).unwrap();
+    drop(c);
+    wait_for("disconnect", || events.lock().unwrap().len() == 3);
+    let ev = events.lock().unwrap().clone();
+    let kinds: Vec<&str> = ev.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, vec!["up", "msg", "down"]);
+    assert!(ev.iter().all(|(_, t)| *t == ev[0].1 && *t != main_tid && *t != acceptor_tid));
+}
+
+#[test]
+fn heartbeat_repeats_on_the_loop_until_close() {
+    let beats = Arc::new(AtomicUsize::new(0));
+    let counter = beats.clone();
+    let (srv, port) = echo_server(1, |s| {
+        s.set_handlers(Handlers::new(
+            Some(Box::new(move |ch| {
+                if ch.is_connected() {
+                    let (counter, el) = (counter.clone(), ch.event_loop().clone());
+                    ch.set_heartbeat(
+                        20,
+                        Some(Box::new(move || {
+                            assert!(el.is_in_loop_thread());
+                            counter.fetch_add(1, Ordering::SeqCst);
+                        })),
+                    );
+                }
+            })),
+            None,
+            None,
+        ));
+    });
+    let c = connect(port);
+    wait_for("three heartbeats", || beats.load(Ordering::SeqCst) >= 3);
+    drop(c);
+    wait_for("disconnect", || srv.connection_num() == 0);
+    let after_close = beats.load(Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(beats.load(Ordering::SeqCst), after_close, "heartbeat stops with the connection");
+}
+
+#[test]
+fn close_stop_and_drop_from_other_threads() {
+    let (srv, port) = echo_server(2, |_| {});
+    let mut clients: Vec<TcpStream> = (0..4).map(|_| connect(port)).collect();
+    wait_for("4 connections", || srv.connection_num() == 4);
+    let mut channels = Vec::new();
+    srv.foreach_channel(|ch| channels.push(ch.clone()));
+
+    // close from another thread: writes fail at once, the peer sees EOF
+    let ch = channels[0].clone();
+    std::thread::spawn(move || {
+        ch.close();
+        assert!(!ch.is_connected());
+        assert!(ch.write(b"late").is_err());
+    })
+    .join()
+    .unwrap();
+    wait_for("3 connections", || srv.connection_num() == 3);
+
+    // stop from another thread, while other threads write
+    let srv = Arc::new(srv);
+    let writers: Vec<_> = channels[1..]
+        .iter()
+        .cloned()
+        .map(|ch| {
+            std::thread::spawn(move || {
+                for _ in 0..1000 {
+                    if ch.write(b"data").is_err() {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    let stopper = srv.clone();
+    std::thread::spawn(move || stopper.stop(true)).join().unwrap();
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert_eq!(srv.connection_num(), 0);
+    for c in &mut clients {
+        let mut rest = Vec::new();
+        let _ = c.read_to_end(&mut rest);
+    }
+    assert!(channels.iter().all(|ch| !ch.is_opened() && ch.write(b"x").is_err()));
+    assert!(srv.start(true).is_err(), "a stopped server cannot start again");
+    // drop from yet another thread
+    std::thread::spawn(move || drop(srv)).join().unwrap();
+}
+
+#[test]
+fn client_send_from_threads_and_write_buffer_limit() {
+    let got = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let sink = got.clone();
+    let (_srv, port) = echo_server(1, |s| {
+        s.set_handlers(Handlers::new(None, Some(Box::new(move |_, d| sink.lock().unwrap().extend_from_slice(d))), None));
+    });
+    let cli = Arc::new(TcpClient::new(None));
+    cli.createsocket(port, "127.0.0.1").unwrap();
+    let (tx, rx) = mpsc::channel();
+    cli.set_handlers(Handlers::new(
+        Some(Box::new(move |ch| {
+            if ch.is_connected() {
+                tx.send(ch.clone()).unwrap();
+            }
+        })),
+        None,
+        None,
+    ));
+    assert!(cli.send(b"early").is_err(), "send before connect fails");
+    cli.start(true).unwrap();
+    let ch = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    let senders: Vec<_> = (0..4)
+        .map(|_| {
+            let cli = cli.clone();
+            std::thread::spawn(move || {
+                for _ in 0..100 {
+                    cli.send(b"0123456789").unwrap();
+                }
+            })
+        })
+        .collect();
+    for s in senders {
+        s.join().unwrap();
+    }
+    wait_for("4000 bytes", || got.lock().unwrap().len() == 4000);
+    assert!(got.lock().unwrap().chunks(10).all(|c| c == b"0123456789"));
+
+    ch.set_max_write_bufsize(1024);
+    assert!(ch.write(&[0u8; 4096]).is_err(), "over the write buffer limit");
+    wait_for("close", || !ch.is_opened());
+    assert_eq!(ch.error(), 1022);
+}
