@@ -17,7 +17,9 @@ pub const LEVEL_ERROR: i32 = 4;
 pub const LEVEL_FATAL: i32 = 5;
 pub const LEVEL_SILENT: i32 = 6;
 
-const LEVEL_NAMES: [&str; 7] = ["VERBOSE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "SILENT"];
+const LEVEL_NAMES: [&str; 7] = [
+    "VERBOSE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "SILENT",
+];
 
 static LEVEL: AtomicI32 = AtomicI32::new(LEVEL_INFO);
 static MAX_FILESIZE: AtomicU64 = AtomicU64::new(16 << 20);
@@ -27,7 +29,11 @@ pub type Handler = Box<dyn Fn(i32, &[u8]) + Send + Sync>;
 
 enum Sink {
     Stderr,
-    File { path: PathBuf, file: File, size: u64 },
+    File {
+        path: PathBuf,
+        file: File,
+        size: u64,
+    },
     Handler(Handler),
 }
 
@@ -47,7 +53,9 @@ fn logger() -> &'static Mutex<Logger> {
 }
 
 fn with_logger<R>(f: impl FnOnce(&mut Logger) -> R) -> R {
-    let mut guard = logger().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut guard = logger()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     f(&mut guard)
 }
 

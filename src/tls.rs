@@ -61,7 +61,12 @@ fn load_roots(opts: &TlsOptions) -> Result<RootCertStore> {
     if let Some(dir) = &opts.ca_path {
         let entries = std::fs::read_dir(dir)
             .map_err(|e| Error::TlsConfig(format!("cannot read {}: {e}", dir.display())))?;
-        files.extend(entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()));
+        files.extend(
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_file()),
+        );
     }
     if files.is_empty() {
         for cert in rustls_native_certs::load_native_certs().certs {
@@ -131,8 +136,12 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>> {
 
 /// The server name to send as SNI and to verify: the host itself, IP literals included.
 pub fn server_name(host: &str) -> Result<ServerName<'static>> {
-    ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']').to_owned())
-        .map_err(|e| Error::TlsConfig(format!("bad server name {host:?}: {e}")))
+    ServerName::try_from(
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+    )
+    .map_err(|e| Error::TlsConfig(format!("bad server name {host:?}: {e}")))
 }
 
 /// libhv's client default (`verify_peer = 0`): encrypt, but accept any server certificate.

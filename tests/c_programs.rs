@@ -27,7 +27,8 @@ fn read_exactly(s: &mut std::net::TcpStream, n: usize) -> Vec<u8> {
 
 fn reads_eof(s: &mut std::net::TcpStream) -> bool {
     let mut buf = [0u8; 64];
-    matches!(s.read(&mut buf), Ok(0)) || matches!(s.read(&mut buf), Err(e) if e.kind() == ErrorKind::ConnectionReset)
+    matches!(s.read(&mut buf), Ok(0))
+        || matches!(s.read(&mut buf), Err(e) if e.kind() == ErrorKind::ConnectionReset)
 }
 
 #[test]
@@ -38,7 +39,11 @@ fn c_echo_server_and_c_client_round_trip() {
     let port = port_of(&srv.expect("listening on port")).to_string();
     let mut cli = Program::start(&client, &["127.0.0.1", &port, "hello", " ", "world"]);
     assert_eq!(cli.wait(), 0, "client output:\n{}", cli.seen.join("\n"));
-    let echoed: String = cli.seen.iter().filter_map(|l| l.strip_prefix("< ")).collect();
+    let echoed: String = cli
+        .seen
+        .iter()
+        .filter_map(|l| l.strip_prefix("< "))
+        .collect();
     assert_eq!(echoed, "hello world");
     srv.expect("disconnected");
     assert_eq!(srv.wait(), 0);
@@ -57,7 +62,10 @@ fn c_server_delimiter_framing_and_oversized_message_closes() {
     }
     assert_eq!(read_exactly(&mut c, 8), b"abc\ndef\n");
     c.write_all(&[b'x'; 17]).unwrap();
-    assert!(reads_eof(&mut c), "an over-long message closes the connection");
+    assert!(
+        reads_eof(&mut c),
+        "an over-long message closes the connection"
+    );
     srv.expect("error=1022");
 }
 
@@ -70,28 +78,61 @@ fn tls_echo_with_generated_certificate_and_hostname_verification() {
     let mut srv = Program::start(&server, &["0", "1", "--tls", crt, key]);
     let port = port_of(&srv.expect("listening on port")).to_string();
 
-    let mut ok = Program::start(&client, &["localhost", &port, "--tls-verify", crt, "secret"]);
+    let mut ok = Program::start(
+        &client,
+        &["localhost", &port, "--tls-verify", crt, "secret"],
+    );
     assert_eq!(ok.wait(), 0, "verified TLS echo:\n{}", ok.seen.join("\n"));
     assert!(ok.seen.iter().any(|l| l == "< secret"));
 
-    let mut wrong_name = Program::start(&client, &["127.0.0.1", &port, "--tls-verify", crt, "secret"]);
-    assert_eq!(wrong_name.wait(), 1, "a certificate for another name is refused");
-    assert!(wrong_name.seen.iter().any(|l| l == "disconnected error=1043"), "{:?}", wrong_name.seen);
+    let mut wrong_name = Program::start(
+        &client,
+        &["127.0.0.1", &port, "--tls-verify", crt, "secret"],
+    );
+    assert_eq!(
+        wrong_name.wait(),
+        1,
+        "a certificate for another name is refused"
+    );
+    assert!(
+        wrong_name
+            .seen
+            .iter()
+            .any(|l| l == "disconnected error=1043"),
+        "{:?}",
+        wrong_name.seen
+    );
 
     let mut unverified = Program::start(&client, &["127.0.0.1", &port, "--tls", "plain"]);
-    assert_eq!(unverified.wait(), 0, "without verify_peer, as in libhv, any certificate is accepted");
+    assert_eq!(
+        unverified.wait(),
+        0,
+        "without verify_peer, as in libhv, any certificate is accepted"
+    );
 
     let mut plain = connect(port_of(&format!("port {port}")));
     plain.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
     let mut answer = Vec::new();
     let _ = plain.read_to_end(&mut answer);
-    assert!(answer.len() < 16 && !answer.starts_with(b"GET"), "plaintext gets at most a TLS alert, then EOF: {answer:?}");
+    assert!(
+        answer.len() < 16 && !answer.starts_with(b"GET"),
+        "plaintext gets at most a TLS alert, then EOF: {answer:?}"
+    );
 }
 
 #[test]
 fn tls_server_with_a_missing_certificate_fails_cleanly() {
     let server = build("tcp_echo_server", &["c-examples/tcp_echo_server.c"]);
-    let mut srv = Program::start(&server, &["0", "1", "--tls", "/nonexistent/cert.pem", "/nonexistent/key.pem"]);
+    let mut srv = Program::start(
+        &server,
+        &[
+            "0",
+            "1",
+            "--tls",
+            "/nonexistent/cert.pem",
+            "/nonexistent/key.pem",
+        ],
+    );
     assert_eq!(srv.wait(), 1);
 }
 
@@ -120,7 +161,11 @@ fn evpp_tcp_server_program_close_start_broadcast_stop() {
         std::thread::sleep(Duration::from_millis(10));
     }
     a.write_all(b"still").unwrap();
-    assert_eq!(read_exactly(&mut a, 5), b"still", "existing connections stay open");
+    assert_eq!(
+        read_exactly(&mut a, 5),
+        b"still",
+        "existing connections stay open"
+    );
 
     command(&mut srv, "start");
     let mut b = connect(port);
@@ -136,19 +181,40 @@ fn evpp_tcp_server_program_close_start_broadcast_stop() {
     assert!(reads_eof(&mut a) && reads_eof(&mut b));
     assert_eq!(srv.wait(), 0);
     let exit_at = srv.seen.iter().position(|l| l == "exit").unwrap();
-    let disconnects: Vec<&String> = srv.seen[..exit_at].iter().filter(|l| l.contains("disconnected!")).collect();
-    assert_eq!(disconnects.len(), 2, "both disconnects run before stop returns: {:?}", srv.seen);
+    let disconnects: Vec<&String> = srv.seen[..exit_at]
+        .iter()
+        .filter(|l| l.contains("disconnected!"))
+        .collect();
+    assert_eq!(
+        disconnects.len(),
+        2,
+        "both disconnects run before stop returns: {:?}",
+        srv.seen
+    );
 
     // Each connection's callbacks ran on one worker thread, never main's.
     let mut tids: HashMap<String, Vec<String>> = HashMap::new();
     for l in srv.seen.iter().filter(|l| l.contains("connected!")) {
-        let field = |k: &str| l.split_whitespace().find_map(|w| w.strip_prefix(k)).unwrap().to_string();
+        let field = |k: &str| {
+            l.split_whitespace()
+                .find_map(|w| w.strip_prefix(k))
+                .unwrap()
+                .to_string()
+        };
         tids.entry(field("id=")).or_default().push(field("tid="));
     }
     for (id, t) in &tids {
-        assert!(t.len() == 2 && t[0] == t[1], "connection {id} callbacks on {t:?}");
+        assert!(
+            t.len() == 2 && t[0] == t[1],
+            "connection {id} callbacks on {t:?}"
+        );
     }
-    assert!(srv.seen.iter().any(|l| l.contains("disconnected!") && l.ends_with("num=2")), "connectionNum still counts a closing channel");
+    assert!(
+        srv.seen
+            .iter()
+            .any(|l| l.contains("disconnected!") && l.ends_with("num=2")),
+        "connectionNum still counts a closing channel"
+    );
 }
 
 /// A plain echo server whose connections the test can cut.
@@ -201,22 +267,38 @@ fn evpp_tcp_client_program_timer_reconnect_and_close() {
     cli.expect("< 20");
     cli.send("close");
     cli.expect("disconnected to");
-    assert_eq!(cli.count_within("connected to", Duration::from_millis(600)), 0, "closesocket ends reconnecting");
+    assert_eq!(
+        cli.count_within("connected to", Duration::from_millis(600)),
+        0,
+        "closesocket ends reconnecting"
+    );
     assert_eq!(cli.wait(), 0);
 }
 
 #[test]
 fn evpp_clients_sharing_one_loop() {
     let server = build("evpp_tcp_server", &["c-examples/evpp/tcp_server.cpp"]);
-    let clients = build("evpp_tcp_client_eventloop", &["c-examples/evpp/tcp_client_eventloop.cpp"]);
+    let clients = build(
+        "evpp_tcp_client_eventloop",
+        &["c-examples/evpp/tcp_client_eventloop.cpp"],
+    );
     let port = free_port();
     let mut srv = Program::start(&server, &[&port.to_string()]);
     srv.expect("started");
     let mut cli = Program::start(&clients, &[&port.to_string(), "5"]);
     let tids: Vec<String> = (0..5)
-        .map(|_| cli.expect("connected id=").split("tid=").nth(1).unwrap().to_string())
+        .map(|_| {
+            cli.expect("connected id=")
+                .split("tid=")
+                .nth(1)
+                .unwrap()
+                .to_string()
+        })
         .collect();
-    assert!(tids.iter().all(|t| *t == tids[0]), "all clients share the loop thread: {tids:?}");
+    assert!(
+        tids.iter().all(|t| *t == tids[0]),
+        "all clients share the loop thread: {tids:?}"
+    );
     cli.send("ping");
     for _ in 0..5 {
         cli.expect(" ping");
@@ -233,24 +315,56 @@ fn evpp_eventloop_program_orders_work_and_timers() {
     let exe = build("evpp_eventloop", &["c-examples/evpp/eventloop.cpp"]);
     let mut p = Program::start(&exe, &[]);
     assert_eq!(p.wait(), 0);
-    let order: Vec<&str> = p.seen.iter().map(|l| l.split(" tid=").next().unwrap()).collect();
-    let pos = |s: &str| order.iter().position(|l| *l == s).unwrap_or_else(|| panic!("{s:?} missing: {order:?}"));
-    assert!(pos("queueInLoop") < pos("runInLoop"), "queued work runs in FIFO order");
+    let order: Vec<&str> = p
+        .seen
+        .iter()
+        .map(|l| l.split(" tid=").next().unwrap())
+        .collect();
+    let pos = |s: &str| {
+        order
+            .iter()
+            .position(|l| *l == s)
+            .unwrap_or_else(|| panic!("{s:?} missing: {order:?}"))
+    };
+    assert!(
+        pos("queueInLoop") < pos("runInLoop"),
+        "queued work runs in FIFO order"
+    );
     assert_eq!(pos("nested runInLoop runs inline") + 1, pos("after nested"));
     assert_eq!(order.iter().filter(|l| **l == "timer").count(), 5);
     assert!(pos("timeout: stopping") < pos("loop status=8"));
     let main_tid = p.seen[0].split("tid=").nth(1).unwrap();
-    assert!(p.seen.iter().filter(|l| l.starts_with("timer")).all(|l| l.contains(&format!("tid={main_tid} "))), "run() runs the loop on the calling thread");
+    assert!(
+        p.seen
+            .iter()
+            .filter(|l| l.starts_with("timer"))
+            .all(|l| l.contains(&format!("tid={main_tid} "))),
+        "run() runs the loop on the calling thread"
+    );
 }
 
 #[test]
 fn evpp_eventloop_thread_pool_program() {
-    let exe = build("evpp_eventloop_thread_pool", &["c-examples/evpp/eventloop_thread_pool.cpp"]);
+    let exe = build(
+        "evpp_eventloop_thread_pool",
+        &["c-examples/evpp/eventloop_thread_pool.cpp"],
+    );
     let mut p = Program::start(&exe, &[]);
     assert_eq!(p.wait(), 0);
     assert!(p.seen.iter().any(|l| l == "fired 4"));
-    assert_eq!(p.seen.iter().filter(|l| l.ends_with("in loop thread=1")).count(), 4);
-    let mut tids: Vec<&str> = p.seen.iter().filter(|l| l.starts_with("loop ")).map(|l| l.split("tid=").nth(1).unwrap()).collect();
+    assert_eq!(
+        p.seen
+            .iter()
+            .filter(|l| l.ends_with("in loop thread=1"))
+            .count(),
+        4
+    );
+    let mut tids: Vec<&str> = p
+        .seen
+        .iter()
+        .filter(|l| l.starts_with("loop "))
+        .map(|l| l.split("tid=").nth(1).unwrap())
+        .collect();
     tids.sort();
     tids.dedup();
     assert_eq!(tids.len(), 4, "four distinct loop threads");

@@ -17,7 +17,6 @@ unsafe extern "C" fn noop_task(_: *mut c_void) {}
 unsafe extern "C" fn noop_timer(_: *mut c_void, _: u64) {}
 unsafe extern "C" fn noop_visit(_: *mut c_void, _: *mut c_void) {}
 
-const OK: hv_status = hv_status::HV_OK;
 const NULL_PARAM: hv_status = hv_status::HV_ERR_NULL_PARAMETER;
 
 #[test]
@@ -30,7 +29,9 @@ fn every_entry_point_rejects_null_handles() {
     // status and version
     // SAFETY: both return static NUL-terminated strings.
     unsafe {
-        assert!(!CStr::from_ptr(hv_status_str(hv_status::HV_ERR_PANIC)).to_bytes().is_empty());
+        assert!(!CStr::from_ptr(hv_status_str(hv_status::HV_ERR_PANIC))
+            .to_bytes()
+            .is_empty());
         assert!(!CStr::from_ptr(hv_version()).to_bytes().is_empty());
     }
     assert!(hv_last_error(null_mut(), 0) < usize::MAX);
@@ -46,22 +47,40 @@ fn every_entry_point_rejects_null_handles() {
     assert!(!hv_loop_is_in_loop_thread(null()));
     assert_eq!(hv_loop_connection_num(null()), 0);
     assert!(hv_loop_current().is_null());
-    assert_eq!(hv_loop_run_in_loop(null(), Some(noop_task), ud, Some(count_free)), NULL_PARAM);
-    assert_eq!(hv_loop_queue_in_loop(null(), Some(noop_task), ud, Some(count_free)), NULL_PARAM);
-    assert_eq!(hv_loop_set_timer(null(), 10, 1, Some(noop_timer), ud, Some(count_free)), HV_INVALID_TIMER_ID);
+    assert_eq!(
+        hv_loop_run_in_loop(null(), Some(noop_task), ud, Some(count_free)),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_loop_queue_in_loop(null(), Some(noop_task), ud, Some(count_free)),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_loop_set_timer(null(), 10, 1, Some(noop_timer), ud, Some(count_free)),
+        HV_INVALID_TIMER_ID
+    );
     hv_loop_kill_timer(null(), 1);
     hv_loop_reset_timer(null(), 1, 1);
-    assert_eq!(hv_loop_set_userdata(null(), ud, Some(count_free)), NULL_PARAM);
+    assert_eq!(
+        hv_loop_set_userdata(null(), ud, Some(count_free)),
+        NULL_PARAM
+    );
     assert!(hv_loop_userdata(null()).is_null());
     hv_loop_visit_userdata(null(), Some(noop_visit), null_mut());
     assert!(!hv_loop_clear_userdata(null(), ud));
     hv_loop_thread_free(null_mut());
     assert!(hv_loop_thread_loop(null()).is_null());
-    assert_eq!(hv_loop_thread_start(null(), false, None, None, ud, Some(count_free)), NULL_PARAM);
+    assert_eq!(
+        hv_loop_thread_start(null(), false, None, None, ud, Some(count_free)),
+        NULL_PARAM
+    );
     hv_loop_thread_stop(null(), true);
     hv_loop_thread_join(null());
     hv_loop_pool_free(null_mut());
-    assert_eq!(hv_loop_pool_start(null(), false, None, None, ud, Some(count_free)), NULL_PARAM);
+    assert_eq!(
+        hv_loop_pool_start(null(), false, None, None, ud, Some(count_free)),
+        NULL_PARAM
+    );
     hv_loop_pool_stop(null(), true);
     hv_loop_pool_join(null());
     assert_eq!(hv_loop_pool_thread_num(null()), 0);
@@ -77,7 +96,10 @@ fn every_entry_point_rejects_null_handles() {
     assert_eq!(hv_channel_status(null()), 4);
     assert!(!hv_channel_is_opened(null()));
     assert!(!hv_channel_is_connected(null()));
-    assert_eq!(hv_channel_write(null(), b"x".as_ptr() as *const c_void, 1), -1);
+    assert_eq!(
+        hv_channel_write(null(), b"x".as_ptr() as *const c_void, 1),
+        -1
+    );
     hv_channel_close(null());
     assert_eq!(hv_channel_peeraddr(null(), buf.as_mut_ptr(), buf.len()), 0);
     assert_eq!(hv_channel_localaddr(null(), buf.as_mut_ptr(), buf.len()), 0);
@@ -89,13 +111,19 @@ fn every_entry_point_rejects_null_handles() {
     hv_channel_set_close_timeout(null(), 1);
     hv_channel_set_heartbeat(null(), 10, Some(noop_task), ud, Some(count_free));
     assert_eq!(hv_channel_set_unpack(null(), null()), NULL_PARAM);
-    assert_eq!(hv_channel_set_userdata(null(), ud, Some(count_free)), NULL_PARAM);
+    assert_eq!(
+        hv_channel_set_userdata(null(), ud, Some(count_free)),
+        NULL_PARAM
+    );
     assert!(hv_channel_userdata(null()).is_null());
     assert!(hv_channel_loop(null()).is_null());
 
     // servers
     hv_tcp_server_free(null_mut());
-    assert_eq!(hv_tcp_server_createsocket(null(), 0, null(), &mut fd), NULL_PARAM);
+    assert_eq!(
+        hv_tcp_server_createsocket(null(), 0, null(), &mut fd),
+        NULL_PARAM
+    );
     assert_eq!(hv_tcp_server_listenfd(null()), -1);
     assert_eq!(hv_tcp_server_port(null()), -1);
     hv_tcp_server_closesocket(null());
@@ -104,7 +132,10 @@ fn every_entry_point_rejects_null_handles() {
     hv_tcp_server_set_max_connections(null(), 1);
     assert_eq!(hv_tcp_server_set_tls(null(), null()), NULL_PARAM);
     assert_eq!(hv_tcp_server_set_unpack(null(), null()), NULL_PARAM);
-    assert_eq!(hv_tcp_server_set_callbacks(null(), None, None, None, ud, Some(count_free)), NULL_PARAM);
+    assert_eq!(
+        hv_tcp_server_set_callbacks(null(), None, None, None, ud, Some(count_free)),
+        NULL_PARAM
+    );
     assert_eq!(hv_tcp_server_start(null(), true), NULL_PARAM);
     hv_tcp_server_stop(null(), true);
     assert_eq!(hv_tcp_server_connection_num(null()), 0);
@@ -116,14 +147,20 @@ fn every_entry_point_rejects_null_handles() {
 
     // clients
     hv_tcp_client_free(null_mut());
-    assert_eq!(hv_tcp_client_createsocket(null(), 1, null(), &mut fd), NULL_PARAM);
+    assert_eq!(
+        hv_tcp_client_createsocket(null(), 1, null(), &mut fd),
+        NULL_PARAM
+    );
     assert_eq!(hv_tcp_client_bind(null(), 0, null()), NULL_PARAM);
     hv_tcp_client_set_connect_timeout(null(), 1);
     hv_tcp_client_set_reconnect(null(), null());
     assert!(!hv_tcp_client_get_reconnect(null(), null_mut()));
     assert_eq!(hv_tcp_client_set_tls(null(), null()), NULL_PARAM);
     assert_eq!(hv_tcp_client_set_unpack(null(), null()), NULL_PARAM);
-    assert_eq!(hv_tcp_client_set_callbacks(null(), None, None, None, ud, Some(count_free)), NULL_PARAM);
+    assert_eq!(
+        hv_tcp_client_set_callbacks(null(), None, None, None, ud, Some(count_free)),
+        NULL_PARAM
+    );
     assert_eq!(hv_tcp_client_start(null(), true), NULL_PARAM);
     hv_tcp_client_closesocket(null());
     hv_tcp_client_stop(null(), true);
@@ -145,11 +182,23 @@ fn bad_arguments_get_error_codes() {
     let srv = hv_tcp_server_new(null());
     let mut fd = 0;
     let bad_utf8 = b"\xff\xfe\0";
-    assert_eq!(hv_tcp_server_createsocket(srv, 0, bad_utf8.as_ptr() as *const _, &mut fd), hv_status::HV_ERR_INVALID_UTF8);
-    assert_eq!(hv_tcp_server_createsocket(srv, 70000, null(), &mut fd), hv_status::HV_ERR_INVALID_ARGUMENT);
-    assert_eq!(hv_tcp_server_createsocket(srv, 0, c"no.such.host.invalid".as_ptr(), &mut fd), hv_status::HV_ERR_RESOLVE);
+    assert_eq!(
+        hv_tcp_server_createsocket(srv, 0, bad_utf8.as_ptr() as *const _, &mut fd),
+        hv_status::HV_ERR_INVALID_UTF8
+    );
+    assert_eq!(
+        hv_tcp_server_createsocket(srv, 70000, null(), &mut fd),
+        hv_status::HV_ERR_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        hv_tcp_server_createsocket(srv, 0, c"no.such.host.invalid".as_ptr(), &mut fd),
+        hv_status::HV_ERR_RESOLVE
+    );
     assert!(fd < 0, "a failed createsocket reports a negative errno");
-    assert_eq!(hv_tcp_server_set_load_balance(srv, 99), hv_status::HV_ERR_INVALID_ARGUMENT);
+    assert_eq!(
+        hv_tcp_server_set_load_balance(srv, 99),
+        hv_status::HV_ERR_INVALID_ARGUMENT
+    );
     let bad_unpack = hv_unpack_setting {
         mode: HV_UNPACK_BY_FIXED_LENGTH,
         package_max_length: 0,
@@ -162,34 +211,84 @@ fn bad_arguments_get_error_codes() {
         length_adjustment: 0,
         length_field_coding: 0,
     };
-    assert_eq!(hv_tcp_server_set_unpack(srv, &bad_unpack), hv_status::HV_ERR_INVALID_ARGUMENT);
-    let unknown_mode = hv_unpack_setting { mode: 42, ..bad_unpack };
-    assert_eq!(hv_tcp_server_set_unpack(srv, &unknown_mode), hv_status::HV_ERR_INVALID_ARGUMENT);
-    let bad_coding = hv_unpack_setting { mode: HV_UNPACK_BY_LENGTH_FIELD, body_offset: 5, length_field_offset: 1, length_field_bytes: 4, length_field_coding: 7, ..bad_unpack };
-    assert_eq!(hv_tcp_server_set_unpack(srv, &bad_coding), hv_status::HV_ERR_INVALID_ARGUMENT);
-    let missing = hv_tls_options { crt_file: c"/nonexistent.pem".as_ptr(), key_file: c"/nonexistent.key".as_ptr(), ca_file: null(), ca_path: null(), verify_peer: 0 };
-    assert_eq!(hv_tcp_server_set_tls(srv, &missing), hv_status::HV_ERR_TLS_CONFIG);
+    assert_eq!(
+        hv_tcp_server_set_unpack(srv, &bad_unpack),
+        hv_status::HV_ERR_INVALID_ARGUMENT
+    );
+    let unknown_mode = hv_unpack_setting {
+        mode: 42,
+        ..bad_unpack
+    };
+    assert_eq!(
+        hv_tcp_server_set_unpack(srv, &unknown_mode),
+        hv_status::HV_ERR_INVALID_ARGUMENT
+    );
+    let bad_coding = hv_unpack_setting {
+        mode: HV_UNPACK_BY_LENGTH_FIELD,
+        body_offset: 5,
+        length_field_offset: 1,
+        length_field_bytes: 4,
+        length_field_coding: 7,
+        ..bad_unpack
+    };
+    assert_eq!(
+        hv_tcp_server_set_unpack(srv, &bad_coding),
+        hv_status::HV_ERR_INVALID_ARGUMENT
+    );
+    let missing = hv_tls_options {
+        crt_file: c"/nonexistent.pem".as_ptr(),
+        key_file: c"/nonexistent.key".as_ptr(),
+        ca_file: null(),
+        ca_path: null(),
+        verify_peer: 0,
+    };
+    assert_eq!(
+        hv_tcp_server_set_tls(srv, &missing),
+        hv_status::HV_ERR_TLS_CONFIG
+    );
     let mut msg = [0 as std::ffi::c_char; 128];
     let len = hv_last_error(msg.as_mut_ptr(), msg.len());
     // SAFETY: hv_last_error NUL-terminates within the buffer.
-    let text = unsafe { CStr::from_ptr(msg.as_ptr()) }.to_string_lossy().into_owned();
+    let text = unsafe { CStr::from_ptr(msg.as_ptr()) }
+        .to_string_lossy()
+        .into_owned();
     assert!(len > 0 && text.contains("nonexistent"), "{text}");
     hv_tcp_server_free(srv);
 
     let cli = hv_tcp_client_new(null());
-    assert_eq!(hv_tcp_client_start(cli, true), hv_status::HV_ERR_STATE, "start before createsocket");
+    assert_eq!(
+        hv_tcp_client_start(cli, true),
+        hv_status::HV_ERR_STATE,
+        "start before createsocket"
+    );
     assert_eq!(hv_tcp_client_bind(cli, 0, null()), hv_status::HV_ERR_STATE);
-    assert_eq!(hv_tcp_client_send(cli, b"x".as_ptr() as *const c_void, 1), -1);
+    assert_eq!(
+        hv_tcp_client_send(cli, b"x".as_ptr() as *const c_void, 1),
+        -1
+    );
     assert_eq!(hv_tcp_client_send(cli, null(), 3), -1);
     hv_tcp_client_free(cli);
 
     let el = hv_loop_new();
-    assert_eq!(hv_loop_set_timer(el, 0, 1, Some(noop_timer), null_mut(), None), HV_INVALID_TIMER_ID);
-    assert_eq!(hv_loop_run_in_loop(el, None, null_mut(), None), hv_status::HV_ERR_NULL_PARAMETER);
+    assert_eq!(
+        hv_loop_set_timer(el, 0, 1, Some(noop_timer), null_mut(), None),
+        HV_INVALID_TIMER_ID
+    );
+    assert_eq!(
+        hv_loop_run_in_loop(el, None, null_mut(), None),
+        hv_status::HV_ERR_NULL_PARAMETER
+    );
     hv_loop_stop(el);
-    assert_eq!(hv_loop_run(el), hv_status::HV_ERR_STATE, "a stopped loop does not run");
+    assert_eq!(
+        hv_loop_run(el),
+        hv_status::HV_ERR_STATE,
+        "a stopped loop does not run"
+    );
     hv_loop_free(el);
-    assert_eq!(hv_log_set_level_by_str(c"LOUD".as_ptr()), hv_status::HV_ERR_INVALID_ARGUMENT as i32);
+    assert_eq!(
+        hv_log_set_level_by_str(c"LOUD".as_ptr()),
+        hv_status::HV_ERR_INVALID_ARGUMENT as i32
+    );
 }
 
 #[test]
@@ -231,5 +330,8 @@ fn this_test_names_every_function_of_the_header() {
         })
         .filter(|name| !me.contains(&format!("{name}(")))
         .collect();
-    assert!(missing.is_empty(), "C entry points without a NULL/bad-argument check: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "C entry points without a NULL/bad-argument check: {missing:?}"
+    );
 }

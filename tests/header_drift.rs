@@ -3,7 +3,8 @@
 #[test]
 fn committed_hvrs_h_matches_a_fresh_generation() {
     let fresh = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/hvrs.h")).unwrap();
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/hv/hvrs.h")).unwrap();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/hv/hvrs.h")).unwrap();
     assert!(
         fresh == committed,
         "include/hv/hvrs.h is stale: build outside CI (without the CI variable) to regenerate it, then commit it"
@@ -12,7 +13,8 @@ fn committed_hvrs_h_matches_a_fresh_generation() {
 
 #[test]
 fn header_declares_the_package_version_function_and_guards() {
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/hv/hvrs.h")).unwrap();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/hv/hvrs.h")).unwrap();
     assert!(committed.contains("#ifndef HVRS_H"));
     assert!(committed.contains("extern \"C\""));
     assert!(committed.contains("const char *hv_version(void);"));

@@ -53,8 +53,11 @@ fn delimiter_framing_over_the_wire_and_oversize_closes() {
     let srv = TcpServer::new(None);
     srv.createsocket(0, "127.0.0.1").unwrap();
     srv.set_thread_num(1);
-    srv.set_unpack(Some(UnpackSetting::Delimiter { delimiter: b"\n".to_vec(), max: 16 }))
-        .unwrap();
+    srv.set_unpack(Some(UnpackSetting::Delimiter {
+        delimiter: b"\n".to_vec(),
+        max: 16,
+    }))
+    .unwrap();
     let (tx, rx) = mpsc::channel();
     srv.set_handlers(Handlers::new(
         Some(Box::new(move |ch| {
@@ -62,7 +65,9 @@ fn delimiter_framing_over_the_wire_and_oversize_closes() {
                 tx.send(ch.error()).unwrap();
             }
         })),
-        Some(Box::new(move |_, data| seen.lock().unwrap().push(data.to_vec()))),
+        Some(Box::new(move |_, data| {
+            seen.lock().unwrap().push(data.to_vec())
+        })),
         None,
     ));
     srv.start(true).unwrap();
@@ -73,7 +78,10 @@ fn delimiter_framing_over_the_wire_and_oversize_closes() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), 1022);
-    assert_eq!(*got.lock().unwrap(), vec![b"abc\n".to_vec(), b"def\n".to_vec()]);
+    assert_eq!(
+        *got.lock().unwrap(),
+        vec![b"abc\n".to_vec(), b"def\n".to_vec()]
+    );
     let mut rest = Vec::new();
     let _ = c.read_to_end(&mut rest);
     assert!(rest.is_empty());
@@ -103,7 +111,11 @@ fn max_connections_refuses_at_accept() {
     }
     let mut third = connect(port);
     let mut buf = [0u8; 1];
-    assert_eq!(third.read(&mut buf).unwrap_or(0), 0, "third connection reads EOF");
+    assert_eq!(
+        third.read(&mut buf).unwrap_or(0),
+        0,
+        "third connection reads EOF"
+    );
     assert_eq!(connected.load(Ordering::SeqCst), 2);
     assert_eq!(srv.connection_num(), 2);
 }
@@ -141,7 +153,10 @@ fn four_threads_writing_at_once_keep_each_write_intact() {
         w.join().unwrap();
     }
     for chunk in all.chunks(LEN) {
-        assert!(chunk.iter().all(|b| *b == chunk[0]), "a write was interleaved");
+        assert!(
+            chunk.iter().all(|b| *b == chunk[0]),
+            "a write was interleaved"
+        );
     }
 }
 
@@ -173,7 +188,9 @@ fn client_reconnects_per_policy_then_gives_up() {
         events.push(e);
     }
     assert_eq!(events.len(), 4, "first attempt + 3 retries: {events:?}");
-    assert!(events.iter().all(|(up, err)| !up && *err == libc::ECONNREFUSED));
+    assert!(events
+        .iter()
+        .all(|(up, err)| !up && *err == libc::ECONNREFUSED));
     let state = cli.reconnect_setting().unwrap();
     assert_eq!((state.cur_retry_cnt, state.cur_delay), (4, 200));
 }
@@ -212,8 +229,14 @@ fn client_on_external_loop_echoes_and_keepalive_closes_idle() {
         None,
     ));
     cli.start(true).unwrap();
-    assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), b"ping".to_vec());
-    assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), b"closed".to_vec());
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+        b"ping".to_vec()
+    );
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+        b"closed".to_vec()
+    );
     drop(cli);
     el.stop();
     t.join().unwrap();
@@ -230,7 +253,14 @@ fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
 #[test]
 fn fixed_and_length_field_framing_over_the_wire() {
     let settings = [
-        (UnpackSetting::FixedLength { fixed_length: 4, max: 1024 }, b"abcdefghijkl".to_vec(), vec![4, 4, 4]),
+        (
+            UnpackSetting::FixedLength {
+                fixed_length: 4,
+                max: 1024,
+            },
+            b"abcdefghijkl".to_vec(),
+            vec![4, 4, 4],
+        ),
         (
             UnpackSetting::LengthField {
                 body_offset: 5,
@@ -249,7 +279,11 @@ fn fixed_and_length_field_framing_over_the_wire() {
         let seen = got.clone();
         let (_srv, port) = echo_server(1, |s| {
             s.set_unpack(Some(setting.clone())).unwrap();
-            s.set_handlers(Handlers::new(None, Some(Box::new(move |_, d| seen.lock().unwrap().push(d.len()))), None));
+            s.set_handlers(Handlers::new(
+                None,
+                Some(Box::new(move |_, d| seen.lock().unwrap().push(d.len()))),
+                None,
+            ));
         });
         let mut c = connect(port);
         for byte in &stream {
@@ -269,10 +303,14 @@ fn callbacks_run_in_order_on_one_worker_thread() {
         s.set_handlers(Handlers::new(
             Some(Box::new(move |ch| {
                 let what = if ch.is_connected() { "up" } else { "down" };
-                e1.lock().unwrap().push((what.into(), hv::event_loop::gettid()));
+                e1.lock()
+                    .unwrap()
+                    .push((what.into(), hv::event_loop::gettid()));
             })),
             Some(Box::new(move |ch, d| {
-                e2.lock().unwrap().push(("msg".into(), hv::event_loop::gettid()));
+                e2.lock()
+                    .unwrap()
+                    .push(("msg".into(), hv::event_loop::gettid()));
                 ch.write(d).unwrap();
             })),
             None,
@@ -289,7 +327,9 @@ fn callbacks_run_in_order_on_one_worker_thread() {
     let ev = events.lock().unwrap().clone();
     let kinds: Vec<&str> = ev.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(kinds, vec!["up", "msg", "down"]);
-    assert!(ev.iter().all(|(_, t)| *t == ev[0].1 && *t != main_tid && *t != acceptor_tid));
+    assert!(ev
+        .iter()
+        .all(|(_, t)| *t == ev[0].1 && *t != main_tid && *t != acceptor_tid));
 }
 
 #[test]
@@ -320,7 +360,11 @@ fn heartbeat_repeats_on_the_loop_until_close() {
     wait_for("disconnect", || srv.connection_num() == 0);
     let after_close = beats.load(Ordering::SeqCst);
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(beats.load(Ordering::SeqCst), after_close, "heartbeat stops with the connection");
+    assert_eq!(
+        beats.load(Ordering::SeqCst),
+        after_close,
+        "heartbeat stops with the connection"
+    );
 }
 
 #[test]
@@ -358,7 +402,9 @@ fn close_stop_and_drop_from_other_threads() {
         })
         .collect();
     let stopper = srv.clone();
-    std::thread::spawn(move || stopper.stop(true)).join().unwrap();
+    std::thread::spawn(move || stopper.stop(true))
+        .join()
+        .unwrap();
     for w in writers {
         w.join().unwrap();
     }
@@ -367,8 +413,13 @@ fn close_stop_and_drop_from_other_threads() {
         let mut rest = Vec::new();
         let _ = c.read_to_end(&mut rest);
     }
-    assert!(channels.iter().all(|ch| !ch.is_opened() && ch.write(b"x").is_err()));
-    assert!(srv.start(true).is_err(), "a stopped server cannot start again");
+    assert!(channels
+        .iter()
+        .all(|ch| !ch.is_opened() && ch.write(b"x").is_err()));
+    assert!(
+        srv.start(true).is_err(),
+        "a stopped server cannot start again"
+    );
     // drop from yet another thread
     std::thread::spawn(move || drop(srv)).join().unwrap();
 }
@@ -378,7 +429,13 @@ fn client_send_from_threads_and_write_buffer_limit() {
     let got = Arc::new(Mutex::new(Vec::<u8>::new()));
     let sink = got.clone();
     let (_srv, port) = echo_server(1, |s| {
-        s.set_handlers(Handlers::new(None, Some(Box::new(move |_, d| sink.lock().unwrap().extend_from_slice(d))), None));
+        s.set_handlers(Handlers::new(
+            None,
+            Some(Box::new(move |_, d| {
+                sink.lock().unwrap().extend_from_slice(d)
+            })),
+            None,
+        ));
     });
     let cli = Arc::new(TcpClient::new(None));
     cli.createsocket(port, "127.0.0.1").unwrap();
@@ -412,7 +469,10 @@ fn client_send_from_threads_and_write_buffer_limit() {
     assert!(got.lock().unwrap().chunks(10).all(|c| c == b"0123456789"));
 
     ch.set_max_write_bufsize(1024);
-    assert!(ch.write(&[0u8; 4096]).is_err(), "over the write buffer limit");
+    assert!(
+        ch.write(&[0u8; 4096]).is_err(),
+        "over the write buffer limit"
+    );
     wait_for("close", || !ch.is_opened());
     assert_eq!(ch.error(), 1022);
 }

@@ -15,7 +15,9 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{
+    AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
 use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::{mpsc, Notify};
@@ -138,13 +140,19 @@ impl EventLoop {
         let previous = CURRENT.with(|c| c.borrow_mut().replace(self.clone()));
         self.tid.store(gettid(), Ordering::Release);
         if !self.stop_requested.load(Ordering::Acquire) {
-            self.status.store(LoopStatus::Running as u8, Ordering::Release);
+            self.status
+                .store(LoopStatus::Running as u8, Ordering::Release);
             runtime.block_on(self.clone().drive(rx));
         }
-        self.status.store(LoopStatus::Stopping as u8, Ordering::Release);
-        self.timers.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.status
+            .store(LoopStatus::Stopping as u8, Ordering::Release);
+        self.timers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         drop(runtime);
-        self.status.store(LoopStatus::Stopped as u8, Ordering::Release);
+        self.status
+            .store(LoopStatus::Stopped as u8, Ordering::Release);
         // Dropped under the lock, so `with_attachment` never sees it half-destroyed.
         drop(
             self.attachment
@@ -201,7 +209,8 @@ impl EventLoop {
     pub fn stop(&self) {
         self.stop_requested.store(true, Ordering::Release);
         if self.status() == LoopStatus::Initialized {
-            self.status.store(LoopStatus::Stopped as u8, Ordering::Release);
+            self.status
+                .store(LoopStatus::Stopped as u8, Ordering::Release);
         }
         self.stop.notify_one();
     }
@@ -298,7 +307,10 @@ impl Drop for TrackedGuard {
 
 impl Drop for EventLoop {
     fn drop(&mut self) {
-        self.timers.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
+        self.timers
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }
 

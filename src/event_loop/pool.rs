@@ -100,7 +100,12 @@ impl LoopPool {
             LoadBalance::RoundRobin => (self.next.fetch_add(1, Ordering::Relaxed) + 1) % n,
             LoadBalance::Random => random_below(n),
             LoadBalance::LeastConnections => (0..n)
-                .min_by_key(|&i| self.threads[i].event_loop().connection_num.load(Ordering::Relaxed))
+                .min_by_key(|&i| {
+                    self.threads[i]
+                        .event_loop()
+                        .connection_num
+                        .load(Ordering::Relaxed)
+                })
                 .unwrap_or(0),
             LoadBalance::IpHash | LoadBalance::UrlHash => 0,
         };
@@ -127,9 +132,18 @@ mod tests {
             .collect();
         let (l0, l1) = (pool.get(0).unwrap().id(), pool.get(1).unwrap().id());
         assert_eq!(ids, vec![l1, l0, l1, l0]);
-        assert_eq!(pool.next_loop(LoadBalance::LeastConnections).unwrap().id(), l0);
-        pool.get(0).unwrap().connection_num.store(3, Ordering::Relaxed);
-        assert_eq!(pool.next_loop(LoadBalance::LeastConnections).unwrap().id(), l1);
+        assert_eq!(
+            pool.next_loop(LoadBalance::LeastConnections).unwrap().id(),
+            l0
+        );
+        pool.get(0)
+            .unwrap()
+            .connection_num
+            .store(3, Ordering::Relaxed);
+        assert_eq!(
+            pool.next_loop(LoadBalance::LeastConnections).unwrap().id(),
+            l1
+        );
         assert!(LoopPool::new(0).next_loop(LoadBalance::Random).is_none());
     }
 }

@@ -31,7 +31,10 @@ impl LoopThread {
     }
 
     pub fn is_started(&self) -> bool {
-        self.thread.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+        self.thread
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
     }
 
     /// Starts the thread; with `wait`, returns once the loop is running (or has stopped).

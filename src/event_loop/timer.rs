@@ -31,7 +31,10 @@ struct TimerShared {
 
 impl TimerShared {
     fn deadline(&self) -> Instant {
-        self.schedule.lock().unwrap_or_else(|p| p.into_inner()).deadline
+        self.schedule
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .deadline
     }
 }
 
@@ -83,7 +86,9 @@ impl EventLoop {
             },
         );
         let this = self.clone();
-        self.run_in_loop(Box::new(move || this.start_timer_task(id, repeat, shared, cb)));
+        self.run_in_loop(Box::new(move || {
+            this.start_timer_task(id, repeat, shared, cb)
+        }));
         id
     }
 

@@ -84,6 +84,12 @@ pub(crate) fn report_panic(payload: Box<dyn std::any::Any + Send>) {
 
 /// Early-returns `$fallback` (default: `HV_ERR_NULL_PARAMETER`) when a pointer is NULL.
 macro_rules! try_ref {
+    ($ptr:expr, ()) => {
+        match $crate::ffi::boundary::Castable::as_rust($ptr) {
+            Some(r) => r,
+            None => return,
+        }
+    };
     ($ptr:expr) => {
         try_ref!($ptr, $crate::ffi::hv_status::HV_ERR_NULL_PARAMETER)
     };
@@ -228,7 +234,10 @@ impl Drop for ForeignData {
 }
 
 /// A `hv_task_cb` with its userdata, as a Rust closure (for queued work and heartbeats).
-pub(crate) fn task_closure(cb: unsafe extern "C" fn(*mut c_void), data: Arc<ForeignData>) -> impl FnMut() + Send + 'static {
+pub(crate) fn task_closure(
+    cb: unsafe extern "C" fn(*mut c_void),
+    data: Arc<ForeignData>,
+) -> impl FnMut() + Send + 'static {
     move || {
         // SAFETY: the C caller registered `cb` for this userdata.
         unsafe { cb(data.ptr) }

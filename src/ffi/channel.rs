@@ -4,7 +4,9 @@ use std::ffi::{c_char, c_void};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use super::boundary::{arc_clone, arc_free, arc_handle, borrowed_handle, bytes, task_closure, ForeignData};
+use super::boundary::{
+    arc_clone, arc_free, arc_handle, borrowed_handle, bytes, task_closure, ForeignData,
+};
 use super::boundary::{hv_task_cb, hv_userdata_free};
 use super::event_loop::hv_loop;
 use super::status::{fail, hv_status, set_last_error};
@@ -20,13 +22,26 @@ castable!(hv_channel => Channel, arc);
 
 /// `onConnection`: runs on the connection's loop thread, once connected (check
 /// `hv_channel_is_connected`) and once when closed (or when a client's connect failed).
-pub type hv_channel_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, channel: *const hv_channel)>;
+pub type hv_channel_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, channel: *const hv_channel)>;
 /// `onMessage` / `onWriteComplete`: runs on the connection's loop thread; `data` is valid only
 /// during the call.
-pub type hv_data_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, channel: *const hv_channel, data: *const u8, len: usize)>;
+pub type hv_data_cb = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        channel: *const hv_channel,
+        data: *const u8,
+        len: usize,
+    ),
+>;
 
 /// Builds the shared callbacks of a server or client from C function pointers.
-pub(crate) fn handlers(on_connection: hv_channel_cb, on_message: hv_data_cb, on_write_complete: hv_data_cb, data: Arc<ForeignData>) -> Handlers {
+pub(crate) fn handlers(
+    on_connection: hv_channel_cb,
+    on_message: hv_data_cb,
+    on_write_complete: hv_data_cb,
+    data: Arc<ForeignData>,
+) -> Handlers {
     let conn = on_connection.map(|f| {
         let data = data.clone();
         Box::new(move |ch: &Arc<Channel>| {
@@ -39,7 +54,14 @@ pub(crate) fn handlers(on_connection: hv_channel_cb, on_message: hv_data_cb, on_
             let data = data.clone();
             Box::new(move |ch: &Arc<Channel>, bytes: &[u8]| {
                 // SAFETY: as above; `bytes` is valid for the duration of the call.
-                unsafe { f(data.ptr, borrowed_handle::<hv_channel>(ch), bytes.as_ptr(), bytes.len()) }
+                unsafe {
+                    f(
+                        data.ptr,
+                        borrowed_handle::<hv_channel>(ch),
+                        bytes.as_ptr(),
+                        bytes.len(),
+                    )
+                }
             }) as crate::tcp::DataFn
         })
     };
@@ -97,7 +119,11 @@ pub extern "C" fn hv_channel_is_connected(channel: *const hv_channel) -> bool {
 /// another's). Returns `len`, or -1 when closed, on NULL, or when the unsent bytes would exceed
 /// the write buffer limit (the connection then closes with error 1022).
 #[no_mangle]
-pub extern "C" fn hv_channel_write(channel: *const hv_channel, data: *const c_void, len: usize) -> i32 {
+pub extern "C" fn hv_channel_write(
+    channel: *const hv_channel,
+    data: *const c_void,
+    len: usize,
+) -> i32 {
     ffi_boundary! {
         let ch = try_ref!(channel, -1);
         let Some(data) = bytes(data, len) else { return -1 };
@@ -138,13 +164,21 @@ fn write_addr(addr: Option<SocketAddr>, buf: *mut c_char, len: usize) -> usize {
 /// Writes "ip:port" ("[ip6]:port") into `buf` (NUL-terminated, truncated to `len`) and returns
 /// the full length; "" when unknown.
 #[no_mangle]
-pub extern "C" fn hv_channel_peeraddr(channel: *const hv_channel, buf: *mut c_char, len: usize) -> usize {
+pub extern "C" fn hv_channel_peeraddr(
+    channel: *const hv_channel,
+    buf: *mut c_char,
+    len: usize,
+) -> usize {
     ffi_boundary! { write_addr(try_ref!(channel, 0).peer_addr(), buf, len) }
 }
 
 /// As `hv_channel_peeraddr`, for the local address.
 #[no_mangle]
-pub extern "C" fn hv_channel_localaddr(channel: *const hv_channel, buf: *mut c_char, len: usize) -> usize {
+pub extern "C" fn hv_channel_localaddr(
+    channel: *const hv_channel,
+    buf: *mut c_char,
+    len: usize,
+) -> usize {
     ffi_boundary! { write_addr(try_ref!(channel, 0).local_addr(), buf, len) }
 }
 
@@ -191,7 +225,13 @@ pub extern "C" fn hv_channel_set_close_timeout(channel: *const hv_channel, ms_: 
 /// Calls `cb(userdata)` every `interval_ms` on the loop thread until the connection closes;
 /// `interval_ms <= 0` or a NULL `cb` removes it. `userdata_free` runs when it is removed.
 #[no_mangle]
-pub extern "C" fn hv_channel_set_heartbeat(channel: *const hv_channel, interval_ms: i32, cb: hv_task_cb, userdata: *mut c_void, userdata_free: hv_userdata_free) {
+pub extern "C" fn hv_channel_set_heartbeat(
+    channel: *const hv_channel,
+    interval_ms: i32,
+    cb: hv_task_cb,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) {
     ffi_boundary! {
         let data = ForeignData::new(userdata, userdata_free);
         let ch = try_ref!(channel, ());
@@ -202,11 +242,14 @@ pub extern "C" fn hv_channel_set_heartbeat(channel: *const hv_channel, interval_
 
 /// Changes this connection's framing (NULL or mode 0 = raw chunks). The setting is copied.
 #[no_mangle]
-pub extern "C" fn hv_channel_set_unpack(channel: *const hv_channel, setting: *const hv_unpack_setting) -> hv_status {
+pub extern "C" fn hv_channel_set_unpack(
+    channel: *const hv_channel,
+    setting: *const hv_unpack_setting,
+) -> hv_status {
     ffi_boundary! {
         let ch = try_ref!(channel);
         // SAFETY: a non-NULL setting points to a valid struct for the call.
-        let setting = match unsafe { setting.as_ref() }.map(hv_unpack_setting::to_rust).transpose() {
+        let setting = match unsafe { setting.as_ref() }.copied().map(hv_unpack_setting::to_rust).transpose() {
             Ok(s) => s.flatten(),
             Err(status) => return status,
         };
@@ -220,7 +263,11 @@ pub extern "C" fn hv_channel_set_unpack(channel: *const hv_channel, setting: *co
 /// Attaches `userdata` (the C++ headers keep their `SocketChannel` here). `userdata_free` runs
 /// on the loop thread after the disconnect callback. `HV_ERR_STATE` if already attached.
 #[no_mangle]
-pub extern "C" fn hv_channel_set_userdata(channel: *const hv_channel, userdata: *mut c_void, userdata_free: hv_userdata_free) -> hv_status {
+pub extern "C" fn hv_channel_set_userdata(
+    channel: *const hv_channel,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
     ffi_boundary! {
         let data = ForeignData::new(userdata, userdata_free);
         let ch = try_ref!(channel);

@@ -3,7 +3,10 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use super::boundary::{arc_clone, arc_free, arc_handle, borrowed_handle, box_free, box_handle, task_closure, ForeignData};
+use super::boundary::{
+    arc_clone, arc_free, arc_handle, borrowed_handle, box_free, box_handle, task_closure,
+    ForeignData,
+};
 use super::boundary::{hv_task_cb, hv_userdata_free};
 use super::status::{hv_status, status_of};
 use crate::event_loop::{EventLoop, LoadBalance, LoopPool, LoopThread, INVALID_TIMER_ID};
@@ -27,9 +30,11 @@ castable!(hv_loop_pool => LoopPool, boxed);
 /// Runs on the timer's loop thread with the timer id.
 pub type hv_timer_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, timer_id: u64)>;
 /// Runs first on a new loop thread; a nonzero result stops that loop.
-pub type hv_pre_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, event_loop: *const hv_loop) -> i32>;
+pub type hv_pre_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, event_loop: *const hv_loop) -> i32>;
 /// Runs on a loop thread after its loop has exited.
-pub type hv_post_cb = Option<unsafe extern "C" fn(userdata: *mut c_void, event_loop: *const hv_loop)>;
+pub type hv_post_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, event_loop: *const hv_loop)>;
 
 /// libhv's `INVALID_TIMER_ID`.
 pub const HV_INVALID_TIMER_ID: u64 = u64::MAX;
@@ -105,12 +110,19 @@ pub extern "C" fn hv_loop_current() -> *const hv_loop {
     ffi_boundary! { EventLoop::current().map_or(std::ptr::null(), |el| borrowed_handle::<hv_loop>(&el)) }
 }
 
-fn post(event_loop: *const hv_loop, cb: hv_task_cb, userdata: *mut c_void, free: hv_userdata_free, inline_ok: bool) -> hv_status {
+fn post(
+    event_loop: *const hv_loop,
+    cb: hv_task_cb,
+    userdata: *mut c_void,
+    free: hv_userdata_free,
+    inline_ok: bool,
+) -> hv_status {
     let data = ForeignData::new(userdata, free);
     let el = try_ref!(event_loop);
-    let Some(cb) = cb else { return hv_status::HV_ERR_NULL_PARAMETER };
-    let mut f = task_closure(cb, data);
-    let task = Box::new(move || f());
+    let Some(cb) = cb else {
+        return hv_status::HV_ERR_NULL_PARAMETER;
+    };
+    let task = Box::new(task_closure(cb, data));
     if inline_ok {
         el.run_in_loop(task);
     } else {
@@ -122,13 +134,23 @@ fn post(event_loop: *const hv_loop, cb: hv_task_cb, userdata: *mut c_void, free:
 /// Runs `cb(userdata)` now if called on the running loop's thread, else queues it (FIFO).
 /// `userdata_free` runs after `cb`, or when the loop stops before running it.
 #[no_mangle]
-pub extern "C" fn hv_loop_run_in_loop(event_loop: *const hv_loop, cb: hv_task_cb, userdata: *mut c_void, userdata_free: hv_userdata_free) -> hv_status {
+pub extern "C" fn hv_loop_run_in_loop(
+    event_loop: *const hv_loop,
+    cb: hv_task_cb,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
     ffi_boundary! { post(event_loop, cb, userdata, userdata_free, true) }
 }
 
 /// Queues `cb(userdata)` to run on the loop thread after everything queued before it.
 #[no_mangle]
-pub extern "C" fn hv_loop_queue_in_loop(event_loop: *const hv_loop, cb: hv_task_cb, userdata: *mut c_void, userdata_free: hv_userdata_free) -> hv_status {
+pub extern "C" fn hv_loop_queue_in_loop(
+    event_loop: *const hv_loop,
+    cb: hv_task_cb,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
     ffi_boundary! { post(event_loop, cb, userdata, userdata_free, false) }
 }
 
@@ -137,7 +159,14 @@ pub extern "C" fn hv_loop_queue_in_loop(event_loop: *const hv_loop, cb: hv_task_
 /// `HV_INVALID_TIMER_ID` for a NULL loop/callback or a zero timeout. `userdata_free` runs when
 /// the timer is finished, killed, or its loop stops.
 #[no_mangle]
-pub extern "C" fn hv_loop_set_timer(event_loop: *const hv_loop, timeout_ms: u32, repeat: u32, cb: hv_timer_cb, userdata: *mut c_void, userdata_free: hv_userdata_free) -> u64 {
+pub extern "C" fn hv_loop_set_timer(
+    event_loop: *const hv_loop,
+    timeout_ms: u32,
+    repeat: u32,
+    cb: hv_timer_cb,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> u64 {
     ffi_boundary! {
         let data = ForeignData::new(userdata, userdata_free);
         let Some(el) = arc_clone(event_loop) else { return INVALID_TIMER_ID };
@@ -166,7 +195,11 @@ pub extern "C" fn hv_loop_reset_timer(event_loop: *const hv_loop, timer_id: u64,
 /// `HV_ERR_STATE` (and `userdata_free` at once) if something is attached already or the loop
 /// has finished.
 #[no_mangle]
-pub extern "C" fn hv_loop_set_userdata(event_loop: *const hv_loop, userdata: *mut c_void, userdata_free: hv_userdata_free) -> hv_status {
+pub extern "C" fn hv_loop_set_userdata(
+    event_loop: *const hv_loop,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
     ffi_boundary! {
         let data = ForeignData::new(userdata, userdata_free);
         let el = try_ref!(event_loop);
@@ -189,12 +222,17 @@ pub extern "C" fn hv_loop_userdata(event_loop: *const hv_loop) -> *mut c_void {
 }
 
 /// Receives the attached userdata (or NULL) while it cannot be freed.
-pub type hv_userdata_visitor = Option<unsafe extern "C" fn(ctx: *mut c_void, userdata: *mut c_void)>;
+pub type hv_userdata_visitor =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, userdata: *mut c_void)>;
 
 /// Calls `visit(ctx, userdata)` on the calling thread while holding the attachment, so another
 /// thread cannot free it meanwhile. `visit` must not call the `hv_loop_*userdata` functions.
 #[no_mangle]
-pub extern "C" fn hv_loop_visit_userdata(event_loop: *const hv_loop, visit: hv_userdata_visitor, ctx: *mut c_void) {
+pub extern "C" fn hv_loop_visit_userdata(
+    event_loop: *const hv_loop,
+    visit: hv_userdata_visitor,
+    ctx: *mut c_void,
+) {
     ffi_boundary! {
         let el = try_ref!(event_loop, ());
         let Some(visit) = visit else { return };
@@ -208,7 +246,10 @@ pub extern "C" fn hv_loop_visit_userdata(event_loop: *const hv_loop, visit: hv_u
 
 /// Detaches `userdata` (and runs its free function) if it is the one attached.
 #[no_mangle]
-pub extern "C" fn hv_loop_clear_userdata(event_loop: *const hv_loop, userdata: *mut c_void) -> bool {
+pub extern "C" fn hv_loop_clear_userdata(
+    event_loop: *const hv_loop,
+    userdata: *mut c_void,
+) -> bool {
     ffi_boundary! {
         let el = try_ref!(event_loop, false);
         el.take_attachment_if(|a| a.downcast_ref::<Arc<ForeignData>>().is_some_and(|d| d.ptr == userdata)).is_some()
@@ -230,7 +271,14 @@ pub extern "C" fn hv_loop_thread_loop(thread: *const hv_loop_thread) -> *const h
 /// Starts the thread. `pre` runs first on the loop (nonzero stops it), `post` after the loop
 /// exits, both on the new thread. With `wait`, returns once the loop runs.
 #[no_mangle]
-pub extern "C" fn hv_loop_thread_start(thread: *const hv_loop_thread, wait: bool, pre: hv_pre_cb, post: hv_post_cb, userdata: *mut c_void, userdata_free: hv_userdata_free) -> hv_status {
+pub extern "C" fn hv_loop_thread_start(
+    thread: *const hv_loop_thread,
+    wait: bool,
+    pre: hv_pre_cb,
+    post: hv_post_cb,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
     ffi_boundary! {
         let data = ForeignData::new(userdata, userdata_free);
         let t = try_ref!(thread);
@@ -239,7 +287,10 @@ pub extern "C" fn hv_loop_thread_start(thread: *const hv_loop_thread, wait: bool
     }
 }
 
-type Hooks = (Option<crate::event_loop::PreHook>, Option<crate::event_loop::PostHook>);
+type Hooks = (
+    Option<crate::event_loop::PreHook>,
+    Option<crate::event_loop::PostHook>,
+);
 
 fn hooks(el: &Arc<EventLoop>, pre: hv_pre_cb, post: hv_post_cb, data: Arc<ForeignData>) -> Hooks {
     let pre_hook = pre.map(|f| {
@@ -284,7 +335,14 @@ pub extern "C" fn hv_loop_pool_new(thread_num: i32) -> *mut hv_loop_pool {
 
 /// Starts every thread, running `pre`/`post` on each as `hv_loop_thread_start` does.
 #[no_mangle]
-pub extern "C" fn hv_loop_pool_start(pool: *const hv_loop_pool, wait: bool, pre: hv_pre_cb, post: hv_post_cb, userdata: *mut c_void, userdata_free: hv_userdata_free) -> hv_status {
+pub extern "C" fn hv_loop_pool_start(
+    pool: *const hv_loop_pool,
+    wait: bool,
+    pre: hv_pre_cb,
+    post: hv_post_cb,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
     ffi_boundary! {
         let data = ForeignData::new(userdata, userdata_free);
         let p = try_ref!(pool);
@@ -319,7 +377,10 @@ pub extern "C" fn hv_loop_pool_loop(pool: *const hv_loop_pool, idx: i32) -> *con
 /// The next loop by `load_balance` (0 round robin, 1 random, 2 least connections); NULL if the
 /// pool is empty. Borrowed, as `hv_loop_pool_loop`.
 #[no_mangle]
-pub extern "C" fn hv_loop_pool_next_loop(pool: *const hv_loop_pool, load_balance: i32) -> *const hv_loop {
+pub extern "C" fn hv_loop_pool_next_loop(
+    pool: *const hv_loop_pool,
+    load_balance: i32,
+) -> *const hv_loop {
     ffi_boundary! {
         let p = try_ref!(pool, std::ptr::null());
         let lb = LoadBalance::from_raw(load_balance).unwrap_or(LoadBalance::RoundRobin);

@@ -8,7 +8,8 @@ use crate::error::Error;
 use crate::log;
 
 /// Receives each formatted line (with its newline). Runs on the thread that logged.
-pub type hv_log_handler = Option<unsafe extern "C" fn(level: c_int, buf: *const c_char, len: c_int)>;
+pub type hv_log_handler =
+    Option<unsafe extern "C" fn(level: c_int, buf: *const c_char, len: c_int)>;
 
 /// Sets the minimum level: 0 VERBOSE, 1 DEBUG, 2 INFO (default), 3 WARN, 4 ERROR, 5 FATAL,
 /// 6 SILENT.

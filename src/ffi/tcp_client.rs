@@ -2,8 +2,10 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::boundary::{arc_clone, arc_handle, borrowed_handle, box_free, box_handle, bytes, opt_str, ForeignData};
 use super::boundary::hv_userdata_free;
+use super::boundary::{
+    arc_clone, arc_handle, borrowed_handle, box_free, box_handle, bytes, opt_str, ForeignData,
+};
 use super::channel::{handlers, hv_channel, hv_channel_cb, hv_data_cb};
 use super::event_loop::hv_loop;
 use super::status::{fail, hv_status, status_of};
@@ -32,7 +34,12 @@ pub extern "C" fn hv_tcp_client_free(client: *mut hv_tcp_client) {
 /// Resolves `host` (NULL = "127.0.0.1"; blocking, IPv4 preferred) and creates the socket;
 /// its fd goes to `out_fd` (may be NULL), or a negative errno on failure.
 #[no_mangle]
-pub extern "C" fn hv_tcp_client_createsocket(client: *const hv_tcp_client, port: i32, host: *const c_char, out_fd: *mut i32) -> hv_status {
+pub extern "C" fn hv_tcp_client_createsocket(
+    client: *const hv_tcp_client,
+    port: i32,
+    host: *const c_char,
+    out_fd: *mut i32,
+) -> hv_status {
     ffi_boundary! {
         let cli = try_ref!(client);
         let host = match opt_str(host) {
@@ -61,7 +68,11 @@ pub extern "C" fn hv_tcp_client_createsocket(client: *const hv_tcp_client, port:
 
 /// Binds the socket from `createsocket` to a local address (NULL host = "0.0.0.0").
 #[no_mangle]
-pub extern "C" fn hv_tcp_client_bind(client: *const hv_tcp_client, port: i32, host: *const c_char) -> hv_status {
+pub extern "C" fn hv_tcp_client_bind(
+    client: *const hv_tcp_client,
+    port: i32,
+    host: *const c_char,
+) -> hv_status {
     ffi_boundary! {
         let cli = try_ref!(client);
         let host = match opt_str(host) {
@@ -82,7 +93,10 @@ pub extern "C" fn hv_tcp_client_set_connect_timeout(client: *const hv_tcp_client
 /// Reconnects after a failed connect or a close, per `setting` (copied). NULL disables it and
 /// cancels a pending retry.
 #[no_mangle]
-pub extern "C" fn hv_tcp_client_set_reconnect(client: *const hv_tcp_client, setting: *const hv_reconn_setting) {
+pub extern "C" fn hv_tcp_client_set_reconnect(
+    client: *const hv_tcp_client,
+    setting: *const hv_reconn_setting,
+) {
     ffi_boundary! {
         let cli = try_ref!(client, ());
         // SAFETY: a non-NULL setting points to a valid struct for the call.
@@ -93,7 +107,10 @@ pub extern "C" fn hv_tcp_client_set_reconnect(client: *const hv_tcp_client, sett
 /// Copies the live reconnect state (`cur_delay`, `cur_retry_cnt`) into `out`; false when
 /// reconnect is not set.
 #[no_mangle]
-pub extern "C" fn hv_tcp_client_get_reconnect(client: *const hv_tcp_client, out: *mut hv_reconn_setting) -> bool {
+pub extern "C" fn hv_tcp_client_get_reconnect(
+    client: *const hv_tcp_client,
+    out: *mut hv_reconn_setting,
+) -> bool {
     ffi_boundary! {
         let cli = try_ref!(client, false);
         // SAFETY: a non-NULL out pointer is writable, per the documented contract.
@@ -111,7 +128,10 @@ pub extern "C" fn hv_tcp_client_get_reconnect(client: *const hv_tcp_client, out:
 /// Connects with TLS (options copied; NULL turns TLS off). With `verify_peer`, the server's
 /// chain and host name (the host given to `createsocket`) are verified.
 #[no_mangle]
-pub extern "C" fn hv_tcp_client_set_tls(client: *const hv_tcp_client, options: *const hv_tls_options) -> hv_status {
+pub extern "C" fn hv_tcp_client_set_tls(
+    client: *const hv_tcp_client,
+    options: *const hv_tls_options,
+) -> hv_status {
     ffi_boundary! {
         let cli = try_ref!(client);
         // SAFETY: a non-NULL options pointer refers to a valid struct for the call.
@@ -135,11 +155,14 @@ pub extern "C" fn hv_tcp_client_set_tls(client: *const hv_tcp_client, options: *
 
 /// Framing for the connection (copied; NULL or mode 0 = raw chunks).
 #[no_mangle]
-pub extern "C" fn hv_tcp_client_set_unpack(client: *const hv_tcp_client, setting: *const hv_unpack_setting) -> hv_status {
+pub extern "C" fn hv_tcp_client_set_unpack(
+    client: *const hv_tcp_client,
+    setting: *const hv_unpack_setting,
+) -> hv_status {
     ffi_boundary! {
         let cli = try_ref!(client);
         // SAFETY: a non-NULL setting points to a valid struct for the call.
-        match unsafe { setting.as_ref() }.map(hv_unpack_setting::to_rust).transpose() {
+        match unsafe { setting.as_ref() }.copied().map(hv_unpack_setting::to_rust).transpose() {
             Ok(s) => status_of(cli.set_unpack(s.flatten())),
             Err(status) => status,
         }
@@ -150,7 +173,14 @@ pub extern "C" fn hv_tcp_client_set_unpack(client: *const hv_tcp_client, setting
 /// a failed connect (not connected, `hv_channel_error` set). `userdata_free` runs when the client
 /// is freed or the callbacks are replaced and no connection uses the old ones.
 #[no_mangle]
-pub extern "C" fn hv_tcp_client_set_callbacks(client: *const hv_tcp_client, on_connection: hv_channel_cb, on_message: hv_data_cb, on_write_complete: hv_data_cb, userdata: *mut c_void, userdata_free: hv_userdata_free) -> hv_status {
+pub extern "C" fn hv_tcp_client_set_callbacks(
+    client: *const hv_tcp_client,
+    on_connection: hv_channel_cb,
+    on_message: hv_data_cb,
+    on_write_complete: hv_data_cb,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
     ffi_boundary! {
         let data = ForeignData::new(userdata, userdata_free);
         let cli = try_ref!(client);
@@ -184,7 +214,11 @@ pub extern "C" fn hv_tcp_client_is_connected(client: *const hv_tcp_client) -> bo
 
 /// Writes when connected, from any thread: returns `len`, or -1 when not connected.
 #[no_mangle]
-pub extern "C" fn hv_tcp_client_send(client: *const hv_tcp_client, data: *const c_void, len: usize) -> i32 {
+pub extern "C" fn hv_tcp_client_send(
+    client: *const hv_tcp_client,
+    data: *const c_void,
+    len: usize,
+) -> i32 {
     ffi_boundary! {
         let cli = try_ref!(client, -1);
         let Some(data) = bytes(data, len) else { return -1 };

@@ -2,8 +2,8 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::boundary::{arc_clone, arc_handle, box_free, box_handle, bytes, opt_str, ForeignData};
 use super::boundary::hv_userdata_free;
+use super::boundary::{arc_clone, arc_handle, box_free, box_handle, bytes, opt_str, ForeignData};
 use super::channel::{handlers, hv_channel, hv_channel_cb, hv_data_cb};
 use super::event_loop::hv_loop;
 use super::status::{fail, hv_status, status_of};
@@ -35,7 +35,12 @@ pub extern "C" fn hv_tcp_server_free(server: *mut hv_tcp_server) {
 /// `hv_tcp_server_port`). Writes the listening fd to `out_fd` (may be NULL), or a negative errno
 /// on failure.
 #[no_mangle]
-pub extern "C" fn hv_tcp_server_createsocket(server: *const hv_tcp_server, port: i32, host: *const c_char, out_fd: *mut i32) -> hv_status {
+pub extern "C" fn hv_tcp_server_createsocket(
+    server: *const hv_tcp_server,
+    port: i32,
+    host: *const c_char,
+    out_fd: *mut i32,
+) -> hv_status {
     ffi_boundary! {
         let srv = try_ref!(server);
         let host = match opt_str(host) {
@@ -89,7 +94,10 @@ pub extern "C" fn hv_tcp_server_set_thread_num(server: *const hv_tcp_server, num
 
 /// 0 round robin, 1 random, 2 least connections (3, 4: first worker, as libhv).
 #[no_mangle]
-pub extern "C" fn hv_tcp_server_set_load_balance(server: *const hv_tcp_server, load_balance: i32) -> hv_status {
+pub extern "C" fn hv_tcp_server_set_load_balance(
+    server: *const hv_tcp_server,
+    load_balance: i32,
+) -> hv_status {
     ffi_boundary! {
         let srv = try_ref!(server);
         match LoadBalance::from_raw(load_balance) {
@@ -111,7 +119,10 @@ pub extern "C" fn hv_tcp_server_set_max_connections(server: *const hv_tcp_server
 /// Serves TLS with the given PEM files (copied now; a bad file is reported here as
 /// `HV_ERR_TLS_CONFIG`). NULL turns TLS off.
 #[no_mangle]
-pub extern "C" fn hv_tcp_server_set_tls(server: *const hv_tcp_server, options: *const hv_tls_options) -> hv_status {
+pub extern "C" fn hv_tcp_server_set_tls(
+    server: *const hv_tcp_server,
+    options: *const hv_tls_options,
+) -> hv_status {
     ffi_boundary! {
         let srv = try_ref!(server);
         // SAFETY: a non-NULL options pointer refers to a valid struct for the call.
@@ -135,11 +146,14 @@ pub extern "C" fn hv_tcp_server_set_tls(server: *const hv_tcp_server, options: *
 
 /// Framing for every connection (copied; NULL or mode 0 = raw chunks).
 #[no_mangle]
-pub extern "C" fn hv_tcp_server_set_unpack(server: *const hv_tcp_server, setting: *const hv_unpack_setting) -> hv_status {
+pub extern "C" fn hv_tcp_server_set_unpack(
+    server: *const hv_tcp_server,
+    setting: *const hv_unpack_setting,
+) -> hv_status {
     ffi_boundary! {
         let srv = try_ref!(server);
         // SAFETY: a non-NULL setting points to a valid struct for the call.
-        match unsafe { setting.as_ref() }.map(hv_unpack_setting::to_rust).transpose() {
+        match unsafe { setting.as_ref() }.copied().map(hv_unpack_setting::to_rust).transpose() {
             Ok(s) => status_of(srv.set_unpack(s.flatten())),
             Err(status) => status,
         }
@@ -151,7 +165,14 @@ pub extern "C" fn hv_tcp_server_set_unpack(server: *const hv_tcp_server, setting
 /// the server and all its connections are gone, or when the callbacks are replaced and no
 /// connection uses the old ones.
 #[no_mangle]
-pub extern "C" fn hv_tcp_server_set_callbacks(server: *const hv_tcp_server, on_connection: hv_channel_cb, on_message: hv_data_cb, on_write_complete: hv_data_cb, userdata: *mut c_void, userdata_free: hv_userdata_free) -> hv_status {
+pub extern "C" fn hv_tcp_server_set_callbacks(
+    server: *const hv_tcp_server,
+    on_connection: hv_channel_cb,
+    on_message: hv_data_cb,
+    on_write_complete: hv_data_cb,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
     ffi_boundary! {
         let data = ForeignData::new(userdata, userdata_free);
         let srv = try_ref!(server);
@@ -183,7 +204,11 @@ pub extern "C" fn hv_tcp_server_connection_num(server: *const hv_tcp_server) -> 
 /// Calls `cb(userdata, channel)` for each connection, on the calling thread, while holding the
 /// registry lock (so `cb` must not start or stop the server). Returns the count.
 #[no_mangle]
-pub extern "C" fn hv_tcp_server_foreach_channel(server: *const hv_tcp_server, cb: hv_channel_cb, userdata: *mut c_void) -> usize {
+pub extern "C" fn hv_tcp_server_foreach_channel(
+    server: *const hv_tcp_server,
+    cb: hv_channel_cb,
+    userdata: *mut c_void,
+) -> usize {
     ffi_boundary! {
         let srv = try_ref!(server, 0);
         srv.foreach_channel(|ch| {
@@ -197,7 +222,11 @@ pub extern "C" fn hv_tcp_server_foreach_channel(server: *const hv_tcp_server, cb
 
 /// Writes the bytes to every connection; returns how many connections there were.
 #[no_mangle]
-pub extern "C" fn hv_tcp_server_broadcast(server: *const hv_tcp_server, data: *const c_void, len: usize) -> usize {
+pub extern "C" fn hv_tcp_server_broadcast(
+    server: *const hv_tcp_server,
+    data: *const c_void,
+    len: usize,
+) -> usize {
     ffi_boundary! {
         let srv = try_ref!(server, 0);
         bytes(data, len).map_or(0, |d| srv.broadcast(d))
@@ -206,7 +235,10 @@ pub extern "C" fn hv_tcp_server_broadcast(server: *const hv_tcp_server, data: *c
 
 /// The connection with this id, as a new reference (free with `hv_channel_free`), or NULL.
 #[no_mangle]
-pub extern "C" fn hv_tcp_server_channel(server: *const hv_tcp_server, id: u32) -> *const hv_channel {
+pub extern "C" fn hv_tcp_server_channel(
+    server: *const hv_tcp_server,
+    id: u32,
+) -> *const hv_channel {
     ffi_boundary! {
         try_ref!(server, std::ptr::null()).channel_by_id(id).map_or(std::ptr::null(), arc_handle::<hv_channel>)
     }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use super::boundary::opt_str;
 use super::status::{hv_status, set_last_error};
-use crate::tcp::unpack::{LengthCoding, UnpackSetting, DEFAULT_PACKAGE_MAX_LENGTH, MAX_DELIMITER_BYTES};
+use crate::tcp::unpack::{
+    LengthCoding, UnpackSetting, DEFAULT_PACKAGE_MAX_LENGTH, MAX_DELIMITER_BYTES,
+};
 use crate::tcp::ReconnectSetting;
 use crate::tls::TlsOptions;
 
@@ -38,7 +40,7 @@ pub struct hv_unpack_setting {
 }
 
 impl hv_unpack_setting {
-    pub(crate) fn to_rust(&self) -> Result<Option<UnpackSetting>, hv_status> {
+    pub(crate) fn to_rust(self) -> Result<Option<UnpackSetting>, hv_status> {
         let max = match self.package_max_length {
             0 => DEFAULT_PACKAGE_MAX_LENGTH,
             n => n as usize,
@@ -55,7 +57,11 @@ impl hv_unpack_setting {
             },
             HV_UNPACK_BY_DELIMITER => {
                 let n = match self.delimiter_bytes as usize {
-                    0 => self.delimiter.iter().position(|b| *b == 0).unwrap_or(MAX_DELIMITER_BYTES),
+                    0 => self
+                        .delimiter
+                        .iter()
+                        .position(|b| *b == 0)
+                        .unwrap_or(MAX_DELIMITER_BYTES),
                     n => n.min(MAX_DELIMITER_BYTES),
                 };
                 UnpackSetting::Delimiter {
@@ -99,7 +105,7 @@ pub struct hv_tls_options {
 }
 
 impl hv_tls_options {
-    pub(crate) fn to_rust(&self) -> Result<TlsOptions, hv_status> {
+    pub(crate) fn to_rust(self) -> Result<TlsOptions, hv_status> {
         let path = |p| opt_str(p).map(|s| s.filter(|s| !s.is_empty()).map(PathBuf::from));
         Ok(TlsOptions {
             crt_file: path(self.crt_file)?,

@@ -120,7 +120,12 @@ impl Channel {
     }
 
     /// A channel for an established socket, opened and about to be driven.
-    pub(crate) fn opened(fd: i32, peer: Option<SocketAddr>, local: Option<SocketAddr>, el: Arc<EventLoop>) -> Arc<Self> {
+    pub(crate) fn opened(
+        fd: i32,
+        peer: Option<SocketAddr>,
+        local: Option<SocketAddr>,
+        el: Arc<EventLoop>,
+    ) -> Arc<Self> {
         Self::new(fd, peer, local, ChannelStatus::Opened, el)
     }
 
@@ -196,7 +201,8 @@ impl Channel {
     }
 
     pub fn set_max_write_bufsize(&self, bytes: usize) {
-        self.max_write_bufsize.store(bytes.max(1), Ordering::Relaxed);
+        self.max_write_bufsize
+            .store(bytes.max(1), Ordering::Relaxed);
     }
 
     /// Queues `data` from any thread; the bytes of one call are never interleaved with another's.
@@ -315,7 +321,11 @@ impl Channel {
 
     /// Drops the attachment once no callback can see the channel any more.
     pub(crate) fn release_attachment(&self) {
-        let value = self.attachment.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let value = self
+            .attachment
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         drop(value);
     }
 }
@@ -343,7 +353,11 @@ impl Drop for Dispatch<'_> {
 }
 
 impl Handlers {
-    pub fn new(on_connection: Option<ConnectionFn>, on_message: Option<DataFn>, on_write_complete: Option<DataFn>) -> Self {
+    pub fn new(
+        on_connection: Option<ConnectionFn>,
+        on_message: Option<DataFn>,
+        on_write_complete: Option<DataFn>,
+    ) -> Self {
         Handlers {
             on_connection,
             on_message,
@@ -401,7 +415,12 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
-    pub(crate) fn new(ch: Arc<Channel>, stream: Stream, handlers: Arc<Handlers>, unpack: Option<UnpackSetting>) -> Self {
+    pub(crate) fn new(
+        ch: Arc<Channel>,
+        stream: Stream,
+        handlers: Arc<Handlers>,
+        unpack: Option<UnpackSetting>,
+    ) -> Self {
         let now = Instant::now();
         Driver {
             ch,
@@ -438,7 +457,11 @@ impl Driver {
         let code = self.serve().await;
         self.ch.set_error_once(code);
         self.ch.set_status(ChannelStatus::Closed);
-        let _ = tokio::time::timeout(SHUTDOWN_GRACE, poll_fn(|cx| Pin::new(&mut self.stream).poll_shutdown(cx))).await;
+        let _ = tokio::time::timeout(
+            SHUTDOWN_GRACE,
+            poll_fn(|cx| Pin::new(&mut self.stream).poll_shutdown(cx)),
+        )
+        .await;
         drop(self.stream);
         self.ch.unsent.store(0, Ordering::Release);
         self.handlers.connection(&self.ch);
@@ -453,7 +476,12 @@ impl Driver {
                     }
                 }
                 Event::Wrote(from, to) => {
-                    if let Some(f) = self.handlers.on_write_complete.as_ref().filter(|_| self.handlers.armed()) {
+                    if let Some(f) = self
+                        .handlers
+                        .on_write_complete
+                        .as_ref()
+                        .filter(|_| self.handlers.armed())
+                    {
                         let _d = Dispatch::enter(&self.ch);
                         f(&self.ch, &self.wbuf[from..to]);
                     }
@@ -582,7 +610,12 @@ impl Driver {
 
     /// Delivers what was read: the whole chunk in raw mode, else every complete message.
     fn dispatch_reads(&mut self) -> std::result::Result<(), i32> {
-        let Some(on_message) = self.handlers.on_message.as_ref().filter(|_| self.handlers.armed()) else {
+        let Some(on_message) = self
+            .handlers
+            .on_message
+            .as_ref()
+            .filter(|_| self.handlers.armed())
+        else {
             if self.unpacker.is_some() {
                 self.rbuf.clear();
             }
@@ -669,4 +702,3 @@ impl Driver {
 fn errno(e: &io::Error) -> i32 {
     e.raw_os_error().unwrap_or(libc::EIO)
 }
-

@@ -117,7 +117,9 @@ impl TcpClient {
         let remote = resolve(host, port)?;
         let socket = Socket::new(Domain::for_address(remote), Type::STREAM.cloexec(), None)
             .map_err(|e| Error::io("socket", e))?;
-        socket.set_nonblocking(true).map_err(|e| Error::io("O_NONBLOCK", e))?;
+        socket
+            .set_nonblocking(true)
+            .map_err(|e| Error::io("O_NONBLOCK", e))?;
         let fd = socket.as_raw_fd();
         let mut c = lock(&self.inner.config);
         c.remote = Some(remote);
@@ -130,7 +132,10 @@ impl TcpClient {
     pub fn bind(&self, port: u16, host: &str) -> Result<()> {
         let local = resolve(host, port)?;
         let c = lock(&self.inner.config);
-        let socket = c.socket.as_ref().ok_or(Error::State("no socket: call createsocket first"))?;
+        let socket = c
+            .socket
+            .as_ref()
+            .ok_or(Error::State("no socket: call createsocket first"))?;
         socket
             .bind(&local.into())
             .map_err(|e| Error::io(format!("bind {local}"), e))
@@ -270,7 +275,15 @@ impl Inner {
             let (remote, host, socket, timeout_ms, tls, unpack, handlers) = {
                 let mut c = lock(&self.config);
                 let Some(remote) = c.remote else { return };
-                (remote, c.remote_host.clone(), c.socket.take(), c.connect_timeout_ms, c.tls.clone(), c.unpack.clone(), c.handlers.clone())
+                (
+                    remote,
+                    c.remote_host.clone(),
+                    c.socket.take(),
+                    c.connect_timeout_ms,
+                    c.tls.clone(),
+                    c.unpack.clone(),
+                    c.handlers.clone(),
+                )
             };
             let attempt = tokio::select! {
                 r = connect(remote, &host, socket, timeout_ms, tls) => Some(r),
@@ -299,7 +312,9 @@ impl Inner {
             }
             let delay = {
                 let mut c = lock(&self.config);
-                let Some(r) = c.reconnect.as_mut() else { return };
+                let Some(r) = c.reconnect.as_mut() else {
+                    return;
+                };
                 if !r.can_retry() {
                     return;
                 }
@@ -326,7 +341,8 @@ async fn connect(
     let socket = match socket {
         Some(s) => s,
         None => {
-            let s = Socket::new(Domain::for_address(remote), Type::STREAM.cloexec(), None).map_err(|e| errno(&e))?;
+            let s = Socket::new(Domain::for_address(remote), Type::STREAM.cloexec(), None)
+                .map_err(|e| errno(&e))?;
             s.set_nonblocking(true).map_err(|e| errno(&e))?;
             s
         }
@@ -334,7 +350,11 @@ async fn connect(
     // SAFETY: the fd comes from `socket`, which gives up ownership through into_raw_fd.
     let std_stream = unsafe { std::net::TcpStream::from_raw_fd(socket.into_raw_fd()) };
     let tcp_socket = TcpSocket::from_std_stream(std_stream);
-    let limit = Duration::from_millis(u64::from(if timeout_ms == 0 { DEFAULT_CONNECT_TIMEOUT_MS } else { timeout_ms }));
+    let limit = Duration::from_millis(u64::from(if timeout_ms == 0 {
+        DEFAULT_CONNECT_TIMEOUT_MS
+    } else {
+        timeout_ms
+    }));
     let work = async move {
         let tcp: TcpStream = tcp_socket.connect(remote).await.map_err(|e| errno(&e))?;
         let _ = tcp.set_nodelay(true);
@@ -342,8 +362,13 @@ async fn connect(
         let stream = match tls {
             None => Stream::Plain(tcp),
             Some(config) => {
-                let name = crate::tls::server_name(if host.is_empty() { "localhost" } else { host }).map_err(|_| ERR_SSL_HANDSHAKE)?;
-                match tokio_rustls::TlsConnector::from(config).connect(name, tcp).await {
+                let name =
+                    crate::tls::server_name(if host.is_empty() { "localhost" } else { host })
+                        .map_err(|_| ERR_SSL_HANDSHAKE)?;
+                match tokio_rustls::TlsConnector::from(config)
+                    .connect(name, tcp)
+                    .await
+                {
                     Ok(s) => Stream::ClientTls(Box::new(s)),
                     Err(e) => {
                         crate::hv_log!(LEVEL_DEBUG, "TLS handshake with {remote} failed: {e}");
@@ -354,7 +379,9 @@ async fn connect(
         };
         Ok((stream, ids))
     };
-    tokio::time::timeout(limit, work).await.unwrap_or(Err(libc::ETIMEDOUT))
+    tokio::time::timeout(limit, work)
+        .await
+        .unwrap_or(Err(libc::ETIMEDOUT))
 }
 
 fn errno(e: &std::io::Error) -> i32 {

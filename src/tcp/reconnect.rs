@@ -47,7 +47,9 @@ impl ReconnectSetting {
             1 => self.cur_delay.saturating_add(self.min_delay),
             p => self.cur_delay.saturating_mul(p),
         };
-        self.cur_delay = next.max(self.min_delay).min(self.max_delay.max(self.min_delay));
+        self.cur_delay = next
+            .max(self.min_delay)
+            .min(self.max_delay.max(self.min_delay));
         self.cur_delay
     }
 }
@@ -62,17 +64,31 @@ mod tests {
 
     #[test]
     fn policies_follow_libhv() {
-        let base = ReconnectSetting { min_delay: 1000, max_delay: 10000, ..Default::default() };
+        let base = ReconnectSetting {
+            min_delay: 1000,
+            max_delay: 10000,
+            ..Default::default()
+        };
         assert_eq!(delays(base, 6), vec![1000, 2000, 4000, 8000, 10000, 10000]);
-        let linear = ReconnectSetting { min_delay: 3000, delay_policy: 1, ..base };
+        let linear = ReconnectSetting {
+            min_delay: 3000,
+            delay_policy: 1,
+            ..base
+        };
         assert_eq!(delays(linear, 4), vec![3000, 6000, 9000, 10000]);
-        let fixed = ReconnectSetting { delay_policy: 0, ..base };
+        let fixed = ReconnectSetting {
+            delay_policy: 0,
+            ..base
+        };
         assert_eq!(delays(fixed, 3), vec![1000, 1000, 1000]);
     }
 
     #[test]
     fn max_retry_cnt_counts_retries() {
-        let mut s = ReconnectSetting { max_retry_cnt: 2, ..Default::default() };
+        let mut s = ReconnectSetting {
+            max_retry_cnt: 2,
+            ..Default::default()
+        };
         assert!(s.can_retry());
         assert!(s.can_retry());
         assert!(!s.can_retry());

@@ -63,7 +63,9 @@ pub(crate) fn listen(host: &str, port: u16) -> Result<StdListener> {
     let addr = super::client::resolve(host, port)?;
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM.cloexec(), None)
         .map_err(|e| Error::io("socket", e))?;
-    socket.set_reuse_address(true).map_err(|e| Error::io("SO_REUSEADDR", e))?;
+    socket
+        .set_reuse_address(true)
+        .map_err(|e| Error::io("SO_REUSEADDR", e))?;
     if addr.is_ipv6() {
         let _ = socket.set_only_v6(false);
     }
@@ -73,7 +75,9 @@ pub(crate) fn listen(host: &str, port: u16) -> Result<StdListener> {
     socket
         .listen(libc::SOMAXCONN)
         .map_err(|e| Error::io(format!("listen {addr}"), e))?;
-    socket.set_nonblocking(true).map_err(|e| Error::io("O_NONBLOCK", e))?;
+    socket
+        .set_nonblocking(true)
+        .map_err(|e| Error::io("O_NONBLOCK", e))?;
     Ok(socket.into())
 }
 
@@ -295,7 +299,10 @@ impl Inner {
         let listener = match tokio::net::TcpListener::from_std(listener) {
             Ok(l) => l,
             Err(e) => {
-                crate::hv_log!(crate::log::LEVEL_ERROR, "accept: cannot register listener: {e}");
+                crate::hv_log!(
+                    crate::log::LEVEL_ERROR,
+                    "accept: cannot register listener: {e}"
+                );
                 return;
             }
         };
@@ -306,7 +313,12 @@ impl Inner {
                 let Some(inner) = weak.upgrade() else { return };
                 match accepted {
                     Ok((sock, peer)) => inner.dispatch(sock, peer, &pool),
-                    Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)) => {
+                    Err(e)
+                        if matches!(
+                            e.raw_os_error(),
+                            Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+                        ) =>
+                    {
                         crate::hv_log!(LEVEL_WARN, "accept: {e}; pausing {ACCEPT_BACKOFF:?}");
                         drop(inner);
                         tokio::time::sleep(ACCEPT_BACKOFF).await;
@@ -325,7 +337,13 @@ impl Inner {
     fn dispatch(self: &Arc<Self>, sock: TcpStream, peer: SocketAddr, pool: &LoopPool) {
         let (max, lb, tls, unpack, handlers) = {
             let c = lock(&self.config);
-            (c.max_connections, c.load_balance, c.tls.clone(), c.unpack.clone(), c.handlers.clone())
+            (
+                c.max_connections,
+                c.load_balance,
+                c.tls.clone(),
+                c.unpack.clone(),
+                c.handlers.clone(),
+            )
         };
         if self.live.load(Ordering::Acquire) >= max {
             crate::hv_log!(LEVEL_DEBUG, "refusing {peer}: {max} connections");
@@ -349,7 +367,9 @@ impl Inner {
         let inner = self.clone();
         let el = worker.clone();
         worker.spawn_tracked(weak_closer, async move {
-            inner.serve(std_sock, peer, el.clone(), closer, tls, unpack, handlers).await;
+            inner
+                .serve(std_sock, peer, el.clone(), closer, tls, unpack, handlers)
+                .await;
             inner.release(&el);
         });
     }
@@ -365,7 +385,9 @@ impl Inner {
         unpack: Option<UnpackSetting>,
         handlers: Arc<Handlers>,
     ) {
-        let Ok(tcp) = TcpStream::from_std(sock) else { return };
+        let Ok(tcp) = TcpStream::from_std(sock) else {
+            return;
+        };
         let _ = tcp.set_nodelay(true);
         let fd = tcp.as_raw_fd();
         let local = tcp.local_addr().ok();

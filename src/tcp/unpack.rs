@@ -160,7 +160,8 @@ impl Unpacker {
                         Some((value, used)) => (value, body_offset + used - length_field_bytes),
                     },
                 };
-                let package = head_len as i128 + i128::from(body_len) + i128::from(*length_adjustment);
+                let package =
+                    head_len as i128 + i128::from(body_len) + i128::from(*length_adjustment);
                 if package < head_len as i128 || package == 0 {
                     return Err(FrameError::Invalid);
                 }
@@ -219,18 +220,32 @@ mod tests {
         (out, None)
     }
 
-    fn every_split(stream: &[u8], setting: &UnpackSetting) -> Vec<(Vec<Vec<u8>>, Option<FrameError>)> {
+    fn every_split(
+        stream: &[u8],
+        setting: &UnpackSetting,
+    ) -> Vec<(Vec<Vec<u8>>, Option<FrameError>)> {
         (0..=stream.len())
             .flat_map(|a| (a..=stream.len()).map(move |b| (a, b)))
-            .map(|(a, b)| feed(setting.clone(), &[&stream[..a], &stream[a..b], &stream[b..]]))
+            .map(|(a, b)| {
+                feed(
+                    setting.clone(),
+                    &[&stream[..a], &stream[a..b], &stream[b..]],
+                )
+            })
             .collect()
     }
 
     #[test]
     fn fixed_length_keeps_the_remainder() {
-        let s = UnpackSetting::FixedLength { fixed_length: 4, max: 1024 };
+        let s = UnpackSetting::FixedLength {
+            fixed_length: 4,
+            max: 1024,
+        };
         let (msgs, err) = feed(s.clone(), &[b"abcdefghij", b"kl"]);
-        assert_eq!(msgs, vec![b"abcd".to_vec(), b"efgh".to_vec(), b"ijkl".to_vec()]);
+        assert_eq!(
+            msgs,
+            vec![b"abcd".to_vec(), b"efgh".to_vec(), b"ijkl".to_vec()]
+        );
         assert_eq!(err, None);
         for r in every_split(b"abcdefghijkl", &s) {
             assert_eq!(r.0.len(), 3);
@@ -239,27 +254,52 @@ mod tests {
 
     #[test]
     fn delimiter_is_included_and_may_span_reads() {
-        let s = UnpackSetting::Delimiter { delimiter: b"\r\n".to_vec(), max: 1024 };
+        let s = UnpackSetting::Delimiter {
+            delimiter: b"\r\n".to_vec(),
+            max: 1024,
+        };
         let (msgs, _) = feed(s.clone(), &[b"a\r\nbb\r\nc", b"c\r", b"\nd"]);
-        assert_eq!(msgs, vec![b"a\r\n".to_vec(), b"bb\r\n".to_vec(), b"cc\r\n".to_vec()]);
+        assert_eq!(
+            msgs,
+            vec![b"a\r\n".to_vec(), b"bb\r\n".to_vec(), b"cc\r\n".to_vec()]
+        );
         for (msgs, err) in every_split(b"a\r\nbb\r\ncc\r\nd", &s) {
-            assert_eq!(msgs, vec![b"a\r\n".to_vec(), b"bb\r\n".to_vec(), b"cc\r\n".to_vec()]);
+            assert_eq!(
+                msgs,
+                vec![b"a\r\n".to_vec(), b"bb\r\n".to_vec(), b"cc\r\n".to_vec()]
+            );
             assert_eq!(err, None);
         }
     }
 
     #[test]
     fn delimiter_max_counts_the_delimiter() {
-        let s = UnpackSetting::Delimiter { delimiter: b"\n".to_vec(), max: 16 };
+        let s = UnpackSetting::Delimiter {
+            delimiter: b"\n".to_vec(),
+            max: 16,
+        };
         let ok = [b"x".repeat(15), b"\n".to_vec()].concat();
         assert_eq!(feed(s.clone(), &[&ok]), (vec![ok.clone()], None));
         let too_long = [b"x".repeat(16), b"\n".to_vec()].concat();
-        assert_eq!(feed(s.clone(), &[&too_long]), (vec![], Some(FrameError::OverLimit)));
+        assert_eq!(
+            feed(s.clone(), &[&too_long]),
+            (vec![], Some(FrameError::OverLimit))
+        );
         let then_junk = [ok.clone(), b"y".repeat(17)].concat();
-        assert_eq!(feed(s, &[&then_junk]), (vec![ok], Some(FrameError::OverLimit)));
+        assert_eq!(
+            feed(s, &[&then_junk]),
+            (vec![ok], Some(FrameError::OverLimit))
+        );
     }
 
-    fn length_field(offset: usize, bytes: usize, body: usize, adj: i64, coding: LengthCoding, max: usize) -> UnpackSetting {
+    fn length_field(
+        offset: usize,
+        bytes: usize,
+        body: usize,
+        adj: i64,
+        coding: LengthCoding,
+        max: usize,
+    ) -> UnpackSetting {
         UnpackSetting::LengthField {
             body_offset: body,
             length_field_offset: offset,
@@ -272,7 +312,14 @@ mod tests {
 
     #[test]
     fn length_field_big_endian_includes_the_header() {
-        let s = length_field(1, 4, 5, 0, LengthCoding::BigEndian, DEFAULT_PACKAGE_MAX_LENGTH);
+        let s = length_field(
+            1,
+            4,
+            5,
+            0,
+            LengthCoding::BigEndian,
+            DEFAULT_PACKAGE_MAX_LENGTH,
+        );
         let stream = b"\x01\x00\x00\x00\x03abc\x02\x00\x00\x00\x02de";
         for (msgs, err) in every_split(stream, &s) {
             assert_eq!(msgs, vec![stream[..8].to_vec(), stream[8..].to_vec()]);
@@ -298,18 +345,38 @@ mod tests {
     #[test]
     fn length_field_over_max_or_malformed_is_an_error() {
         let s = length_field(1, 4, 5, 0, LengthCoding::BigEndian, 100);
-        assert_eq!(feed(s, &[b"\x01\x00\x00\x00\x64"]), (vec![], Some(FrameError::OverLimit)));
+        assert_eq!(
+            feed(s, &[b"\x01\x00\x00\x00\x64"]),
+            (vec![], Some(FrameError::OverLimit))
+        );
         let v = length_field(0, 1, 1, 0, LengthCoding::Varint, 1 << 20);
-        assert_eq!(feed(v, &[&[0xff; 12]]), (vec![], Some(FrameError::OverLimit)));
+        assert_eq!(
+            feed(v, &[&[0xff; 12]]),
+            (vec![], Some(FrameError::OverLimit))
+        );
         let neg = length_field(0, 1, 1, -5, LengthCoding::BigEndian, 100);
         assert_eq!(feed(neg, &[b"\x01"]), (vec![], Some(FrameError::Invalid)));
     }
 
     #[test]
     fn invalid_settings_are_rejected() {
-        assert!(UnpackSetting::FixedLength { fixed_length: 0, max: 10 }.validate().is_err());
-        assert!(UnpackSetting::Delimiter { delimiter: vec![], max: 10 }.validate().is_err());
-        assert!(length_field(3, 4, 5, 0, LengthCoding::BigEndian, 10).validate().is_err());
-        assert!(length_field(1, 4, 5, 0, LengthCoding::BigEndian, 10).validate().is_ok());
+        assert!(UnpackSetting::FixedLength {
+            fixed_length: 0,
+            max: 10
+        }
+        .validate()
+        .is_err());
+        assert!(UnpackSetting::Delimiter {
+            delimiter: vec![],
+            max: 10
+        }
+        .validate()
+        .is_err());
+        assert!(length_field(3, 4, 5, 0, LengthCoding::BigEndian, 10)
+            .validate()
+            .is_err());
+        assert!(length_field(1, 4, 5, 0, LengthCoding::BigEndian, 10)
+            .validate()
+            .is_ok());
     }
 }

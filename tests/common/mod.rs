@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -23,10 +24,24 @@ pub fn lib_dir() -> PathBuf {
 
 /// Compiles `sources` (relative to the crate root) into `target/<profile>/c-examples/<name>`.
 /// C++ sources are built as C++11 with -Wall -Werror, C sources as C99 with -Wextra too.
+/// Each program is compiled once per test binary, even when several tests ask for it at once
+/// (rewriting a binary another test is running fails with ETXTBSY).
 pub fn build(name: &str, sources: &[&str]) -> PathBuf {
+    static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, path)) = built.iter().find(|(n, _)| n == name) {
+        return path.clone();
+    }
+    let path = compile(name, sources);
+    built.push((name.to_string(), path.clone()));
+    path
+}
+
+fn compile(name: &str, sources: &[&str]) -> PathBuf {
     let out_dir = lib_dir().join("c-examples");
     std::fs::create_dir_all(&out_dir).unwrap();
     let out = out_dir.join(name);
+    let tmp = out_dir.join(format!("{name}.{}.tmp", std::process::id()));
     let cpp = sources.iter().any(|s| s.ends_with(".cpp"));
     let mut cmd = Command::new(if cpp { "c++" } else { "cc" });
     if cpp {
@@ -34,18 +49,22 @@ pub fn build(name: &str, sources: &[&str]) -> PathBuf {
     } else {
         cmd.args(["-std=c99", "-Wall", "-Wextra", "-Werror"]);
     }
-    cmd.arg("-g").arg("-I").arg(manifest_dir().join("include/hv"));
+    cmd.arg("-g")
+        .arg("-I")
+        .arg(manifest_dir().join("include/hv"));
     for s in sources {
         cmd.arg(manifest_dir().join(s));
     }
-    cmd.arg("-o").arg(&out).arg("-L").arg(lib_dir()).arg("-lhv");
-    cmd.arg(format!("-Wl,-rpath,{}", lib_dir().display())).arg("-pthread");
+    cmd.arg("-o").arg(&tmp).arg("-L").arg(lib_dir()).arg("-lhv");
+    cmd.arg(format!("-Wl,-rpath,{}", lib_dir().display()))
+        .arg("-pthread");
     let output = cmd.output().expect("running the system compiler");
     assert!(
         output.status.success(),
         "compiling {sources:?} failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    std::fs::rename(&tmp, &out).unwrap();
     out
 }
 
@@ -77,7 +96,12 @@ impl Program {
             }
         });
         let stdin = child.stdin.take();
-        Program { child, stdin, lines, seen: Vec::new() }
+        Program {
+            child,
+            stdin,
+            lines,
+            seen: Vec::new(),
+        }
     }
 
     /// Waits for a line containing `needle` and returns it.
@@ -92,7 +116,10 @@ impl Program {
                         return line;
                     }
                 }
-                Err(_) => panic!("no line containing {needle:?}; output so far:\n{}", self.seen.join("\n")),
+                Err(_) => panic!(
+                    "no line containing {needle:?}; output so far:\n{}",
+                    self.seen.join("\n")
+                ),
             }
         }
     }
@@ -101,7 +128,10 @@ impl Program {
     pub fn count_within(&mut self, needle: &str, window: Duration) -> usize {
         let deadline = Instant::now() + window;
         let mut n = 0;
-        while let Ok(line) = self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
             if line.contains(needle) {
                 n += 1;
             }
@@ -149,7 +179,11 @@ impl Drop for Program {
 
 /// A port that was free a moment ago (for programs that take a port, like libhv's).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A self-signed certificate for `names`, written as PEM files into a fresh directory.
@@ -161,7 +195,10 @@ pub struct Cert {
 
 impl Cert {
     pub fn generate(tag: &str, names: &[&str]) -> Cert {
-        let ck = rcgen::generate_simple_self_signed(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        let ck = rcgen::generate_simple_self_signed(
+            names.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        )
+        .unwrap();
         let dir = std::env::temp_dir().join(format!("hv-rs-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
