@@ -32,7 +32,7 @@ fn every_entry_point_rejects_null_handles() {
         assert!(!CStr::from_ptr(hv_status_str(hv_status::HV_ERR_PANIC))
             .to_bytes()
             .is_empty());
-        assert!(!CStr::from_ptr(hv_version()).to_bytes().is_empty());
+        assert!(!CStr::from_ptr(hv_rs_version()).to_bytes().is_empty());
     }
     assert!(hv_last_error(null_mut(), 0) < usize::MAX);
 

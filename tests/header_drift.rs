@@ -17,8 +17,8 @@ fn header_declares_the_package_version_function_and_guards() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/hv/hvrs.h")).unwrap();
     assert!(committed.contains("#ifndef HVRS_H"));
     assert!(committed.contains("extern \"C\""));
-    assert!(committed.contains("const char *hv_version(void);"));
-    // SAFETY: hv_version returns a static NUL-terminated string.
-    let version = unsafe { std::ffi::CStr::from_ptr(hv::ffi::hv_version()) };
+    assert!(committed.contains("const char *hv_rs_version(void);"));
+    // SAFETY: hv_rs_version returns a static NUL-terminated string.
+    let version = unsafe { std::ffi::CStr::from_ptr(hv::ffi::hv_rs_version()) };
     assert_eq!(version.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
 }

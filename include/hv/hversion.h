@@ -28,18 +28,10 @@ BEGIN_EXTERN_C
 /* 0x00MMmmpp */
 #define HV_VERSION_NUMBER   ((HV_VERSION_MAJOR << 16) | (HV_VERSION_MINOR << 8) | HV_VERSION_PATCH)
 
-/*
- * hv_version(): the libhv API version string, "1.3.3".
- *
- * hvrs.h also exports a C function named hv_version (the hv-rs library
- * version).  The inline below has its own name and hv_version is mapped to
- * it, so the two never clash, whichever of hvrs.h and this header comes
- * first; code that includes this header gets libhv's answer.
- */
-static inline const char* hvh_libhv_version(void) {
+/* hv_version(): the libhv API level, "1.3.3" (hvrs.h's hv_rs_version() gives hv-rs's own). */
+static inline const char* hv_version(void) {
     return HV_VERSION_STRING;
 }
-#define hv_version hvh_libhv_version
 
 /*
  * "major.yy.mm.dd" built from HV_VERSION_MAJOR and the build date of the

@@ -569,7 +569,7 @@ size_t hv_last_error(char *buf, size_t len);
 /*
  The library version, e.g. "0.1.0". Static; never freed.
  */
-const char *hv_version(void);
+const char *hv_rs_version(void);
 
 /*
  A client on `event_loop` (a reference is taken) or, with NULL, on a thread of its own.

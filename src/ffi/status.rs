@@ -105,7 +105,7 @@ pub extern "C" fn hv_last_error(buf: *mut c_char, len: usize) -> usize {
 
 /// The library version, e.g. "0.1.0". Static; never freed.
 #[no_mangle]
-pub extern "C" fn hv_version() -> *const c_char {
+pub extern "C" fn hv_rs_version() -> *const c_char {
     ffi_boundary! {
         concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr() as *const c_char
     }
