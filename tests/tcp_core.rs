@@ -476,3 +476,125 @@ fn client_send_from_threads_and_write_buffer_limit() {
     wait_for("close", || !ch.is_opened());
     assert_eq!(ch.error(), 1022);
 }
+
+fn pem_pair(
+    dir: &std::path::Path,
+    tag: &str,
+    names: &[&str],
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let ck =
+        rcgen::generate_simple_self_signed(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            .unwrap();
+    let (crt, key) = (
+        dir.join(format!("{tag}.crt")),
+        dir.join(format!("{tag}.key")),
+    );
+    std::fs::write(&crt, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    (crt, key)
+}
+
+#[test]
+fn mutual_tls_requires_a_trusted_client_certificate() {
+    use hv::tls::{client_config, server_config, TlsOptions};
+    let dir = std::env::temp_dir().join(format!("hv-mtls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (server_crt, server_key) = pem_pair(&dir, "server", &["localhost"]);
+    let (client_crt, client_key) = pem_pair(&dir, "client", &["client"]);
+
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    let (_srv, port) = echo_server(1, |s| {
+        let tls = server_config(&TlsOptions {
+            crt_file: Some(server_crt.clone()),
+            key_file: Some(server_key.clone()),
+            ca_file: Some(client_crt.clone()),
+            verify_peer: true,
+            ..Default::default()
+        })
+        .unwrap();
+        s.set_tls(Some(tls));
+        s.set_handlers(Handlers::new(
+            Some(Box::new(move |ch| {
+                if ch.is_connected() {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+            })),
+            Some(Box::new(|ch, d| {
+                ch.write(d).unwrap();
+            })),
+            None,
+        ));
+    });
+
+    let run_client = |with_cert: bool| -> Vec<u8> {
+        let cli = TcpClient::new(None);
+        cli.createsocket(port, "localhost").unwrap();
+        let opts = TlsOptions {
+            ca_file: Some(server_crt.clone()),
+            verify_peer: true,
+            crt_file: with_cert.then(|| client_crt.clone()),
+            key_file: with_cert.then(|| client_key.clone()),
+            ..Default::default()
+        };
+        cli.set_tls(Some(client_config(&opts).unwrap()));
+        let (tx, rx) = mpsc::channel();
+        let tx2 = tx.clone();
+        cli.set_handlers(Handlers::new(
+            Some(Box::new(move |ch| {
+                if ch.is_connected() {
+                    let _ = ch.write(b"mtls");
+                } else {
+                    let _ = tx.send(Vec::new());
+                }
+            })),
+            Some(Box::new(move |_, d| {
+                let _ = tx2.send(d.to_vec());
+            })),
+            None,
+        ));
+        cli.start(true).unwrap();
+        rx.recv_timeout(Duration::from_secs(5)).unwrap()
+    };
+    assert_eq!(run_client(true), b"mtls".to_vec());
+    assert_eq!(
+        run_client(false),
+        Vec::<u8>::new(),
+        "no client certificate: closed, nothing echoed"
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn reconnect_attempts_wait_at_least_their_delays() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let cli = TcpClient::new(None);
+    cli.createsocket(port, "127.0.0.1").unwrap();
+    cli.set_reconnect(Some(ReconnectSetting {
+        min_delay: 40,
+        max_delay: 100,
+        delay_policy: 1,
+        max_retry_cnt: 3,
+        ..Default::default()
+    }));
+    let (tx, rx) = mpsc::channel();
+    cli.set_handlers(Handlers::new(
+        Some(Box::new(move |_| tx.send(Instant::now()).unwrap())),
+        None,
+        None,
+    ));
+    cli.start(true).unwrap();
+    let times: Vec<Instant> = (0..4)
+        .map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap())
+        .collect();
+    let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    for (gap, delay) in gaps.iter().zip([40u64, 80, 100]) {
+        assert!(
+            *gap >= Duration::from_millis(delay),
+            "linear policy: {gaps:?}"
+        );
+    }
+}

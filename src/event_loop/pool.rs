@@ -1,5 +1,6 @@
 //! `EventLoopThreadPool`: N loop threads and libhv's load-balancing choices among them.
 
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -7,7 +8,8 @@ use super::thread::{PostHook, PreHook};
 use super::{EventLoop, LoopThread};
 use crate::error::Result;
 
-/// libhv's `load_balance_e`. IP and URL hashing fall back to the first loop, as in libhv.
+/// libhv's `load_balance_e`. libhv never implemented IP hashing; here it keeps one client address
+/// on one loop. URL hashing means nothing for TCP and picks the first loop, as in libhv.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoadBalance {
     RoundRobin = 0,
@@ -92,6 +94,11 @@ impl LoopPool {
 
     /// Picks a loop; round robin pre-increments, so with two loops the first pick is index 1.
     pub fn next_loop(&self, lb: LoadBalance) -> Option<&Arc<EventLoop>> {
+        self.next_loop_for(lb, None)
+    }
+
+    /// As `next_loop`, with the client's address for `IpHash`.
+    pub fn next_loop_for(&self, lb: LoadBalance, peer: Option<IpAddr>) -> Option<&Arc<EventLoop>> {
         let n = self.threads.len();
         if n == 0 {
             return None;
@@ -107,10 +114,22 @@ impl LoopPool {
                         .load(Ordering::Relaxed)
                 })
                 .unwrap_or(0),
-            LoadBalance::IpHash | LoadBalance::UrlHash => 0,
+            LoadBalance::IpHash => peer.map_or(0, |ip| hash_ip(ip) % n),
+            LoadBalance::UrlHash => 0,
         };
         self.get(idx)
     }
+}
+
+/// FNV-1a: stable across runs, so one address always lands on the same loop.
+fn hash_ip(ip: IpAddr) -> usize {
+    let bytes = match ip {
+        IpAddr::V4(v4) => v4.octets().to_vec(),
+        IpAddr::V6(v6) => v6.octets().to_vec(),
+    };
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    }) as usize
 }
 
 fn random_below(n: usize) -> usize {
@@ -145,5 +164,15 @@ mod tests {
             l1
         );
         assert!(LoopPool::new(0).next_loop(LoadBalance::Random).is_none());
+        let a: IpAddr = "10.1.2.3".parse().unwrap();
+        let first = pool
+            .next_loop_for(LoadBalance::IpHash, Some(a))
+            .unwrap()
+            .id();
+        assert!((0..10).all(|_| pool
+            .next_loop_for(LoadBalance::IpHash, Some(a))
+            .unwrap()
+            .id()
+            == first));
     }
 }

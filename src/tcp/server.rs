@@ -350,7 +350,10 @@ impl Inner {
             return;
         }
         self.live.fetch_add(1, Ordering::AcqRel);
-        let worker = pool.next_loop(lb).unwrap_or(&self.acceptor).clone();
+        let worker = pool
+            .next_loop_for(lb, Some(peer.ip()))
+            .unwrap_or(&self.acceptor)
+            .clone();
         worker.connection_num.fetch_add(1, Ordering::AcqRel);
         let std_sock = match sock.into_std() {
             Ok(s) => s,
