@@ -369,3 +369,12 @@ fn evpp_eventloop_thread_pool_program() {
     tids.dedup();
     assert_eq!(tids.len(), 4, "four distinct loop threads");
 }
+
+#[test]
+fn evpp_channel_api_program() {
+    let exe = build("evpp_channel_api", &["c-examples/evpp/channel_api.cpp"]);
+    let mut p = Program::start(&exe, &[]);
+    let rc = p.wait();
+    assert_eq!(rc, 0, "{}", p.seen.join("\n"));
+    assert_eq!(p.seen.iter().filter(|l| l.ends_with(" ok")).count(), 9);
+}

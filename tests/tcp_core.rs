@@ -598,3 +598,84 @@ fn reconnect_attempts_wait_at_least_their_delays() {
         );
     }
 }
+
+#[test]
+fn write_complete_runs_on_the_loop_thread_even_for_writes_from_main() {
+    let tids = Arc::new(Mutex::new(Vec::<i64>::new()));
+    let seen = tids.clone();
+    let (srv, port) = echo_server(1, |s| {
+        s.set_handlers(Handlers::new(
+            None,
+            None,
+            Some(Box::new(move |_, d| {
+                seen.lock().unwrap().push(if d.is_empty() {
+                    0
+                } else {
+                    hv::event_loop::gettid()
+                })
+            })),
+        ));
+    });
+    let mut c = connect(port);
+    wait_for("connection", || srv.connection_num() == 1);
+    assert_eq!(
+        srv.broadcast(b"hello"),
+        1,
+        "write accepts every byte at once"
+    );
+    let mut buf = [0u8; 5];
+    c.read_exact(&mut buf).unwrap();
+    wait_for("write complete", || !tids.lock().unwrap().is_empty());
+    let worker = srv.worker_loop(0).unwrap().tid();
+    assert!(tids.lock().unwrap().iter().all(|t| *t == worker));
+}
+
+#[test]
+fn closesocket_cancels_a_pending_reconnect() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let cli = TcpClient::new(None);
+    cli.createsocket(port, "127.0.0.1").unwrap();
+    cli.set_reconnect(Some(ReconnectSetting {
+        min_delay: 300,
+        max_delay: 300,
+        ..Default::default()
+    }));
+    let (tx, rx) = mpsc::channel();
+    cli.set_handlers(Handlers::new(
+        Some(Box::new(move |_| tx.send(()).unwrap())),
+        None,
+        None,
+    ));
+    cli.start(true).unwrap();
+    rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    cli.closesocket();
+    assert!(
+        rx.recv_timeout(Duration::from_millis(700)).is_err(),
+        "no attempt after closesocket"
+    );
+    assert!(cli.reconnect_setting().is_none());
+}
+
+#[test]
+fn accepted_and_client_sockets_have_nodelay() {
+    let (srv, port) = echo_server(1, |_| {});
+    let _c = connect(port);
+    wait_for("connection", || srv.connection_num() == 1);
+    let mut fd = -1;
+    srv.foreach_channel(|ch| fd = ch.fd());
+    let mut on: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: fd is the live socket of the connection; `on`/`len` are valid out-parameters.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_NODELAY,
+            &mut on as *mut _ as *mut libc::c_void,
+            &mut len,
+        )
+    };
+    assert_eq!((rc, on != 0), (0, true));
+}

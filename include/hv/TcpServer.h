@@ -64,7 +64,10 @@ public:
     void setThreadNum(int num) { thread_num_ = num; }
 
     int startAccept() {
-        if (!applySettings()) return ERR_NEW_SSL_CTX;
+        if (!applySettings()) {
+            closesocket();
+            return ERR_NEW_SSL_CTX;
+        }
         return hv_tcp_server_start(server_, true) == HV_OK ? 0 : -1;
     }
 
@@ -73,8 +76,12 @@ public:
         return 0;
     }
 
+    /* A TLS or unpack setting that cannot be used closes the listener instead, as in libhv. */
     void start(bool wait_threads_started = true) {
-        if (!applySettings()) return;
+        if (!applySettings()) {
+            closesocket();
+            return;
+        }
         if (hv_tcp_server_start(server_, wait_threads_started) != HV_OK) {
             hloge("TcpServer start failed");
             return;

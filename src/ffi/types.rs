@@ -156,3 +156,50 @@ impl From<ReconnectSetting> for hv_reconn_setting {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setting(mode: i32) -> hv_unpack_setting {
+        hv_unpack_setting {
+            mode,
+            package_max_length: 0,
+            fixed_length: 0,
+            delimiter: [0; 8],
+            delimiter_bytes: 0,
+            body_offset: 5,
+            length_field_offset: 1,
+            length_field_bytes: 4,
+            length_adjustment: 0,
+            length_field_coding: 0,
+        }
+    }
+
+    #[test]
+    fn coding_zero_means_big_endian_and_zero_max_means_two_mib() {
+        let got = setting(HV_UNPACK_BY_LENGTH_FIELD)
+            .to_rust()
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            got,
+            UnpackSetting::LengthField {
+                coding: LengthCoding::BigEndian,
+                max: DEFAULT_PACKAGE_MAX_LENGTH,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn delimiter_length_zero_is_strlen() {
+        let mut s = setting(HV_UNPACK_BY_DELIMITER);
+        s.delimiter[..2].copy_from_slice(b"\r\n");
+        let got = s.to_rust().unwrap().unwrap();
+        assert!(
+            matches!(got, UnpackSetting::Delimiter { ref delimiter, .. } if delimiter == b"\r\n")
+        );
+        assert_eq!(setting(HV_UNPACK_NONE).to_rust().unwrap(), None);
+    }
+}
