@@ -679,3 +679,15 @@ fn accepted_and_client_sockets_have_nodelay() {
     };
     assert_eq!((rc, on != 0), (0, true));
 }
+
+#[test]
+fn connection_num_inside_foreach_channel() {
+    let (srv, port) = echo_server(1, |_| {});
+    let _a = connect(port);
+    let _b = connect(port);
+    wait_for("2 connections", || srv.connection_num() == 2);
+    let mut seen = Vec::new();
+    let n = srv.foreach_channel(|ch| seen.push((ch.id(), srv.connection_num())));
+    assert_eq!(n, 2);
+    assert!(seen.iter().all(|(_, num)| *num == 2));
+}

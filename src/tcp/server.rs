@@ -45,6 +45,8 @@ struct Inner {
     acceptor_thread: Option<LoopThread>,
     workers: Mutex<Option<Arc<LoopPool>>>,
     channels: Mutex<HashMap<u32, Arc<Channel>>>,
+    /// `channels.len()`, readable without the lock (so `foreach_channel` callbacks may ask).
+    registered: AtomicUsize,
     /// Accepted connections not yet closed, counted from accept (before any TLS handshake).
     live: AtomicUsize,
     stopped: AtomicBool,
@@ -111,6 +113,7 @@ impl TcpServer {
                 acceptor_thread,
                 workers: Mutex::new(None),
                 channels: Mutex::new(HashMap::new()),
+                registered: AtomicUsize::new(0),
                 live: AtomicUsize::new(0),
                 stopped: AtomicBool::new(false),
             }),
@@ -234,14 +237,16 @@ impl TcpServer {
 
     /// Connections whose `onConnection(connected)` has run and whose disconnect has not finished.
     pub fn connection_num(&self) -> usize {
-        lock(&self.inner.channels).len()
+        self.inner.registered.load(Ordering::Acquire)
     }
 
     pub fn channel_by_id(&self, id: u32) -> Option<Arc<Channel>> {
         lock(&self.inner.channels).get(&id).cloned()
     }
 
-    /// Calls `f` for every connection under the registry lock; returns how many.
+    /// Calls `f` for every connection under the registry lock; returns how many. `f` may write
+    /// and ask `connection_num`, but must not call back into `foreach_channel`, `broadcast`,
+    /// `channel_by_id`, `start` or `stop`.
     pub fn foreach_channel(&self, mut f: impl FnMut(&Arc<Channel>)) -> usize {
         let channels = lock(&self.inner.channels);
         for ch in channels.values() {
@@ -417,10 +422,12 @@ impl Inner {
         let ch = Channel::opened(fd, Some(peer), local, el);
         let _ = closer.channel.set(ch.clone());
         lock(&self.channels).insert(ch.id(), ch.clone());
+        self.registered.fetch_add(1, Ordering::AcqRel);
         let mut driver = Driver::new(ch.clone(), stream, handlers, unpack);
         driver.announce();
         driver.run().await;
         lock(&self.channels).remove(&ch.id());
+        self.registered.fetch_sub(1, Ordering::AcqRel);
         ch.release_attachment();
     }
 
