@@ -6,7 +6,13 @@
 
 use std::path::PathBuf;
 
+/// The shared library's SONAME. libhv's own is plain `libhv.so`; hv-rs is not binary
+/// compatible with it, so programs record this name instead and cannot load real libhv by
+/// accident. Bump it whenever the C ABI changes incompatibly.
+const SONAME: &str = "libhv.so.0";
+
 fn main() {
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{SONAME}");
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=CI");

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --release --locked
 LIB=target/release
+ln -sf libhv.so "$LIB/libhv.so.0"
 OUT=target/demo
 mkdir -p "$OUT"
 c++ -std=c++11 -Wall -Werror -Iinclude/hv c-examples/evpp/tcp_server.cpp -o "$OUT/tcp_server" \

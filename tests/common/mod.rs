@@ -16,10 +16,16 @@ pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `target/<profile>`, where cargo put `libhv.so` for this test run.
+/// `target/<profile>`, where cargo put `libhv.so` for this test run, with the SONAME link
+/// (`libhv.so.0`) that programs linked against it look for at run time.
 pub fn lib_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
+    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    let soname = dir.join("libhv.so.0");
+    if std::fs::symlink_metadata(&soname).is_err() {
+        let _ = std::os::unix::fs::symlink("libhv.so", &soname);
+    }
+    dir
 }
 
 /// Compiles `sources` (relative to the crate root) into `target/<profile>/c-examples/<name>`.
