@@ -45,23 +45,45 @@ fn install_layout_and_out_of_tree_consumers() {
     ] {
         assert!(prefix.join(f).exists(), "{f} missing");
     }
-    assert_eq!(std::fs::read_link(prefix.join("lib/libhv.so")).unwrap(), Path::new("libhv.so.0"));
+    assert_eq!(
+        std::fs::read_link(prefix.join("lib/libhv.so")).unwrap(),
+        Path::new("libhv.so.0")
+    );
     let real = std::fs::read_link(prefix.join("lib/libhv.so.0")).unwrap();
-    assert_eq!(real, Path::new(&format!("libhv.so.{}", env!("CARGO_PKG_VERSION"))));
-    let dynamic = run(Command::new("readelf").arg("-d").arg(prefix.join("lib").join(&real)));
-    assert!(dynamic.contains("Library soname: [libhv.so.0]"), "{dynamic}");
+    assert_eq!(
+        real,
+        Path::new(&format!("libhv.so.{}", env!("CARGO_PKG_VERSION")))
+    );
+    let dynamic = run(Command::new("readelf")
+        .arg("-d")
+        .arg(prefix.join("lib").join(&real)));
+    assert!(
+        dynamic.contains("Library soname: [libhv.so.0]"),
+        "{dynamic}"
+    );
 
     let pc = prefix.join("lib/pkgconfig");
-    let libs = run(Command::new("pkg-config").env("PKG_CONFIG_PATH", &pc).args(["--libs", "libhv"]));
+    let libs = run(Command::new("pkg-config")
+        .env("PKG_CONFIG_PATH", &pc)
+        .args(["--libs", "libhv"]));
     assert!(libs.contains("-lhv"), "{libs}");
 
     // Makefile + pkg-config, in a copy of the example so the source tree stays clean.
     let make_dir = root.join("consumer-make");
     std::fs::create_dir_all(&make_dir).unwrap();
     for f in ["Makefile", "main.c"] {
-        std::fs::copy(common::manifest_dir().join("c-examples/consumer-make").join(f), make_dir.join(f)).unwrap();
+        std::fs::copy(
+            common::manifest_dir()
+                .join("c-examples/consumer-make")
+                .join(f),
+            make_dir.join(f),
+        )
+        .unwrap();
     }
-    run(Command::new("make").arg("-s").current_dir(&make_dir).env("PKG_CONFIG_PATH", &pc));
+    run(Command::new("make")
+        .arg("-s")
+        .current_dir(&make_dir)
+        .env("PKG_CONFIG_PATH", &pc));
     assert!(run(&mut Command::new(make_dir.join("echo_selftest"))).contains("echo ok"));
 
     // CMake find_package(libhv), shared and static targets.
@@ -71,11 +93,18 @@ fn install_layout_and_out_of_tree_consumers() {
         .arg(format!("-DCMAKE_PREFIX_PATH={}", prefix.display()))
         .arg(common::manifest_dir().join("c-examples/consumer-cmake"))
         .current_dir(&build));
-    run(Command::new("cmake").args(["--build", "."]).current_dir(&build));
+    run(Command::new("cmake")
+        .args(["--build", "."])
+        .current_dir(&build));
     for exe in ["echo_selftest_shared", "echo_selftest_static"] {
-        assert!(run(&mut Command::new(build.join(exe))).contains("echo ok"), "{exe}");
+        assert!(
+            run(&mut Command::new(build.join(exe))).contains("echo ok"),
+            "{exe}"
+        );
     }
-    let needed = run(Command::new("readelf").arg("-d").arg(build.join("echo_selftest_shared")));
+    let needed = run(Command::new("readelf")
+        .arg("-d")
+        .arg(build.join("echo_selftest_shared")));
     assert!(needed.contains("[libhv.so.0]"));
     let _ = std::fs::remove_dir_all(&root);
 }
