@@ -8,3 +8,4 @@ bash scripts/setup.sh
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked
+bash scripts/build-centos7.sh
