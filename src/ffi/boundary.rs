@@ -189,6 +189,39 @@ pub(crate) fn opt_str<'a>(ptr: *const c_char) -> Result<Option<&'a str>, hv_stat
     })
 }
 
+/// A `host`/`port` argument pair: NULL host means `default_host`; the port must fit in 16 bits.
+pub(crate) fn endpoint_arg(
+    host: *const c_char,
+    default_host: &str,
+    port: i32,
+) -> Result<(&str, u16), hv_status> {
+    let host = opt_str(host)?.unwrap_or(default_host);
+    let port = u16::try_from(port).map_err(|_| {
+        set_last_error(format!("port {port} is out of range"));
+        hv_status::HV_ERR_INVALID_ARGUMENT
+    })?;
+    Ok((host, port))
+}
+
+/// Reports a `createsocket` result: the fd, or a negative errno, goes to the optional `out_fd`.
+pub(crate) fn report_fd(out_fd: *mut i32, result: crate::Result<i32>) -> hv_status {
+    let (fd, status) = match result {
+        Ok(fd) => (fd, hv_status::HV_OK),
+        Err(e) => (e.negative_errno(), super::status::fail(e)),
+    };
+    // SAFETY: a non-NULL out pointer is writable, per each function's documented contract.
+    if let Some(out) = unsafe { out_fd.as_mut() } {
+        *out = fd;
+    }
+    status
+}
+
+/// The C pointer inside an attachment slot holding `ForeignData`, or NULL.
+pub(crate) fn attached_ptr(slot: Option<&(dyn std::any::Any + Send)>) -> *mut c_void {
+    slot.and_then(|a| a.downcast_ref::<Arc<ForeignData>>())
+        .map_or(std::ptr::null_mut(), |d| d.ptr)
+}
+
 /// A byte slice from C; NULL is only allowed with length 0.
 pub(crate) fn bytes<'a>(ptr: *const c_void, len: usize) -> Option<&'a [u8]> {
     if len == 0 {

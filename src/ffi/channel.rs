@@ -4,13 +4,14 @@ use std::ffi::{c_char, c_void};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use super::boundary::attached_ptr;
 use super::boundary::{
     arc_clone, arc_free, arc_handle, borrowed_handle, bytes, task_closure, ForeignData,
 };
 use super::boundary::{hv_task_cb, hv_userdata_free};
 use super::event_loop::hv_loop;
-use super::status::{fail, hv_status, set_last_error};
-use super::types::hv_unpack_setting;
+use super::status::{fail, hv_status, set_last_error, status_of};
+use super::types::{hv_unpack_setting, unpack_arg};
 use crate::tcp::{Channel, Handlers};
 
 /// One TCP connection. Callbacks receive a borrowed pointer, valid during the call;
@@ -248,14 +249,9 @@ pub extern "C" fn hv_channel_set_unpack(
 ) -> hv_status {
     ffi_boundary! {
         let ch = try_ref!(channel);
-        // SAFETY: a non-NULL setting points to a valid struct for the call.
-        let setting = match unsafe { setting.as_ref() }.copied().map(hv_unpack_setting::to_rust).transpose() {
-            Ok(s) => s.flatten(),
-            Err(status) => return status,
-        };
-        match ch.set_unpack(setting) {
-            Ok(()) => hv_status::HV_OK,
-            Err(e) => fail(e),
+        match unpack_arg(setting) {
+            Ok(s) => status_of(ch.set_unpack(s)),
+            Err(status) => status,
         }
     }
 }
@@ -282,11 +278,7 @@ pub extern "C" fn hv_channel_set_userdata(
 /// The attached userdata, or NULL (also after it was released).
 #[no_mangle]
 pub extern "C" fn hv_channel_userdata(channel: *const hv_channel) -> *mut c_void {
-    ffi_boundary! {
-        try_ref!(channel, std::ptr::null_mut()).with_attachment(|a| {
-            a.and_then(|a| a.downcast_ref::<Arc<ForeignData>>()).map_or(std::ptr::null_mut(), |d| d.ptr)
-        })
-    }
+    ffi_boundary! { try_ref!(channel, std::ptr::null_mut()).with_attachment(attached_ptr) }
 }
 
 /// The loop the connection lives on. Borrowed: valid while the channel reference is held.

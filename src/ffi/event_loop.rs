@@ -3,6 +3,7 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
+use super::boundary::attached_ptr;
 use super::boundary::{
     arc_clone, arc_free, arc_handle, borrowed_handle, box_free, box_handle, task_closure,
     ForeignData,
@@ -214,11 +215,7 @@ pub extern "C" fn hv_loop_set_userdata(
 /// The attached userdata, or NULL.
 #[no_mangle]
 pub extern "C" fn hv_loop_userdata(event_loop: *const hv_loop) -> *mut c_void {
-    ffi_boundary! {
-        try_ref!(event_loop, std::ptr::null_mut()).with_attachment(|a| {
-            a.and_then(|a| a.downcast_ref::<Arc<ForeignData>>()).map_or(std::ptr::null_mut(), |d| d.ptr)
-        })
-    }
+    ffi_boundary! { try_ref!(event_loop, std::ptr::null_mut()).with_attachment(attached_ptr) }
 }
 
 /// Receives the attached userdata (or NULL) while it cannot be freed.
@@ -237,9 +234,8 @@ pub extern "C" fn hv_loop_visit_userdata(
         let el = try_ref!(event_loop, ());
         let Some(visit) = visit else { return };
         el.with_attachment(|a| {
-            let ptr = a.and_then(|a| a.downcast_ref::<Arc<ForeignData>>()).map_or(std::ptr::null_mut(), |d| d.ptr);
             // SAFETY: the caller's visitor, called with its own context pointer.
-            unsafe { visit(ctx, ptr) }
+            unsafe { visit(ctx, attached_ptr(a)) }
         })
     }
 }

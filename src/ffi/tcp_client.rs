@@ -4,12 +4,13 @@ use std::ffi::{c_char, c_void};
 
 use super::boundary::hv_userdata_free;
 use super::boundary::{
-    arc_clone, arc_handle, borrowed_handle, box_free, box_handle, bytes, opt_str, ForeignData,
+    arc_clone, arc_handle, borrowed_handle, box_free, box_handle, bytes, ForeignData,
 };
+use super::boundary::{endpoint_arg, report_fd};
 use super::channel::{handlers, hv_channel, hv_channel_cb, hv_data_cb};
 use super::event_loop::hv_loop;
 use super::status::{fail, hv_status, status_of};
-use super::types::{hv_reconn_setting, hv_tls_options, hv_unpack_setting};
+use super::types::{hv_reconn_setting, hv_tls_options, hv_unpack_setting, tls_arg, unpack_arg};
 use crate::tcp::TcpClient;
 
 /// A TCP client (one connection at a time). Owned by its creator; `hv_tcp_client_free`
@@ -42,27 +43,11 @@ pub extern "C" fn hv_tcp_client_createsocket(
 ) -> hv_status {
     ffi_boundary! {
         let cli = try_ref!(client);
-        let host = match opt_str(host) {
-            Ok(h) => h.unwrap_or("127.0.0.1"),
+        let (host, port) = match endpoint_arg(host, "127.0.0.1", port) {
+            Ok(ep) => ep,
             Err(s) => return s,
         };
-        let Ok(port) = u16::try_from(port) else { return hv_status::HV_ERR_INVALID_ARGUMENT };
-        match cli.createsocket(port, host) {
-            Ok(fd) => {
-                // SAFETY: a non-NULL out pointer is writable, per the documented contract.
-                if let Some(out) = unsafe { out_fd.as_mut() } {
-                    *out = fd;
-                }
-                hv_status::HV_OK
-            }
-            Err(e) => {
-                // SAFETY: as above.
-                if let Some(out) = unsafe { out_fd.as_mut() } {
-                    *out = e.negative_errno();
-                }
-                fail(e)
-            }
-        }
+        report_fd(out_fd, cli.createsocket(port, host))
     }
 }
 
@@ -75,12 +60,10 @@ pub extern "C" fn hv_tcp_client_bind(
 ) -> hv_status {
     ffi_boundary! {
         let cli = try_ref!(client);
-        let host = match opt_str(host) {
-            Ok(h) => h.unwrap_or("0.0.0.0"),
-            Err(s) => return s,
-        };
-        let Ok(port) = u16::try_from(port) else { return hv_status::HV_ERR_INVALID_ARGUMENT };
-        status_of(cli.bind(port, host))
+        match endpoint_arg(host, "0.0.0.0", port) {
+            Ok((host, port)) => status_of(cli.bind(port, host)),
+            Err(s) => s,
+        }
     }
 }
 
@@ -134,21 +117,19 @@ pub extern "C" fn hv_tcp_client_set_tls(
 ) -> hv_status {
     ffi_boundary! {
         let cli = try_ref!(client);
-        // SAFETY: a non-NULL options pointer refers to a valid struct for the call.
-        let Some(options) = (unsafe { options.as_ref() }) else {
-            cli.set_tls(None);
-            return hv_status::HV_OK;
-        };
-        let opts = match options.to_rust() {
-            Ok(o) => o,
-            Err(s) => return s,
-        };
-        match crate::tls::client_config(&opts) {
-            Ok(config) => {
-                cli.set_tls(Some(config));
+        match tls_arg(options) {
+            Ok(None) => {
+                cli.set_tls(None);
                 hv_status::HV_OK
             }
-            Err(e) => fail(e),
+            Ok(Some(opts)) => match crate::tls::client_config(&opts) {
+                Ok(config) => {
+                    cli.set_tls(Some(config));
+                    hv_status::HV_OK
+                }
+                Err(e) => fail(e),
+            },
+            Err(status) => status,
         }
     }
 }
@@ -161,9 +142,8 @@ pub extern "C" fn hv_tcp_client_set_unpack(
 ) -> hv_status {
     ffi_boundary! {
         let cli = try_ref!(client);
-        // SAFETY: a non-NULL setting points to a valid struct for the call.
-        match unsafe { setting.as_ref() }.copied().map(hv_unpack_setting::to_rust).transpose() {
-            Ok(s) => status_of(cli.set_unpack(s.flatten())),
+        match unpack_arg(setting) {
+            Ok(s) => status_of(cli.set_unpack(s)),
             Err(status) => status,
         }
     }

@@ -39,6 +39,23 @@ pub struct hv_unpack_setting {
     pub length_field_coding: i32,
 }
 
+/// An optional setting argument: NULL (or mode 0) means raw chunks.
+pub(crate) fn unpack_arg(
+    setting: *const hv_unpack_setting,
+) -> Result<Option<UnpackSetting>, hv_status> {
+    // SAFETY: a non-NULL setting points to a valid struct for the duration of the call.
+    match unsafe { setting.as_ref() } {
+        None => Ok(None),
+        Some(s) => s.to_rust(),
+    }
+}
+
+/// An optional TLS argument: NULL means TLS off.
+pub(crate) fn tls_arg(options: *const hv_tls_options) -> Result<Option<TlsOptions>, hv_status> {
+    // SAFETY: a non-NULL options pointer refers to a valid struct for the duration of the call.
+    unsafe { options.as_ref() }.map(|o| o.to_rust()).transpose()
+}
+
 impl hv_unpack_setting {
     pub(crate) fn to_rust(self) -> Result<Option<UnpackSetting>, hv_status> {
         let max = match self.package_max_length {
