@@ -1,10 +1,12 @@
 /*
  * Channel and server details a libhv program may lean on: context helpers, the channel kept
- * after its connection closed, reading that never stops, and withTLS() without certificates.
+ * after its connection closed, reading that never stops, an exception thrown by a callback, and
+ * withTLS() without certificates.
  * Prints one "check <name> <ok|FAIL>" line per check and exits nonzero if any failed.
  */
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 
 #include "TcpServer.h"
 #include "TcpClient.h"
@@ -43,7 +45,7 @@ int main() {
         } else {
             check("raw_context", *channel->getContext<int>() == 7);
             channel->deleteContext<int>();
-            check("context_ptr", channel->getContextPtr<Session>()->messages == 2);
+            check("context_ptr", channel->getContextPtr<Session>()->messages == 3);
             std::lock_guard<std::mutex> lock(mutex);
             stale = channel;
             closed = true;
@@ -53,6 +55,7 @@ int main() {
     srv.onMessage = [](const SocketChannelPtr& channel, Buffer* buf) {
         ++channel->getContextPtr<Session>()->messages;
         channel->write(buf);
+        if (std::string((char*)buf->data(), buf->size()) == "boom") throw std::runtime_error("boom");
     };
     srv.start();
 
@@ -61,14 +64,16 @@ int main() {
     std::string echoed;
     cli.onMessage = [&](const SocketChannelPtr& channel, Buffer* buf) {
         echoed.append((char*)buf->data(), buf->size());
-        if (echoed == "one") {
+        if (echoed == "boom") {
+            channel->write(std::string("one"));
+        } else if (echoed == "boomone") {
             channel->write(std::string("two"));
-        } else if (echoed == "onetwo") {
+        } else if (echoed == "boomonetwo") {
             channel->close();
         }
     };
     cli.onConnection = [](const SocketChannelPtr& channel) {
-        if (channel->isConnected()) channel->write(std::string("one"));
+        if (channel->isConnected()) channel->write(std::string("boom"));
     };
     cli.start();
 
@@ -76,7 +81,7 @@ int main() {
         std::unique_lock<std::mutex> lock(mutex);
         cond.wait_for(lock, std::chrono::seconds(10), [&] { return closed; });
     }
-    check("stopRead_keeps_reading", echoed == "onetwo");
+    check("stopRead_keeps_reading_and_a_throwing_onMessage_is_contained", echoed == "boomonetwo");
     check("stale_closed", stale && stale->isClosed() && !stale->isConnected());
     check("stale_write", stale && stale->write("x", 1) == -1);
     check("stale_peeraddr", stale && stale->peeraddr().find("127.0.0.1:") == 0);

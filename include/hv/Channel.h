@@ -11,6 +11,7 @@
 #include "hlog.h"
 
 #include "Buffer.h"
+#include "EventLoop.h"
 
 namespace hv {
 
@@ -118,11 +119,7 @@ typedef std::shared_ptr<Channel> ChannelPtr;
 namespace detail {
 
 inline void runHeartbeat(void* userdata) noexcept {
-    try {
-        (*static_cast<std::function<void()>*>(userdata))();
-    } catch (...) {
-        hloge("exception in a heartbeat callback");
-    }
+    guarded("a heartbeat callback", [userdata] { (*static_cast<std::function<void()>*>(userdata))(); });
 }
 
 inline void deleteHeartbeat(void* userdata) noexcept {
@@ -203,6 +200,20 @@ inline std::shared_ptr<TSocketChannel>* channelHolder(const hv_channel* ch) {
         }
     }
     return holder;
+}
+
+/* Hands a connection's bytes to onMessage / onWriteComplete as a Buffer view. */
+template<class TSocketChannel>
+inline void deliverData(const char* what,
+                        const std::function<void(const std::shared_ptr<TSocketChannel>&, Buffer*)>& fn,
+                        const hv_channel* ch, const uint8_t* data, size_t len) noexcept {
+    guarded(what, [&] {
+        std::shared_ptr<TSocketChannel>* channel = channelHolder<TSocketChannel>(ch);
+        if (channel && fn) {
+            Buffer buf((void*)data, len);
+            fn(*channel, &buf);
+        }
+    });
 }
 
 } // namespace detail

@@ -19,15 +19,20 @@ typedef std::shared_ptr<EventLoop> EventLoopPtr;
 
 namespace detail {
 
-/* Runs a heap std::function<void()> handed to the C ABI; exceptions stop at this frame. */
-inline void runFunctor(void* userdata) noexcept {
+/* Runs f for a callback from the C ABI: exceptions stop here (logged), never unwinding into it. */
+template<class F>
+inline void guarded(const char* what, F f) noexcept {
     try {
-        (*static_cast<std::function<void()>*>(userdata))();
+        f();
     } catch (const std::exception& e) {
-        hloge("exception in a queued functor: %s", e.what());
+        hloge("exception in %s: %s", what, e.what());
     } catch (...) {
-        hloge("unknown exception in a queued functor");
+        hloge("unknown exception in %s", what);
     }
+}
+
+inline void runFunctor(void* userdata) noexcept {
+    guarded("a queued functor", [userdata] { (*static_cast<std::function<void()>*>(userdata))(); });
 }
 
 inline void deleteFunctor(void* userdata) noexcept {
@@ -35,13 +40,7 @@ inline void deleteFunctor(void* userdata) noexcept {
 }
 
 inline void runTimer(void* userdata, uint64_t id) noexcept {
-    try {
-        (*static_cast<std::function<void(uint64_t)>*>(userdata))(id);
-    } catch (const std::exception& e) {
-        hloge("exception in a timer callback: %s", e.what());
-    } catch (...) {
-        hloge("unknown exception in a timer callback");
-    }
+    guarded("a timer callback", [userdata, id] { (*static_cast<std::function<void(uint64_t)>*>(userdata))(id); });
 }
 
 inline void deleteTimer(void* userdata) noexcept {

@@ -16,23 +16,17 @@ struct LoopThreadHooks {
     std::function<int()> post;
 };
 
+/* A pre functor that throws stops its loop, like one returning nonzero. */
 inline int32_t runPreHook(void* userdata, const hv_loop*) noexcept {
-    try {
-        LoopThreadHooks* h = static_cast<LoopThreadHooks*>(userdata);
-        return h->pre ? h->pre() : 0;
-    } catch (...) {
-        hloge("exception in an EventLoopThread pre functor");
-        return -1;
-    }
+    LoopThreadHooks* h = static_cast<LoopThreadHooks*>(userdata);
+    int32_t ret = -1;
+    guarded("an EventLoopThread pre functor", [h, &ret] { ret = h->pre ? h->pre() : 0; });
+    return ret;
 }
 
 inline void runPostHook(void* userdata, const hv_loop*) noexcept {
-    try {
-        LoopThreadHooks* h = static_cast<LoopThreadHooks*>(userdata);
-        if (h->post) h->post();
-    } catch (...) {
-        hloge("exception in an EventLoopThread post functor");
-    }
+    LoopThreadHooks* h = static_cast<LoopThreadHooks*>(userdata);
+    guarded("an EventLoopThread post functor", [h] { if (h->post) h->post(); });
 }
 
 inline void deleteHooks(void* userdata) noexcept {

@@ -16,22 +16,14 @@ struct LoopPoolHooks {
 };
 
 inline int32_t runPoolPre(void* userdata, const hv_loop* loop) noexcept {
-    try {
-        LoopPoolHooks* h = static_cast<LoopPoolHooks*>(userdata);
-        if (h->pre) h->pre(EventLoop::fromC(loop));
-    } catch (...) {
-        hloge("exception in an EventLoopThreadPool pre functor");
-    }
+    LoopPoolHooks* h = static_cast<LoopPoolHooks*>(userdata);
+    guarded("an EventLoopThreadPool pre functor", [h, loop] { if (h->pre) h->pre(EventLoop::fromC(loop)); });
     return 0;
 }
 
 inline void runPoolPost(void* userdata, const hv_loop* loop) noexcept {
-    try {
-        LoopPoolHooks* h = static_cast<LoopPoolHooks*>(userdata);
-        if (h->post) h->post(EventLoop::fromC(loop));
-    } catch (...) {
-        hloge("exception in an EventLoopThreadPool post functor");
-    }
+    LoopPoolHooks* h = static_cast<LoopPoolHooks*>(userdata);
+    guarded("an EventLoopThreadPool post functor", [h, loop] { if (h->post) h->post(EventLoop::fromC(loop)); });
 }
 
 inline void deletePoolHooks(void* userdata) noexcept {

@@ -191,52 +191,26 @@ private:
     }
 
     static void onConnectionTrampoline(void* userdata, const hv_channel* ch) noexcept {
-        try {
+        detail::guarded("onConnection", [userdata, ch] {
             TcpClientEventLoopTmpl* cli = self(userdata);
             TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
             if (channel == NULL) return;
             cli->channel = *channel;
-            if (cli->reconn_setting) {
-                hv_reconn_setting state;
-                if (hv_tcp_client_get_reconnect(cli->client_, &state)) {
-                    cli->reconn_setting->cur_delay = state.cur_delay;
-                    cli->reconn_setting->cur_retry_cnt = state.cur_retry_cnt;
-                }
+            hv_reconn_setting state;
+            if (cli->reconn_setting && hv_tcp_client_get_reconnect(cli->client_, &state)) {
+                cli->reconn_setting->cur_delay = state.cur_delay;
+                cli->reconn_setting->cur_retry_cnt = state.cur_retry_cnt;
             }
             if (cli->onConnection) cli->onConnection(*channel);
-        } catch (const std::exception& e) {
-            hloge("exception in onConnection: %s", e.what());
-        } catch (...) {
-            hloge("unknown exception in onConnection");
-        }
+        });
     }
 
     static void onMessageTrampoline(void* userdata, const hv_channel* ch, const uint8_t* data, size_t len) noexcept {
-        try {
-            TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
-            if (channel && self(userdata)->onMessage) {
-                Buffer buf((void*)data, len);
-                self(userdata)->onMessage(*channel, &buf);
-            }
-        } catch (const std::exception& e) {
-            hloge("exception in onMessage: %s", e.what());
-        } catch (...) {
-            hloge("unknown exception in onMessage");
-        }
+        detail::deliverData<TSocketChannel>("onMessage", self(userdata)->onMessage, ch, data, len);
     }
 
     static void onWriteCompleteTrampoline(void* userdata, const hv_channel* ch, const uint8_t* data, size_t len) noexcept {
-        try {
-            TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
-            if (channel && self(userdata)->onWriteComplete) {
-                Buffer buf((void*)data, len);
-                self(userdata)->onWriteComplete(*channel, &buf);
-            }
-        } catch (const std::exception& e) {
-            hloge("exception in onWriteComplete: %s", e.what());
-        } catch (...) {
-            hloge("unknown exception in onWriteComplete");
-        }
+        detail::deliverData<TSocketChannel>("onWriteComplete", self(userdata)->onWriteComplete, ch, data, len);
     }
 
     TcpClientEventLoopTmpl(const TcpClientEventLoopTmpl&);

@@ -220,51 +220,25 @@ private:
     }
 
     static void onConnectionTrampoline(void* userdata, const hv_channel* ch) noexcept {
-        try {
+        detail::guarded("onConnection", [userdata, ch] {
             TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
             if (channel && self(userdata)->onConnection) self(userdata)->onConnection(*channel);
-        } catch (const std::exception& e) {
-            hloge("exception in onConnection: %s", e.what());
-        } catch (...) {
-            hloge("unknown exception in onConnection");
-        }
+        });
     }
 
     static void onMessageTrampoline(void* userdata, const hv_channel* ch, const uint8_t* data, size_t len) noexcept {
-        try {
-            TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
-            if (channel && self(userdata)->onMessage) {
-                Buffer buf((void*)data, len);
-                self(userdata)->onMessage(*channel, &buf);
-            }
-        } catch (const std::exception& e) {
-            hloge("exception in onMessage: %s", e.what());
-        } catch (...) {
-            hloge("unknown exception in onMessage");
-        }
+        detail::deliverData<TSocketChannel>("onMessage", self(userdata)->onMessage, ch, data, len);
     }
 
     static void onWriteCompleteTrampoline(void* userdata, const hv_channel* ch, const uint8_t* data, size_t len) noexcept {
-        try {
-            TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
-            if (channel && self(userdata)->onWriteComplete) {
-                Buffer buf((void*)data, len);
-                self(userdata)->onWriteComplete(*channel, &buf);
-            }
-        } catch (const std::exception& e) {
-            hloge("exception in onWriteComplete: %s", e.what());
-        } catch (...) {
-            hloge("unknown exception in onWriteComplete");
-        }
+        detail::deliverData<TSocketChannel>("onWriteComplete", self(userdata)->onWriteComplete, ch, data, len);
     }
 
     static void visitChannel(void* userdata, const hv_channel* ch) noexcept {
-        try {
+        detail::guarded("foreachChannel", [userdata, ch] {
             TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
             if (channel) (*static_cast<std::function<void(const TSocketChannelPtr&)>*>(userdata))(*channel);
-        } catch (...) {
-            hloge("exception in foreachChannel");
-        }
+        });
     }
 
     TcpServerEventLoopTmpl(const TcpServerEventLoopTmpl&);
