@@ -238,11 +238,22 @@ mod tests {
         };
         assert!(server_config(&server).is_ok());
         let client = TlsOptions {
-            ca_file: Some(crt),
+            ca_file: Some(crt.clone()),
             verify_peer: true,
             ..Default::default()
         };
         assert!(client_config(&client).is_ok());
+        let ca_dir = dir.join("cas");
+        std::fs::create_dir_all(&ca_dir).unwrap();
+        std::fs::copy(&crt, ca_dir.join("a.pem")).unwrap();
+        let by_dir = TlsOptions {
+            ca_path: Some(ca_dir.clone()),
+            verify_peer: true,
+            ..Default::default()
+        };
+        assert_eq!(load_roots(&by_dir).unwrap().len(), 1, "ca_path loads every PEM file in it");
+        std::fs::write(ca_dir.join("junk.pem"), "junk").unwrap();
+        assert!(matches!(client_config(&by_dir), Err(Error::TlsConfig(_))));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
