@@ -39,6 +39,8 @@ const READ_CHUNK: usize = 8192;
 pub const DEFAULT_MAX_WRITE_BUFSIZE: usize = 16 << 20;
 /// libhv's `HIO_DEFAULT_CLOSE_TIMEOUT`: how long a close waits for queued output to drain.
 const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Write buffer capacity kept after a drain; larger buffers are released.
+const RETAINED_WRITE_CAPACITY: usize = 64 << 10;
 /// How long the final shutdown (FIN, or TLS close_notify) may take before the socket is dropped.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
@@ -530,6 +532,8 @@ impl Driver {
             }
             if self.wpos == self.wbuf.len() {
                 self.wbuf.clear();
+                // One burst must not pin its buffer for the connection's lifetime.
+                self.wbuf.shrink_to(RETAINED_WRITE_CAPACITY);
                 self.wpos = 0;
                 std::mem::swap(&mut self.wbuf, &mut shared.queue);
             } else if !shared.queue.is_empty() {
