@@ -4,6 +4,7 @@
 //! module that exports `extern "C"` functions, and the C++ headers in `include/hv/` wrap it.
 
 pub mod error;
+pub mod http;
 pub mod event_loop;
 pub mod ffi;
 pub mod log;

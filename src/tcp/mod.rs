@@ -11,3 +11,4 @@ pub use channel::{Channel, ChannelStatus, ConnectionFn, DataFn, Handlers, Heartb
 pub use client::TcpClient;
 pub use reconnect::ReconnectSetting;
 pub use server::TcpServer;
+pub(crate) use server::listen;

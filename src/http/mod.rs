@@ -1,0 +1,12 @@
+//! HTTP: libhv's `HttpService` and `HttpServer` on hyper (HTTP/1.1, HTTP/2), HTTPS by rustls.
+
+pub mod message;
+pub mod router;
+mod server;
+pub mod service;
+pub mod writer;
+
+pub use message::{Request, Response, STATUS_NEXT};
+pub use server::HttpServer;
+pub use service::{Exchange, Handler, Service};
+pub use writer::Writer;

@@ -1,0 +1,355 @@
+//! `HttpServer`: HTTP/1.1 and HTTP/2 (h2c by prior knowledge, h2 by ALPN over TLS) on hyper,
+//! every worker loop accepting on the shared listening sockets (as libhv's loops do), each
+//! connection served on the loop that accepted it: no thread hop per request.
+
+use std::convert::Infallible;
+use std::net::{SocketAddr, TcpListener as StdListener};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, HOST, SERVER};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::sync::{oneshot, Notify};
+
+use super::message::{parse_query, status_page, Request, Response};
+use super::service::{Exchange, Service};
+use super::writer::{into_hyper, HttpResponse, ResponseBody, Writer};
+use crate::error::{Error, Result};
+use crate::event_loop::{Closable, EventLoop, LoopPool};
+use crate::log::LEVEL_DEBUG;
+use crate::tcp::listen;
+
+/// Request bodies are read whole before the handler runs; larger ones get 413 (contract §3).
+const MAX_BODY: usize = 16 << 20;
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Config {
+    host: String,
+    port: u16,
+    https_port: u16,
+    thread_num: usize,
+    worker_connections: u32,
+    keepalive: Duration,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    service: Arc<Service>,
+}
+
+struct Inner {
+    config: Mutex<Config>,
+    pool: Mutex<Option<Arc<LoopPool>>>,
+    bound: Mutex<Vec<(SocketAddr, bool)>>,
+    connections: AtomicUsize,
+    running: AtomicBool,
+}
+
+pub struct HttpServer {
+    inner: Arc<Inner>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Default for HttpServer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HttpServer {
+    pub fn new() -> Self {
+        HttpServer {
+            inner: Arc::new(Inner {
+                config: Mutex::new(Config {
+                    host: "0.0.0.0".into(),
+                    port: 0,
+                    https_port: 0,
+                    thread_num: 1,
+                    worker_connections: 1024,
+                    keepalive: Duration::from_millis(75_000),
+                    tls: None,
+                    service: Arc::new(Service::default()),
+                }),
+                pool: Mutex::new(None),
+                bound: Mutex::new(Vec::new()),
+                connections: AtomicUsize::new(0),
+                running: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    pub fn set_service(&self, service: Service) {
+        lock(&self.inner.config).service = Arc::new(service);
+    }
+
+    pub fn set_host(&self, host: &str) {
+        lock(&self.inner.config).host = host.to_owned();
+    }
+
+    /// Ports to listen on; 0 disables that listener (both 0: HTTP on an ephemeral port).
+    pub fn set_ports(&self, port: u16, https_port: u16) {
+        let mut c = lock(&self.inner.config);
+        c.port = port;
+        c.https_port = https_port;
+    }
+
+    /// Worker loops (libhv's `worker_threads`; 0 means 1).
+    pub fn set_thread_num(&self, n: usize) {
+        lock(&self.inner.config).thread_num = n.max(1);
+    }
+
+    /// Connections per worker loop beyond which new ones are closed at accept.
+    pub fn set_worker_connections(&self, n: u32) {
+        lock(&self.inner.config).worker_connections = n;
+    }
+
+    pub fn set_keepalive_timeout(&self, ms: u32) {
+        lock(&self.inner.config).keepalive = Duration::from_millis(u64::from(ms.max(1)));
+    }
+
+    /// TLS for the `https_port` listener; ALPN offers h2 and http/1.1.
+    pub fn set_tls(&self, tls: Option<Arc<rustls::ServerConfig>>) {
+        lock(&self.inner.config).tls = tls.map(|c| {
+            let mut c = (*c).clone();
+            c.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+            Arc::new(c)
+        });
+    }
+
+    /// Addresses bound by `start`, with `true` for the TLS listener.
+    pub fn bound(&self) -> Vec<(SocketAddr, bool)> {
+        lock(&self.inner.bound).clone()
+    }
+
+    pub fn connection_num(&self) -> usize {
+        self.inner.connections.load(Ordering::Acquire)
+    }
+
+    /// Binds the listeners and starts the worker loops; returns once they accept.
+    pub fn start(&self) -> Result<()> {
+        if self.inner.running.swap(true, Ordering::AcqRel) {
+            return Err(Error::State("the HTTP server is already running"));
+        }
+        let result = self.start_inner();
+        if result.is_err() {
+            self.inner.running.store(false, Ordering::Release);
+        }
+        result
+    }
+
+    fn start_inner(&self) -> Result<()> {
+        let (host, port, https_port, threads, tls) = {
+            let c = lock(&self.inner.config);
+            (c.host.clone(), c.port, c.https_port, c.thread_num, c.tls.clone())
+        };
+        let mut listeners: Vec<(StdListener, Option<Arc<rustls::ServerConfig>>)> = Vec::new();
+        if https_port > 0 {
+            let tls = tls.ok_or_else(|| Error::TlsConfig("https_port is set but no certificate was given".into()))?;
+            listeners.push((listen(&host, https_port)?, Some(tls)));
+        }
+        if port > 0 || listeners.is_empty() {
+            listeners.insert(0, (listen(&host, port)?, None));
+        }
+        *lock(&self.inner.bound) = listeners
+            .iter()
+            .filter_map(|(l, t)| l.local_addr().ok().map(|a| (a, t.is_some())))
+            .collect();
+        let pool = Arc::new(LoopPool::new(threads));
+        pool.start(true)?;
+        for idx in 0..pool.thread_num() {
+            let el = pool.get(idx).expect("index in range").clone();
+            for (listener, tls) in &listeners {
+                let listener = listener.try_clone().map_err(|e| Error::io("dup listener", e))?;
+                let (weak, tls, el2) = (Arc::downgrade(&self.inner), tls.clone(), el.clone());
+                el.queue_in_loop(Box::new(move || accept_on_loop(weak, el2, listener, tls)));
+            }
+        }
+        *lock(&self.inner.pool) = Some(pool);
+        Ok(())
+    }
+
+    /// Stops every loop; open connections are closed (gracefully for HTTP/2) before it returns.
+    pub fn stop(&self) {
+        let pool = lock(&self.inner.pool).take();
+        if let Some(pool) = pool {
+            pool.stop(true);
+        }
+        lock(&self.inner.bound).clear();
+        self.inner.running.store(false, Ordering::Release);
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A connection the stopping loop must close.
+struct ConnCloser(Notify);
+
+impl Closable for ConnCloser {
+    fn request_close(&self) {
+        self.0.notify_one();
+    }
+}
+
+fn accept_on_loop(inner: Weak<Inner>, el: Arc<EventLoop>, listener: StdListener, tls: Option<Arc<rustls::ServerConfig>>) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+        return;
+    };
+    tokio::spawn(async move {
+        loop {
+            let accepted = listener.accept().await;
+            let Some(inner) = inner.upgrade() else { return };
+            let (sock, peer) = match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    crate::hv_log!(LEVEL_DEBUG, "http accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            let (limit, keepalive, service) = {
+                let c = lock(&inner.config);
+                (c.worker_connections, c.keepalive, c.service.clone())
+            };
+            if el.connection_num.load(Ordering::Acquire) >= limit {
+                continue;
+            }
+            el.connection_num.fetch_add(1, Ordering::AcqRel);
+            inner.connections.fetch_add(1, Ordering::AcqRel);
+            let closer = Arc::new(ConnCloser(Notify::new()));
+            let weak_closer: Weak<dyn Closable> = Arc::downgrade(&closer) as Weak<dyn Closable>;
+            let (tls, el2) = (tls.clone(), el.clone());
+            el.spawn_tracked(weak_closer, async move {
+                serve_connection(sock, peer, tls, service, keepalive, closer).await;
+                el2.connection_num.fetch_sub(1, Ordering::AcqRel);
+                inner.connections.fetch_sub(1, Ordering::AcqRel);
+            });
+        }
+    });
+}
+
+async fn serve_connection(
+    sock: TcpStream,
+    peer: SocketAddr,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    service: Arc<Service>,
+    keepalive: Duration,
+    closer: Arc<ConnCloser>,
+) {
+    let _ = sock.set_nodelay(true);
+    match tls {
+        None => serve_io(sock, peer, "http", service, keepalive, closer).await,
+        Some(config) => {
+            let accept = tokio_rustls::TlsAcceptor::from(config).accept(sock);
+            let stream = tokio::select! {
+                r = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, accept) => match r {
+                    Ok(Ok(s)) => s,
+                    _ => return,
+                },
+                _ = closer.0.notified() => return,
+            };
+            serve_io(stream, peer, "https", service, keepalive, closer).await
+        }
+    }
+}
+
+async fn serve_io<I>(io: I, peer: SocketAddr, scheme: &'static str, service: Arc<Service>, keepalive: Duration, closer: Arc<ConnCloser>)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = hyper::service::service_fn(move |req| dispatch(service.clone(), req, peer, scheme));
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(keepalive)
+        .max_buf_size(64 << 10);
+    builder.http2().timer(TokioTimer::new());
+    let conn = builder.serve_connection(TokioIo::new(io), svc);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = closer.0.notified() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
+        }
+    }
+}
+
+fn simple(status: u16) -> HttpResponse {
+    let mut resp = Response {
+        status,
+        ..Default::default()
+    };
+    resp.body = status_page(status).into_bytes();
+    let _ = resp.set_header("content-type", b"text/html");
+    finish(resp)
+}
+
+fn finish(mut resp: Response) -> HttpResponse {
+    resp.headers.entry(SERVER).or_insert(HeaderValue::from_static("libhv"));
+    let body = Bytes::from(std::mem::take(&mut resp.body));
+    into_hyper(resp, ResponseBody::Full(Some(body)))
+}
+
+async fn dispatch(
+    service: Arc<Service>,
+    req: hyper::Request<Incoming>,
+    peer: SocketAddr,
+    scheme: &'static str,
+) -> std::result::Result<HttpResponse, Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => return Ok(simple(413)),
+        Err(_) => return Ok(simple(400)),
+    };
+    let target = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let host = parts
+        .headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let params = parts.uri.query().map(parse_query).unwrap_or_default();
+    let (tx, rx) = oneshot::channel();
+    let writer = Writer::new(tx);
+    let mut ex = Exchange {
+        req: Request {
+            method: parts.method,
+            version: parts.version,
+            url: format!("{scheme}://{host}{target}"),
+            target,
+            scheme,
+            headers: parts.headers,
+            body,
+            client_addr: peer,
+            params,
+        },
+        resp: Response::default(),
+        writer: writer.clone(),
+    };
+    if service.handle(&mut ex) {
+        writer.abandon();
+        return Ok(finish(ex.resp));
+    }
+    drop(ex);
+    drop(writer);
+    Ok(match rx.await {
+        Ok(mut resp) => {
+            resp.headers_mut().entry(SERVER).or_insert(HeaderValue::from_static("libhv"));
+            resp
+        }
+        Err(_) => simple(500),
+    })
+}

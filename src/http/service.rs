@@ -1,0 +1,98 @@
+//! `HttpService`: routes and the request pipeline (preprocessor → middleware → handler →
+//! error page → postprocessor), with libhv's return-value semantics.
+
+use std::sync::Arc;
+
+use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use hyper::Method;
+
+use super::message::{status_page, Request, Response, STATUS_NEXT};
+use super::router::{Match, Router};
+use super::writer::Writer;
+
+/// One request being handled: what the handler reads, fills, and may answer through later.
+pub struct Exchange {
+    pub req: Request,
+    pub resp: Response,
+    pub writer: Arc<Writer>,
+}
+
+/// A handler returns an HTTP status (done: the server answers from `resp`), `STATUS_NEXT` (the
+/// writer answers), or another value (done, status unchanged). It runs on the connection's loop.
+pub type Handler = Arc<dyn Fn(&mut Exchange) -> i32 + Send + Sync>;
+
+#[derive(Default, Clone)]
+pub struct Service {
+    router: Router<Handler>,
+    pub preprocessor: Option<Handler>,
+    pub middleware: Vec<Handler>,
+    pub postprocessor: Option<Handler>,
+    pub error_handler: Option<Handler>,
+}
+
+impl Service {
+    pub fn route(&mut self, method: Method, pattern: &str, handler: Handler) {
+        self.router.insert(method, pattern, handler);
+    }
+
+    /// The same handler for HEAD, GET, POST, PUT, DELETE and PATCH (libhv's `Any`).
+    pub fn route_any(&mut self, pattern: &str, handler: Handler) {
+        for m in [Method::HEAD, Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::PATCH] {
+            self.router.insert(m, pattern, handler.clone());
+        }
+    }
+
+    pub fn paths(&self) -> Vec<&str> {
+        self.router.paths()
+    }
+
+    /// Runs the pipeline. Returns `true` when the server should answer from `ex.resp`, `false`
+    /// when the writer answers (now or later).
+    pub fn handle(&self, ex: &mut Exchange) -> bool {
+        let code = self.process(ex);
+        if (100..600).contains(&code) {
+            ex.resp.status = code as u16;
+            if code >= 400 && ex.resp.body.is_empty() && ex.req.method != Method::HEAD {
+                match &self.error_handler {
+                    Some(h) => {
+                        h(ex);
+                    }
+                    None => {
+                        ex.resp.body = status_page(code as u16).into_bytes();
+                        ex.resp.headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                    }
+                }
+            }
+        }
+        if let Some(post) = &self.postprocessor {
+            post(ex);
+        }
+        code != STATUS_NEXT && !ex.writer.is_started()
+    }
+
+    fn process(&self, ex: &mut Exchange) -> i32 {
+        for stage in self.preprocessor.iter().chain(&self.middleware) {
+            let code = stage(ex);
+            if code != STATUS_NEXT {
+                return code;
+            }
+        }
+        let path = ex.req.target.split(['?', '#']).next().unwrap_or("").to_owned();
+        match self.router.find(&ex.req.method, &path) {
+            Match::Found { value, params } => {
+                for (k, v) in params {
+                    ex.req.set_param(k, v);
+                }
+                value(ex)
+            }
+            Match::MethodNotAllowed(allow) => {
+                let list = allow.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+                if let Ok(v) = HeaderValue::from_str(&list) {
+                    ex.resp.headers.insert(ALLOW, v);
+                }
+                405
+            }
+            Match::NotFound => 404,
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! `HttpResponseWriter`: answers a request later, from any thread, whole or streamed.
+//!
+//! Until the head is sent, status, headers and body are buffered. `end_headers` (or the first
+//! streamed write) sends the head with a body that follows as chunks; `end` finishes either way.
+//! A writer dropped without `end` finishes the response with what it has, so a forgetful
+//! handler never leaves a client hanging or a connection leaking.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use hyper::body::{Body, Frame, SizeHint};
+use tokio::sync::{mpsc, oneshot};
+
+use super::message::Response;
+use crate::error::{Error, Result};
+
+/// The body type of every response: complete bytes, or chunks fed by a writer.
+pub enum ResponseBody {
+    Full(Option<Bytes>),
+    Stream(mpsc::UnboundedReceiver<Bytes>),
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<std::result::Result<Frame<Bytes>, Infallible>>> {
+        match self.get_mut() {
+            ResponseBody::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+            ResponseBody::Stream(rx) => rx.poll_recv(cx).map(|chunk| chunk.map(|c| Ok(Frame::data(c)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, ResponseBody::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            ResponseBody::Full(Some(d)) => SizeHint::with_exact(d.len() as u64),
+            ResponseBody::Full(None) => SizeHint::with_exact(0),
+            ResponseBody::Stream(_) => SizeHint::default(),
+        }
+    }
+}
+
+pub type HttpResponse = hyper::Response<ResponseBody>;
+
+/// Builds the wire response from a handler's `Response`.
+pub fn into_hyper(resp: Response, body: ResponseBody) -> HttpResponse {
+    let mut out = hyper::Response::new(body);
+    *out.status_mut() = hyper::StatusCode::from_u16(resp.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *out.headers_mut() = resp.headers;
+    out
+}
+
+enum Phase {
+    /// Nothing sent: the buffered response goes out whole at `end`.
+    Buffering(oneshot::Sender<HttpResponse>),
+    /// The head is out; body chunks follow.
+    Streaming(mpsc::UnboundedSender<Bytes>),
+    Done,
+}
+
+pub struct Writer {
+    state: Mutex<(Phase, Response)>,
+    started: AtomicBool,
+}
+
+impl Writer {
+    pub(crate) fn new(tx: oneshot::Sender<HttpResponse>) -> Arc<Self> {
+        Arc::new(Writer {
+            state: Mutex::new((Phase::Buffering(tx), Response::default())),
+            started: AtomicBool::new(false),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Phase, Response)> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// True once the head has been sent (or the response finished).
+    pub fn is_started(&self) -> bool {
+        self.started.load(Ordering::Acquire)
+    }
+
+    /// True while the client can still receive (the response is not finished, the peer is there).
+    pub fn is_connected(&self) -> bool {
+        match &self.lock().0 {
+            Phase::Buffering(tx) => !tx.is_closed(),
+            Phase::Streaming(tx) => !tx.is_closed(),
+            Phase::Done => false,
+        }
+    }
+
+    fn buffered(&self, f: impl FnOnce(&mut Response) -> Result<()>) -> Result<()> {
+        let mut state = self.lock();
+        match state.0 {
+            Phase::Buffering(_) => f(&mut state.1),
+            _ => Err(Error::State("the response head was already sent")),
+        }
+    }
+
+    pub fn set_status(&self, status: i32) -> Result<()> {
+        self.buffered(|r| r.set_status(status))
+    }
+
+    pub fn set_header(&self, name: &str, value: &[u8]) -> Result<()> {
+        self.buffered(|r| r.set_header(name, value))
+    }
+
+    pub fn add_header(&self, name: &str, value: &[u8]) -> Result<()> {
+        self.buffered(|r| r.add_header(name, value))
+    }
+
+    /// Replaces everything buffered with `resp` (the C++ headers hand over their response).
+    pub fn set_response(&self, resp: Response) -> Result<()> {
+        self.buffered(|r| {
+            *r = resp;
+            Ok(())
+        })
+    }
+
+    /// Sends the head now; the body follows in chunks. No-op once sent.
+    pub fn end_headers(&self) -> Result<()> {
+        let mut state = self.lock();
+        let (phase, resp) = &mut *state;
+        if !matches!(phase, Phase::Buffering(_)) {
+            return Ok(());
+        }
+        let Phase::Buffering(tx) = std::mem::replace(phase, Phase::Done) else {
+            unreachable!("checked above");
+        };
+        let (body_tx, body_rx) = mpsc::unbounded_channel();
+        let mut head = std::mem::take(resp);
+        let pending = std::mem::take(&mut head.body);
+        head.headers.remove(hyper::header::CONTENT_LENGTH);
+        if !pending.is_empty() {
+            let _ = body_tx.send(Bytes::from(pending));
+        }
+        self.started.store(true, Ordering::Release);
+        if tx.send(into_hyper(head, ResponseBody::Stream(body_rx))).is_err() {
+            return Err(Error::Closed);
+        }
+        *phase = Phase::Streaming(body_tx);
+        Ok(())
+    }
+
+    /// Buffers `data` before the head is sent, streams it after.
+    pub fn write(&self, data: &[u8]) -> Result<()> {
+        let mut state = self.lock();
+        match &state.0 {
+            Phase::Buffering(_) => {
+                state.1.body.extend_from_slice(data);
+                Ok(())
+            }
+            Phase::Streaming(tx) => tx.send(Bytes::copy_from_slice(data)).map_err(|_| Error::Closed),
+            Phase::Done => Err(Error::Closed),
+        }
+    }
+
+    /// Finishes the response (idempotent): whole if nothing was sent yet, else the stream ends.
+    pub fn end(&self) -> Result<()> {
+        let mut state = self.lock();
+        let (phase, resp) = &mut *state;
+        match std::mem::replace(phase, Phase::Done) {
+            Phase::Buffering(tx) => {
+                self.started.store(true, Ordering::Release);
+                let mut resp = std::mem::take(resp);
+                let body = Bytes::from(std::mem::take(&mut resp.body));
+                tx.send(into_hyper(resp, ResponseBody::Full(Some(body)))).map_err(|_| Error::Closed)
+            }
+            Phase::Streaming(_) | Phase::Done => Ok(()),
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        let _ = self.end();
+    }
+}
+
+impl Writer {
+    /// Gives up the writer without answering: the server answers from the handler's response.
+    pub(crate) fn abandon(&self) {
+        self.lock().0 = Phase::Done;
+    }
+}
