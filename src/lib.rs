@@ -4,9 +4,9 @@
 //! module that exports `extern "C"` functions, and the C++ headers in `include/hv/` wrap it.
 
 pub mod error;
-pub mod http;
 pub mod event_loop;
 pub mod ffi;
+pub mod http;
 pub mod log;
 pub mod tcp;
 pub mod tls;

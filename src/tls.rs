@@ -251,7 +251,11 @@ mod tests {
             verify_peer: true,
             ..Default::default()
         };
-        assert_eq!(load_roots(&by_dir).unwrap().len(), 1, "ca_path loads every PEM file in it");
+        assert_eq!(
+            load_roots(&by_dir).unwrap().len(),
+            1,
+            "ca_path loads every PEM file in it"
+        );
         std::fs::write(ca_dir.join("junk.pem"), "junk").unwrap();
         assert!(matches!(client_config(&by_dir), Err(Error::TlsConfig(_))));
         std::fs::remove_dir_all(dir).unwrap();

@@ -22,7 +22,7 @@ const NULL_PARAM: hv_status = hv_status::HV_ERR_NULL_PARAMETER;
 #[test]
 fn every_entry_point_rejects_null_handles() {
     let before = FREED.load(Ordering::SeqCst);
-    let ud = 1usize as *mut c_void;
+    let ud = std::ptr::dangling_mut::<c_void>();
     let mut fd = 0;
     let mut buf = [0 as std::ffi::c_char; 16];
 

@@ -30,7 +30,9 @@ impl Request {
     /// The path without query or fragment, percent-decoded (libhv's `Path()`).
     pub fn path(&self) -> String {
         let raw = self.target.split(['?', '#']).next().unwrap_or("");
-        percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned()
+        percent_encoding::percent_decode_str(raw)
+            .decode_utf8_lossy()
+            .into_owned()
     }
 
     pub fn host(&self) -> &str {
@@ -41,7 +43,11 @@ impl Request {
     }
 
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub(crate) fn set_param(&mut self, name: String, value: String) {
@@ -54,7 +60,9 @@ impl Request {
 pub fn parse_query(query: &str) -> Vec<(String, String)> {
     let decode = |s: &str| {
         let s = s.replace('+', " ");
-        percent_encoding::percent_decode_str(&s).decode_utf8_lossy().into_owned()
+        percent_encoding::percent_decode_str(&s)
+            .decode_utf8_lossy()
+            .into_owned()
     };
     query
         .split('&')

@@ -16,7 +16,10 @@ enum Segment {
 enum Pattern {
     Segments(Vec<Segment>),
     /// Everything before and after the first `*`, matched against the whole path.
-    Wildcard { prefix: String, suffix: String },
+    Wildcard {
+        prefix: String,
+        suffix: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -35,8 +38,14 @@ enum Rank {
     Segments(Vec<u8>),
 }
 
+/// A matching route with its rank and captured parameters.
+type Candidate<'a, T> = (Rank, &'a Route<T>, Vec<(String, String)>);
+
 pub enum Match<'a, T> {
-    Found { value: &'a T, params: Vec<(String, String)> },
+    Found {
+        value: &'a T,
+        params: Vec<(String, String)>,
+    },
     /// The path exists with other methods (listed for `Allow`).
     MethodNotAllowed(Vec<Method>),
     NotFound,
@@ -98,7 +107,10 @@ impl Pattern {
                         _ => return None,
                     }
                 }
-                parts.next().is_none().then_some((Rank::Segments(rank), params))
+                parts
+                    .next()
+                    .is_none()
+                    .then_some((Rank::Segments(rank), params))
             }
         }
     }
@@ -135,7 +147,7 @@ impl<T> Router<T> {
 
     /// The most specific pattern matching `path` that has `method` (HEAD falls back to GET).
     pub fn find(&self, method: &Method, path: &str) -> Match<'_, T> {
-        let mut best: Option<(Rank, &Route<T>, Vec<(String, String)>)> = None;
+        let mut best: Option<Candidate<'_, T>> = None;
         let mut allowed: Vec<Method> = Vec::new();
         for route in &self.routes {
             let Some((rank, params)) = route.pattern.matches(path) else {
@@ -147,7 +159,8 @@ impl<T> Router<T> {
                 }
             }
             let serves = route.methods.iter().any(|(m, _)| m == method)
-                || (*method == Method::HEAD && route.methods.iter().any(|(m, _)| *m == Method::GET));
+                || (*method == Method::HEAD
+                    && route.methods.iter().any(|(m, _)| *m == Method::GET));
             if serves && best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
                 best = Some((rank, route, params));
             }
@@ -190,7 +203,11 @@ mod tests {
         r
     }
 
-    fn found(r: &Router<&'static str>, m: Method, p: &str) -> Option<(&'static str, Vec<(String, String)>)> {
+    fn found(
+        r: &Router<&'static str>,
+        m: Method,
+        p: &str,
+    ) -> Option<(&'static str, Vec<(String, String)>)> {
         match r.find(&m, p) {
             Match::Found { value, params } => Some((*value, params)),
             _ => None,
@@ -207,7 +224,10 @@ mod tests {
         assert_eq!(v, "two");
         assert_eq!(p, vec![("g".into(), "a".into()), ("u".into(), "b".into())]);
         assert_eq!(found(&r, Method::GET, "/wildcard").unwrap().0, "wild");
-        assert_eq!(found(&r, Method::GET, "/wildcard/any/thing").unwrap().0, "wild");
+        assert_eq!(
+            found(&r, Method::GET, "/wildcard/any/thing").unwrap().0,
+            "wild"
+        );
         assert_eq!(found(&r, Method::GET, "/www.index.html").unwrap().0, "www");
         assert_eq!(found(&r, Method::GET, "/missing").unwrap().0, "catchall");
     }
@@ -227,7 +247,11 @@ mod tests {
         let r = router();
         match r.find(&Method::DELETE, "/echo") {
             Match::MethodNotAllowed(allow) => {
-                assert_eq!(allow, vec![Method::POST, Method::GET, Method::HEAD], "the catch-all serves GET")
+                assert_eq!(
+                    allow,
+                    vec![Method::POST, Method::GET, Method::HEAD],
+                    "the catch-all serves GET"
+                )
             }
             _ => panic!("expected 405"),
         }
@@ -247,6 +271,9 @@ mod tests {
         r.insert(Method::GET, "/a", 2);
         r.insert(Method::POST, "/a", 3);
         assert_eq!(r.paths(), vec!["/a"]);
-        assert!(matches!(r.find(&Method::GET, "/a"), Match::Found { value: 2, .. }));
+        assert!(matches!(
+            r.find(&Method::GET, "/a"),
+            Match::Found { value: 2, .. }
+        ));
     }
 }

@@ -146,11 +146,19 @@ impl HttpServer {
     fn start_inner(&self) -> Result<()> {
         let (host, port, https_port, threads, tls) = {
             let c = lock(&self.inner.config);
-            (c.host.clone(), c.port, c.https_port, c.thread_num, c.tls.clone())
+            (
+                c.host.clone(),
+                c.port,
+                c.https_port,
+                c.thread_num,
+                c.tls.clone(),
+            )
         };
         let mut listeners: Vec<(StdListener, Option<Arc<rustls::ServerConfig>>)> = Vec::new();
         if https_port > 0 {
-            let tls = tls.ok_or_else(|| Error::TlsConfig("https_port is set but no certificate was given".into()))?;
+            let tls = tls.ok_or_else(|| {
+                Error::TlsConfig("https_port is set but no certificate was given".into())
+            })?;
             listeners.push((listen(&host, https_port)?, Some(tls)));
         }
         if port > 0 || listeners.is_empty() {
@@ -165,7 +173,9 @@ impl HttpServer {
         for idx in 0..pool.thread_num() {
             let el = pool.get(idx).expect("index in range").clone();
             for (listener, tls) in &listeners {
-                let listener = listener.try_clone().map_err(|e| Error::io("dup listener", e))?;
+                let listener = listener
+                    .try_clone()
+                    .map_err(|e| Error::io("dup listener", e))?;
                 let (weak, tls, el2) = (Arc::downgrade(&self.inner), tls.clone(), el.clone());
                 el.queue_in_loop(Box::new(move || accept_on_loop(weak, el2, listener, tls)));
             }
@@ -200,7 +210,12 @@ impl Closable for ConnCloser {
     }
 }
 
-fn accept_on_loop(inner: Weak<Inner>, el: Arc<EventLoop>, listener: StdListener, tls: Option<Arc<rustls::ServerConfig>>) {
+fn accept_on_loop(
+    inner: Weak<Inner>,
+    el: Arc<EventLoop>,
+    listener: StdListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
     };
@@ -262,8 +277,14 @@ async fn serve_connection(
     }
 }
 
-async fn serve_io<I>(io: I, peer: SocketAddr, scheme: &'static str, service: Arc<Service>, keepalive: Duration, closer: Arc<ConnCloser>)
-where
+async fn serve_io<I>(
+    io: I,
+    peer: SocketAddr,
+    scheme: &'static str,
+    service: Arc<Service>,
+    keepalive: Duration,
+    closer: Arc<ConnCloser>,
+) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let svc = hyper::service::service_fn(move |req| dispatch(service.clone(), req, peer, scheme));
@@ -296,7 +317,9 @@ fn simple(status: u16) -> HttpResponse {
 }
 
 fn finish(mut resp: Response) -> HttpResponse {
-    resp.headers.entry(SERVER).or_insert(HeaderValue::from_static("libhv"));
+    resp.headers
+        .entry(SERVER)
+        .or_insert(HeaderValue::from_static("libhv"));
     let body = Bytes::from(std::mem::take(&mut resp.body));
     into_hyper(resp, ResponseBody::Full(Some(body)))
 }
@@ -310,10 +333,19 @@ async fn dispatch(
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => return Ok(simple(413)),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            return Ok(simple(413))
+        }
         Err(_) => return Ok(simple(400)),
     };
-    let target = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
     let host = parts
         .headers
         .get(HOST)
@@ -347,7 +379,9 @@ async fn dispatch(
     drop(writer);
     Ok(match rx.await {
         Ok(mut resp) => {
-            resp.headers_mut().entry(SERVER).or_insert(HeaderValue::from_static("libhv"));
+            resp.headers_mut()
+                .entry(SERVER)
+                .or_insert(HeaderValue::from_static("libhv"));
             resp
         }
         Err(_) => simple(500),

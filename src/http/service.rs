@@ -37,7 +37,14 @@ impl Service {
 
     /// The same handler for HEAD, GET, POST, PUT, DELETE and PATCH (libhv's `Any`).
     pub fn route_any(&mut self, pattern: &str, handler: Handler) {
-        for m in [Method::HEAD, Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::PATCH] {
+        for m in [
+            Method::HEAD,
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::PATCH,
+        ] {
             self.router.insert(m, pattern, handler.clone());
         }
     }
@@ -59,7 +66,9 @@ impl Service {
                     }
                     None => {
                         ex.resp.body = status_page(code as u16).into_bytes();
-                        ex.resp.headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                        ex.resp
+                            .headers
+                            .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
                     }
                 }
             }
@@ -77,7 +86,13 @@ impl Service {
                 return code;
             }
         }
-        let path = ex.req.target.split(['?', '#']).next().unwrap_or("").to_owned();
+        let path = ex
+            .req
+            .target
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .to_owned();
         match self.router.find(&ex.req.method, &path) {
             Match::Found { value, params } => {
                 for (k, v) in params {
@@ -86,7 +101,11 @@ impl Service {
                 value(ex)
             }
             Match::MethodNotAllowed(allow) => {
-                let list = allow.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+                let list = allow
+                    .iter()
+                    .map(Method::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 if let Ok(v) = HeaderValue::from_str(&list) {
                     ex.resp.headers.insert(ALLOW, v);
                 }

@@ -13,6 +13,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
+use hyper::Response as WireResponse;
 use tokio::sync::{mpsc, oneshot};
 
 use super::message::Response;
@@ -28,10 +29,15 @@ impl Body for ResponseBody {
     type Data = Bytes;
     type Error = Infallible;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<std::result::Result<Frame<Bytes>, Infallible>>> {
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<std::result::Result<Frame<Bytes>, Infallible>>> {
         match self.get_mut() {
             ResponseBody::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-            ResponseBody::Stream(rx) => rx.poll_recv(cx).map(|chunk| chunk.map(|c| Ok(Frame::data(c)))),
+            ResponseBody::Stream(rx) => rx
+                .poll_recv(cx)
+                .map(|chunk| chunk.map(|c| Ok(Frame::data(c)))),
         }
     }
 
@@ -48,12 +54,14 @@ impl Body for ResponseBody {
     }
 }
 
-pub type HttpResponse = hyper::Response<ResponseBody>;
+/// The wire response (hyper's type, renamed so it is not confused with `message::Response`).
+pub(crate) type HttpResponse = WireResponse<ResponseBody>;
 
 /// Builds the wire response from a handler's `Response`.
-pub fn into_hyper(resp: Response, body: ResponseBody) -> HttpResponse {
-    let mut out = hyper::Response::new(body);
-    *out.status_mut() = hyper::StatusCode::from_u16(resp.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+pub(crate) fn into_hyper(resp: Response, body: ResponseBody) -> HttpResponse {
+    let mut out = WireResponse::new(body);
+    *out.status_mut() = hyper::StatusCode::from_u16(resp.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     *out.headers_mut() = resp.headers;
     out
 }
@@ -143,7 +151,10 @@ impl Writer {
             let _ = body_tx.send(Bytes::from(pending));
         }
         self.started.store(true, Ordering::Release);
-        if tx.send(into_hyper(head, ResponseBody::Stream(body_rx))).is_err() {
+        if tx
+            .send(into_hyper(head, ResponseBody::Stream(body_rx)))
+            .is_err()
+        {
             return Err(Error::Closed);
         }
         *phase = Phase::Streaming(body_tx);
@@ -158,7 +169,9 @@ impl Writer {
                 state.1.body.extend_from_slice(data);
                 Ok(())
             }
-            Phase::Streaming(tx) => tx.send(Bytes::copy_from_slice(data)).map_err(|_| Error::Closed),
+            Phase::Streaming(tx) => tx
+                .send(Bytes::copy_from_slice(data))
+                .map_err(|_| Error::Closed),
             Phase::Done => Err(Error::Closed),
         }
     }
@@ -172,7 +185,8 @@ impl Writer {
                 self.started.store(true, Ordering::Release);
                 let mut resp = std::mem::take(resp);
                 let body = Bytes::from(std::mem::take(&mut resp.body));
-                tx.send(into_hyper(resp, ResponseBody::Full(Some(body)))).map_err(|_| Error::Closed)
+                tx.send(into_hyper(resp, ResponseBody::Full(Some(body))))
+                    .map_err(|_| Error::Closed)
             }
             Phase::Streaming(_) | Phase::Done => Ok(()),
         }

@@ -10,5 +10,5 @@ pub mod unpack;
 pub use channel::{Channel, ChannelStatus, ConnectionFn, DataFn, Handlers, HeartbeatFn};
 pub use client::TcpClient;
 pub use reconnect::ReconnectSetting;
-pub use server::TcpServer;
 pub(crate) use server::listen;
+pub use server::TcpServer;

@@ -1,0 +1,313 @@
+//! The Rust HTTP core over real sockets: raw HTTP/1.1 bytes, and curl for HTTP/1.1, h2c and
+//! HTTPS with h2 by ALPN.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::Method;
+
+use hv::http::{Exchange, HttpServer, Service, STATUS_NEXT};
+
+fn text(ex: &mut Exchange, body: &str) -> i32 {
+    ex.resp.body = body.as_bytes().to_vec();
+    ex.resp.set_header("content-type", b"text/plain").unwrap();
+    200
+}
+
+fn service() -> Service {
+    let mut s = Service::default();
+    s.route(Method::GET, "/ping", Arc::new(|ex| text(ex, "pong")));
+    s.route(
+        Method::GET,
+        "/user/{id}",
+        Arc::new(|ex| {
+            let id = ex.req.param("id").unwrap_or("").to_owned();
+            text(ex, &format!("user {id}"))
+        }),
+    );
+    s.route(Method::GET, "/user/me", Arc::new(|ex| text(ex, "me")));
+    s.route(
+        Method::POST,
+        "/echo",
+        Arc::new(|ex| {
+            ex.resp.body = ex.req.body.to_vec();
+            200
+        }),
+    );
+    s.route(
+        Method::GET,
+        "/query",
+        Arc::new(|ex| {
+            let q = format!("{:?} {}", ex.req.param("a"), ex.req.url);
+            text(ex, &q)
+        }),
+    );
+    s.route(
+        Method::GET,
+        "/async",
+        Arc::new(|ex| {
+            let writer = ex.writer.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                writer.set_header("content-type", b"text/plain").unwrap();
+                writer.write(b"from another thread").unwrap();
+                writer.end().unwrap();
+            });
+            STATUS_NEXT
+        }),
+    );
+    s.route(
+        Method::GET,
+        "/stream",
+        Arc::new(|ex| {
+            let writer = ex.writer.clone();
+            std::thread::spawn(move || {
+                writer.end_headers().unwrap();
+                for i in 0..3 {
+                    writer.write(format!("chunk{i};").as_bytes()).unwrap();
+                }
+                writer.end().unwrap();
+            });
+            STATUS_NEXT
+        }),
+    );
+    s.route(
+        Method::GET,
+        "/forgotten",
+        Arc::new(|ex| {
+            ex.writer.write(b"partial").unwrap();
+            STATUS_NEXT
+        }),
+    );
+    s.route(Method::GET, "/teapot", Arc::new(|_| 418));
+    s
+}
+
+/// A plain HTTP server on an ephemeral port with two worker loops.
+fn start() -> (HttpServer, u16) {
+    let srv = HttpServer::new();
+    srv.set_host("127.0.0.1");
+    srv.set_service(service());
+    srv.set_thread_num(2);
+    srv.start().unwrap();
+    let port = srv.bound()[0].0.port();
+    (srv, port)
+}
+
+fn raw(port: u16, request: &[u8]) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(request).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn http1_routes_errors_and_pipelining() {
+    let (_srv, port) = start();
+    let two = raw(
+        port,
+        b"GET /ping HTTP/1.1\r\nHost: a\r\n\r\nGET /user/me HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    let first = two.find("pong").expect("first answer");
+    let second = two.find("\r\n\r\nme").expect("second answer");
+    assert!(first < second, "pipelined answers in order: {two}");
+    assert!(two.starts_with("HTTP/1.1 200 OK\r\n"));
+    assert!(two.to_ascii_lowercase().contains("server: libhv\r\n"));
+
+    let r = raw(
+        port,
+        b"GET /user/42?x=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert!(r.ends_with("user 42"), "{r}");
+    let r = raw(
+        port,
+        b"GET /nope HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        r.starts_with("HTTP/1.1 404 Not Found") && r.contains("content-length: 140"),
+        "{r}"
+    );
+    let r = raw(
+        port,
+        b"DELETE /ping HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        r.starts_with("HTTP/1.1 405") && r.to_ascii_lowercase().contains("allow: get, head"),
+        "{r}"
+    );
+    let r = raw(
+        port,
+        b"HEAD /ping HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        r.starts_with("HTTP/1.1 200") && r.contains("content-length: 4") && !r.contains("pong"),
+        "{r}"
+    );
+    let r = raw(
+        port,
+        b"GET /teapot HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        r.starts_with("HTTP/1.1 418") && r.contains("<title>418 I'm a teapot</title>"),
+        "{r}"
+    );
+    let r = raw(
+        port,
+        b"GET /query?a=x+y&b=2 HTTP/1.1\r\nHost: h:1\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        r.ends_with("Some(\"x y\") http://h:1/query?a=x+y&b=2"),
+        "{r}"
+    );
+}
+
+#[test]
+fn writer_answers_from_other_threads_streams_and_completes_when_dropped() {
+    let (_srv, port) = start();
+    let r = raw(
+        port,
+        b"GET /async HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        r.starts_with("HTTP/1.1 200") && r.ends_with("from another thread"),
+        "{r}"
+    );
+    let r = raw(
+        port,
+        b"GET /stream HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        r.to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{r}"
+    );
+    for i in 0..3 {
+        assert!(r.contains(&format!("chunk{i};")), "{r}");
+    }
+    let r = raw(
+        port,
+        b"GET /forgotten HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        r.starts_with("HTTP/1.1 200") && r.ends_with("partial"),
+        "{r}"
+    );
+}
+
+#[test]
+fn oversized_body_gets_413() {
+    let (_srv, port) = start();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 17000000\r\n\r\n")
+        .unwrap();
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..17 {
+        if s.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    let mut out = vec![0u8; 64];
+    let n = s.read(&mut out).unwrap();
+    assert!(String::from_utf8_lossy(&out[..n]).starts_with("HTTP/1.1 413"));
+}
+
+fn curl(args: &[&str]) -> String {
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "10"])
+        .args(args)
+        .output()
+        .expect("curl");
+    assert!(
+        out.status.success(),
+        "curl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn curl_over_http1_h2c_and_https_h2() {
+    let dir = std::env::temp_dir().join(format!("hv-http-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (crt, key) = (dir.join("c.pem"), dir.join("k.pem"));
+    std::fs::write(&crt, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    let tls = hv::tls::server_config(&hv::tls::TlsOptions {
+        crt_file: Some(crt.clone()),
+        key_file: Some(key),
+        ..Default::default()
+    })
+    .unwrap();
+    let srv = HttpServer::new();
+    srv.set_host("127.0.0.1");
+    srv.set_service(service());
+    srv.set_tls(Some(tls));
+    let (p, tp) = (free_port(), free_port());
+    srv.set_ports(p, tp);
+    srv.start().unwrap();
+
+    let url = format!("http://127.0.0.1:{p}/ping");
+    assert_eq!(curl(&[&url]), "pong");
+    assert_eq!(
+        curl(&["--http2-prior-knowledge", "-w", " %{http_version}", &url]),
+        "pong 2"
+    );
+    let surl = format!("https://localhost:{tp}/user/7");
+    let resolve = format!("localhost:{tp}:127.0.0.1");
+    let crt_s = crt.to_str().unwrap();
+    assert_eq!(
+        curl(&[
+            "--cacert",
+            crt_s,
+            "--resolve",
+            &resolve,
+            "-w",
+            " %{http_version}",
+            &surl
+        ]),
+        "user 7 2"
+    );
+    assert_eq!(
+        curl(&[
+            "--http1.1",
+            "--cacert",
+            crt_s,
+            "--resolve",
+            &resolve,
+            "-w",
+            " %{http_version}",
+            &surl
+        ]),
+        "user 7 1.1"
+    );
+    let echo = format!("https://localhost:{tp}/echo");
+    assert_eq!(
+        curl(&[
+            "--cacert",
+            crt_s,
+            "--resolve",
+            &resolve,
+            "-d",
+            "hello h2",
+            &echo
+        ]),
+        "hello h2"
+    );
+    srv.stop();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
