@@ -378,3 +378,93 @@ fn evpp_channel_api_program() {
     assert_eq!(rc, 0, "{}", p.seen.join("\n"));
     assert_eq!(p.seen.iter().filter(|l| l.ends_with(" ok")).count(), 9);
 }
+
+fn curl(args: &[&str]) -> String {
+    let out = std::process::Command::new("curl")
+        .args(["-sS", "--max-time", "10"])
+        .args(args)
+        .output()
+        .expect("curl");
+    assert!(
+        out.status.success(),
+        "curl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn http_ports(line: &str) -> (String, String) {
+    let field = |k: &str| {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(k))
+            .unwrap()
+            .to_string()
+    };
+    (field("http="), field("https="))
+}
+
+#[test]
+fn c_http_server_routes_stages_and_late_answers_over_http_and_https() {
+    let exe = build("http_server", &["c-examples/http_server.c"]);
+    let mut plain = Program::start(&exe, &["0"]);
+    let (port, _) = http_ports(&plain.expect("listening"));
+    let base = format!("http://127.0.0.1:{port}");
+    assert_eq!(curl(&[&format!("{base}/ping")]), "pong");
+    assert_eq!(curl(&[&format!("{base}/user/42")]), "user 42");
+    assert_eq!(curl(&["-d", "a=1&b=2", &format!("{base}/echo")]), "a=1&b=2");
+    let later = curl(&["-i", &format!("{base}/later")]);
+    assert!(
+        later.starts_with("HTTP/1.1 202")
+            && later.contains("X-Stage: pre\r\n")
+            && later.ends_with("accepted later"),
+        "{later}"
+    );
+    assert_eq!(
+        curl(&[
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "DELETE",
+            &format!("{base}/ping")
+        ]),
+        "405"
+    );
+    assert_eq!(
+        curl(&[
+            "--http2-prior-knowledge",
+            "-w",
+            " %{http_version}",
+            &format!("{base}/user/7")
+        ]),
+        "user 7 2"
+    );
+    assert_eq!(plain.wait(), 0);
+
+    let cert = Cert::generate("http-c", &["localhost"]);
+    let tls_port = common::free_port().to_string();
+    let mut tls = Program::start(
+        &exe,
+        &[
+            "0",
+            &tls_port,
+            cert.cert.to_str().unwrap(),
+            cert.key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(http_ports(&tls.expect("listening")).1, tls_port);
+    let resolve = format!("localhost:{tls_port}:127.0.0.1");
+    let url = format!("https://localhost:{tls_port}/user/s");
+    let got = curl(&[
+        "--cacert",
+        cert.cert.to_str().unwrap(),
+        "--resolve",
+        &resolve,
+        "-w",
+        " %{http_version}",
+        &url,
+    ]);
+    assert_eq!(got, "user s 2", "HTTPS negotiates h2 by ALPN");
+    assert_eq!(tls.wait(), 0);
+}

@@ -16,6 +16,14 @@ unsafe extern "C" fn count_free(_: *mut c_void) {
 unsafe extern "C" fn noop_task(_: *mut c_void) {}
 unsafe extern "C" fn noop_timer(_: *mut c_void, _: u64) {}
 unsafe extern "C" fn noop_visit(_: *mut c_void, _: *mut c_void) {}
+unsafe extern "C" fn noop_handler(
+    _: *mut c_void,
+    _: *mut hv_http_request,
+    _: *mut hv_http_response,
+    _: *const hv_http_writer,
+) -> i32 {
+    200
+}
 
 const NULL_PARAM: hv_status = hv_status::HV_ERR_NULL_PARAMETER;
 
@@ -169,12 +177,114 @@ fn every_entry_point_rejects_null_handles() {
     assert!(hv_tcp_client_channel(null()).is_null());
     assert!(hv_tcp_client_loop(null()).is_null());
 
+    // HTTP
+    hv_http_service_free(null_mut());
+    assert_eq!(
+        hv_http_service_add_route(
+            null(),
+            c"GET".as_ptr(),
+            c"/".as_ptr(),
+            None,
+            ud,
+            Some(count_free)
+        ),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_http_service_set_stage(
+            null(),
+            hv_http_stage::HV_HTTP_MIDDLEWARE,
+            None,
+            ud,
+            Some(count_free)
+        ),
+        NULL_PARAM
+    );
+    let mut len = 7usize;
+    assert!(hv_http_request_method(null(), &mut len).is_null() && len == 0);
+    assert!(hv_http_request_path(null(), &mut len).is_null());
+    assert!(hv_http_request_url(null(), &mut len).is_null());
+    assert_eq!(hv_http_request_version(null()), 0);
+    assert!(hv_http_request_header(null(), c"Host".as_ptr(), &mut len).is_null());
+    assert_eq!(hv_http_request_header_count(null()), 0);
+    assert!(!hv_http_request_header_at(
+        null(),
+        0,
+        null_mut(),
+        null_mut(),
+        null_mut(),
+        null_mut()
+    ));
+    assert!(hv_http_request_body(null(), &mut len).is_null());
+    assert!(hv_http_request_param(null(), c"id".as_ptr(), &mut len).is_null());
+    assert_eq!(hv_http_request_param_count(null()), 0);
+    assert!(!hv_http_request_param_at(
+        null(),
+        0,
+        null_mut(),
+        null_mut(),
+        null_mut(),
+        null_mut()
+    ));
+    assert_eq!(
+        hv_http_request_client_addr(null(), buf.as_mut_ptr(), buf.len()),
+        0
+    );
+    assert_eq!(
+        hv_http_request_set_userdata(null_mut(), ud, Some(count_free)),
+        NULL_PARAM
+    );
+    assert!(hv_http_request_userdata(null()).is_null());
+    assert_eq!(hv_http_response_set_status(null_mut(), 200), NULL_PARAM);
+    assert_eq!(hv_http_response_status(null()), 0);
+    assert_eq!(
+        hv_http_response_set_header(null_mut(), c"A".as_ptr(), c"b".as_ptr()),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_http_response_add_header(null_mut(), c"A".as_ptr(), c"b".as_ptr()),
+        NULL_PARAM
+    );
+    hv_http_response_clear_headers(null_mut());
+    assert_eq!(hv_http_response_set_body(null_mut(), null(), 0), NULL_PARAM);
+    assert_eq!(
+        hv_http_response_append_body(null_mut(), null(), 0),
+        NULL_PARAM
+    );
+    assert!(hv_http_writer_clone(null()).is_null());
+    hv_http_writer_free(null());
+    assert_eq!(hv_http_writer_set_status(null(), 200), NULL_PARAM);
+    assert_eq!(
+        hv_http_writer_set_header(null(), c"A".as_ptr(), c"b".as_ptr()),
+        NULL_PARAM
+    );
+    assert_eq!(hv_http_writer_end_headers(null()), NULL_PARAM);
+    assert_eq!(
+        hv_http_writer_write(null(), b"x".as_ptr() as *const c_void, 1),
+        NULL_PARAM
+    );
+    assert_eq!(hv_http_writer_end(null()), NULL_PARAM);
+    assert!(!hv_http_writer_is_connected(null()));
+    hv_http_server_free(null_mut());
+    assert_eq!(hv_http_server_set_service(null(), null()), NULL_PARAM);
+    assert_eq!(hv_http_server_set_host(null(), null()), NULL_PARAM);
+    assert_eq!(hv_http_server_set_ports(null(), 1, 2), NULL_PARAM);
+    hv_http_server_set_thread_num(null(), 1);
+    hv_http_server_set_worker_connections(null(), 1);
+    hv_http_server_set_keepalive_timeout(null(), 1);
+    assert_eq!(hv_http_server_set_tls(null(), null()), NULL_PARAM);
+    assert_eq!(hv_http_server_start(null()), NULL_PARAM);
+    hv_http_server_wait(null());
+    hv_http_server_stop(null());
+    assert_eq!(hv_http_server_port(null(), false), -1);
+    assert_eq!(hv_http_server_connection_num(null()), 0);
+
     // logging
     assert_ne!(hv_log_set_level_by_str(null()), 0);
     hv_log_write(2, null(), 5);
 
-    // Each of the 10 calls above that handed over userdata freed it exactly once.
-    assert_eq!(FREED.load(Ordering::SeqCst) - before, 10);
+    // Each of the 13 calls above that handed over userdata freed it exactly once.
+    assert_eq!(FREED.load(Ordering::SeqCst) - before, 13);
 }
 
 #[test]
@@ -292,7 +402,82 @@ fn bad_arguments_get_error_codes() {
 }
 
 #[test]
+fn http_objects_reject_bad_arguments() {
+    let svc = hv_http_service_new();
+    assert_eq!(
+        hv_http_service_add_route(
+            svc,
+            c"G ET".as_ptr(),
+            c"/".as_ptr(),
+            Some(noop_handler),
+            null_mut(),
+            None
+        ),
+        hv_status::HV_ERR_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        hv_http_service_add_route(
+            svc,
+            null(),
+            c"/".as_ptr(),
+            Some(noop_handler),
+            null_mut(),
+            None
+        ),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_http_service_add_route(svc, c"GET".as_ptr(), c"/".as_ptr(), None, null_mut(), None),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_http_service_add_route(
+            svc,
+            c"any".as_ptr(),
+            c"/x".as_ptr(),
+            Some(noop_handler),
+            null_mut(),
+            None
+        ),
+        hv_status::HV_OK
+    );
+    let srv = hv_http_server_new();
+    assert_eq!(
+        hv_http_server_set_ports(srv, -1, 0),
+        hv_status::HV_ERR_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        hv_http_server_set_ports(srv, 0, 70000),
+        hv_status::HV_ERR_INVALID_ARGUMENT
+    );
+    assert_eq!(hv_http_server_set_service(srv, svc), hv_status::HV_OK);
+    hv_http_service_free(svc);
+    let missing = hv_tls_options {
+        crt_file: c"/nonexistent.pem".as_ptr(),
+        key_file: c"/nonexistent.key".as_ptr(),
+        ca_file: null(),
+        ca_path: null(),
+        verify_peer: 0,
+    };
+    assert_eq!(
+        hv_http_server_set_tls(srv, &missing),
+        hv_status::HV_ERR_TLS_CONFIG
+    );
+    assert_eq!(hv_http_server_set_ports(srv, 0, 1), hv_status::HV_OK);
+    assert_eq!(
+        hv_http_server_start(srv),
+        hv_status::HV_ERR_TLS_CONFIG,
+        "https_port without a certificate"
+    );
+    hv_http_server_free(srv);
+}
+
+#[test]
 fn constructors_and_logging_take_odd_values() {
+    let svc = hv_http_service_new();
+    let srv = hv_http_server_new();
+    hv_http_service_free(svc);
+    hv_http_server_free(srv);
     let t = hv_loop_thread_new(null());
     assert!(!hv_loop_thread_loop(t).is_null(), "NULL means a new loop");
     hv_loop_thread_free(t);

@@ -22,6 +22,11 @@
  */
 #define HV_INVALID_TIMER_ID UINT64_MAX
 
+/*
+ libhv's `HTTP_STATUS_NEXT`: returned by a handler that answers through the writer.
+ */
+#define HV_HTTP_NEXT 0
+
 #define HV_UNPACK_NONE 0
 
 #define HV_UNPACK_BY_FIXED_LENGTH 1
@@ -35,6 +40,28 @@
 #define HV_ENCODE_BY_LITTLE_ENDIAN 1234
 
 #define HV_ENCODE_BY_BIG_ENDIAN 4321
+
+/*
+ The pipeline stages a service can have (libhv's names).
+ */
+typedef enum hv_http_stage {
+  /*
+   Before routing; a nonzero result ends the pipeline with that result.
+   */
+  HV_HTTP_PREPROCESSOR = 0,
+  /*
+   Appended in order after the preprocessor; a nonzero result ends the pipeline.
+   */
+  HV_HTTP_MIDDLEWARE = 1,
+  /*
+   After the handler; its result is ignored.
+   */
+  HV_HTTP_POSTPROCESSOR = 2,
+  /*
+   Fills the body of an error answer (status >= 400 with no body); result ignored.
+   */
+  HV_HTTP_ERROR_HANDLER = 3,
+} hv_http_stage;
 
 /*
  Every fallible function returns one of these; numbers are stable and never reused.
@@ -69,6 +96,33 @@ typedef uint32_t hv_status;
  `hv_channel_clone` keeps it (every function stays safe after the connection closed).
  */
 typedef struct hv_channel hv_channel;
+
+/*
+ A request, borrowed by a handler for the duration of its call.
+ */
+typedef struct hv_http_request hv_http_request;
+
+/*
+ The response a handler fills, borrowed for the duration of its call.
+ */
+typedef struct hv_http_response hv_http_response;
+
+/*
+ An HTTP/HTTPS server. Owned by its creator; `hv_http_server_free` stops and frees it.
+ */
+typedef struct hv_http_server hv_http_server;
+
+/*
+ Routes and pipeline stages. Owned by its creator; copied into a server by
+ `hv_http_server_set_service`, so it may be freed after that.
+ */
+typedef struct hv_http_service hv_http_service;
+
+/*
+ Answers a request from any thread, now or later: reference counted (`hv_http_writer_clone`
+ / `hv_http_writer_free`). The last reference finishes an unfinished response.
+ */
+typedef struct hv_http_writer hv_http_writer;
 
 /*
  An event loop: one thread, reference counted (`hv_loop_clone` / `hv_loop_free`).
@@ -151,6 +205,30 @@ typedef int32_t (*hv_pre_cb)(void *userdata, const struct hv_loop *event_loop);
 typedef void (*hv_post_cb)(void *userdata, const struct hv_loop *event_loop);
 
 /*
+ A route handler or pipeline stage. Runs on the connection's loop thread. Returns an HTTP
+ status (the server answers from `resp`), `HV_HTTP_NEXT` (the writer answers, now or later:
+ keep it with `hv_http_writer_clone`), or any other value (answer from `resp` as it is).
+ Pointers are valid only during the call.
+ */
+typedef int32_t (*hv_http_handler)(void *userdata,
+                                   struct hv_http_request *req,
+                                   struct hv_http_response *resp,
+                                   const struct hv_http_writer *writer);
+
+/*
+ PEM files for a TLS context (libhv's `hssl_ctx_opt_t`). Strings are copied; NULL = unset.
+ `verify_peer`: a server then requires client certificates signed by `ca_file`/`ca_path`; a
+ client verifies the server's chain and host name (system roots when no CA is given).
+ */
+typedef struct hv_tls_options {
+  const char *crt_file;
+  const char *key_file;
+  const char *ca_file;
+  const char *ca_path;
+  int32_t verify_peer;
+} hv_tls_options;
+
+/*
  Receives each formatted line (with its newline). Runs on the thread that logged.
  */
 typedef void (*hv_log_handler)(int level, const char *buf, int len);
@@ -168,19 +246,6 @@ typedef struct hv_reconn_setting {
   uint32_t max_retry_cnt;
   uint32_t cur_retry_cnt;
 } hv_reconn_setting;
-
-/*
- PEM files for a TLS context (libhv's `hssl_ctx_opt_t`). Strings are copied; NULL = unset.
- `verify_peer`: a server then requires client certificates signed by `ca_file`/`ca_path`; a
- client verifies the server's chain and host name (system roots when no CA is given).
- */
-typedef struct hv_tls_options {
-  const char *crt_file;
-  const char *key_file;
-  const char *ca_file;
-  const char *ca_path;
-  int32_t verify_peer;
-} hv_tls_options;
 
 /*
  `onConnection`: runs on the connection's loop thread, once connected (check
@@ -514,6 +579,267 @@ const struct hv_loop *hv_loop_pool_next_loop(const struct hv_loop_pool *pool, in
  Stops and joins every thread, then frees the pool.
  */
 void hv_loop_pool_free(struct hv_loop_pool *pool);
+
+/*
+ A new, empty service.
+ */
+struct hv_http_service *hv_http_service_new(void);
+
+void hv_http_service_free(struct hv_http_service *service);
+
+/*
+ Adds (or replaces) the handler of `method` ("GET", "POST", ..., or "ANY" for HEAD, GET,
+ POST, PUT, DELETE and PATCH) on `path` (literals, `{name}` or `:name` segments, or one `*`).
+ Literal segments win over parameters, parameters over wildcards. `userdata_free` runs when no
+ server or service uses the handler any more.
+ */
+hv_status hv_http_service_add_route(const struct hv_http_service *service,
+                                    const char *method,
+                                    const char *path,
+                                    hv_http_handler cb,
+                                    void *userdata,
+                                    hv_userdata_free userdata_free);
+
+/*
+ Sets (or, for middleware, appends) a pipeline stage; a NULL `cb` clears it.
+ */
+hv_status hv_http_service_set_stage(const struct hv_http_service *service,
+                                    enum hv_http_stage stage,
+                                    hv_http_handler cb,
+                                    void *userdata,
+                                    hv_userdata_free userdata_free);
+
+/*
+ "GET", "POST", ...: `*len` gets the length (strings from requests are not NUL-terminated;
+ each stays valid while the request is handled).
+ */
+const char *hv_http_request_method(const struct hv_http_request *req, size_t *len);
+
+/*
+ The target as sent, query included (libhv's `req->path`), e.g. "/user/7?x=1".
+ */
+const char *hv_http_request_path(const struct hv_http_request *req, size_t *len);
+
+/*
+ The absolute URL, e.g. "http://host:8080/user/7?x=1" (libhv's `req->url`).
+ */
+const char *hv_http_request_url(const struct hv_http_request *req, size_t *len);
+
+/*
+ 10, 11 or 20 for HTTP/1.0, 1.1, 2 (0 for NULL).
+ */
+int32_t hv_http_request_version(const struct hv_http_request *req);
+
+/*
+ The first value of header `name` (case-insensitive), or NULL when absent.
+ */
+const char *hv_http_request_header(const struct hv_http_request *req,
+                                   const char *name,
+                                   size_t *len);
+
+size_t hv_http_request_header_count(const struct hv_http_request *req);
+
+/*
+ Header `idx` (0-based, in arrival order per name): name and value with their lengths.
+ False when out of range.
+ */
+bool hv_http_request_header_at(const struct hv_http_request *req,
+                               size_t idx,
+                               const char **name,
+                               size_t *name_len,
+                               const char **value,
+                               size_t *value_len);
+
+/*
+ The whole body (read before the handler runs; at most 16 MiB).
+ */
+const uint8_t *hv_http_request_body(const struct hv_http_request *req, size_t *len);
+
+/*
+ A query or route parameter (route parameters win), decoded; NULL when absent.
+ */
+const char *hv_http_request_param(const struct hv_http_request *req, const char *name, size_t *len);
+
+size_t hv_http_request_param_count(const struct hv_http_request *req);
+
+/*
+ Parameter `idx` (query parameters, then route parameters). False when out of range.
+ */
+bool hv_http_request_param_at(const struct hv_http_request *req,
+                              size_t idx,
+                              const char **name,
+                              size_t *name_len,
+                              const char **value,
+                              size_t *value_len);
+
+/*
+ Writes the client's "ip:port" into `buf` (NUL-terminated, truncated); returns its length.
+ */
+size_t hv_http_request_client_addr(const struct hv_http_request *req, char *buf, size_t len);
+
+/*
+ Keeps `userdata` with the request until it is answered (`userdata_free` then runs, on the
+ loop thread). Replaces (and frees) an earlier one.
+ */
+hv_status hv_http_request_set_userdata(struct hv_http_request *req,
+                                       void *userdata,
+                                       hv_userdata_free userdata_free);
+
+/*
+ The request's userdata, or NULL.
+ */
+void *hv_http_request_userdata(const struct hv_http_request *req);
+
+/*
+ 100..=999; anything else is `HV_ERR_INVALID_ARGUMENT`.
+ */
+hv_status hv_http_response_set_status(struct hv_http_response *resp, int32_t status);
+
+int32_t hv_http_response_status(const struct hv_http_response *resp);
+
+/*
+ Sets a header (replacing its values); CR, LF or NUL in it is `HV_ERR_INVALID_ARGUMENT`.
+ */
+hv_status hv_http_response_set_header(struct hv_http_response *resp,
+                                      const char *name,
+                                      const char *value);
+
+/*
+ Adds one more value for a header (e.g. `Set-Cookie`).
+ */
+hv_status hv_http_response_add_header(struct hv_http_response *resp,
+                                      const char *name,
+                                      const char *value);
+
+/*
+ Removes every header set so far.
+ */
+void hv_http_response_clear_headers(struct hv_http_response *resp);
+
+/*
+ Replaces the body with a copy of `len` bytes.
+ */
+hv_status hv_http_response_set_body(struct hv_http_response *resp, const void *data, size_t len);
+
+/*
+ Appends a copy of `len` bytes to the body.
+ */
+hv_status hv_http_response_append_body(struct hv_http_response *resp, const void *data, size_t len);
+
+/*
+ Another reference to the writer (from a handler's borrowed one); free it when done.
+ */
+const struct hv_http_writer *hv_http_writer_clone(const struct hv_http_writer *writer);
+
+/*
+ Drops a reference; the last one finishes a response that was never ended.
+ */
+void hv_http_writer_free(const struct hv_http_writer *writer);
+
+/*
+ Before the head is sent: sets the status. `HV_ERR_STATE` afterwards.
+ */
+hv_status hv_http_writer_set_status(const struct hv_http_writer *writer, int32_t status);
+
+/*
+ Before the head is sent: sets a header (replacing its values).
+ */
+hv_status hv_http_writer_set_header(const struct hv_http_writer *writer,
+                                    const char *name,
+                                    const char *value);
+
+/*
+ Sends the head now; later writes are streamed (chunked on HTTP/1.1).
+ */
+hv_status hv_http_writer_end_headers(const struct hv_http_writer *writer);
+
+/*
+ Buffers (before the head is sent) or streams `len` bytes. `HV_ERR_CLOSED` once finished or
+ when the client is gone.
+ */
+hv_status hv_http_writer_write(const struct hv_http_writer *writer, const void *data, size_t len);
+
+/*
+ Finishes the response (idempotent): whole if nothing was sent yet, else the stream ends.
+ */
+hv_status hv_http_writer_end(const struct hv_http_writer *writer);
+
+/*
+ True while the response is unfinished and the client is still there.
+ */
+bool hv_http_writer_is_connected(const struct hv_http_writer *writer);
+
+/*
+ A new server: HTTP on an ephemeral port until `hv_http_server_set_ports`, one worker loop.
+ */
+struct hv_http_server *hv_http_server_new(void);
+
+/*
+ Stops (closing every connection) and frees. Not from a handler.
+ */
+void hv_http_server_free(struct hv_http_server *server);
+
+/*
+ Copies the service's routes and stages into the server (before start).
+ */
+hv_status hv_http_server_set_service(const struct hv_http_server *server,
+                                     const struct hv_http_service *service);
+
+/*
+ The address to listen on (NULL = "0.0.0.0").
+ */
+hv_status hv_http_server_set_host(const struct hv_http_server *server, const char *host);
+
+/*
+ HTTP and HTTPS ports (0 = that listener off; both 0 = HTTP on an ephemeral port).
+ */
+hv_status hv_http_server_set_ports(const struct hv_http_server *server,
+                                   int32_t port,
+                                   int32_t https_port);
+
+/*
+ Worker loops (0 means 1).
+ */
+void hv_http_server_set_thread_num(const struct hv_http_server *server, int32_t num);
+
+/*
+ Connections per worker loop (default 1024); more are closed at accept.
+ */
+void hv_http_server_set_worker_connections(const struct hv_http_server *server, uint32_t num);
+
+/*
+ How long an idle keep-alive connection (or a slow request head) may wait (default 75000).
+ */
+void hv_http_server_set_keepalive_timeout(const struct hv_http_server *server, int32_t ms);
+
+/*
+ Certificate for the HTTPS listener (PEM files, read now). `verify_peer` with `ca_file`
+ requires client certificates. NULL turns TLS off.
+ */
+hv_status hv_http_server_set_tls(const struct hv_http_server *server,
+                                 const struct hv_tls_options *options);
+
+/*
+ Binds and starts the worker loops; returns once they accept.
+ */
+hv_status hv_http_server_start(const struct hv_http_server *server);
+
+/*
+ Blocks until another thread stops the server.
+ */
+void hv_http_server_wait(const struct hv_http_server *server);
+
+/*
+ Stops and closes every connection; returns when the loops have exited. Not from a handler.
+ */
+void hv_http_server_stop(const struct hv_http_server *server);
+
+/*
+ The bound port of the HTTP (`tls` false) or HTTPS listener, or -1.
+ */
+int32_t hv_http_server_port(const struct hv_http_server *server, bool tls);
+
+size_t hv_http_server_connection_num(const struct hv_http_server *server);
 
 /*
  Sets the minimum level: 0 VERBOSE, 1 DEBUG, 2 INFO (default), 3 WARN, 4 ERROR, 5 FATAL,

@@ -15,6 +15,7 @@
 mod boundary;
 mod channel;
 mod event_loop;
+mod http;
 mod log;
 mod status;
 mod tcp_client;
@@ -24,6 +25,7 @@ mod types;
 pub use boundary::{hv_task_cb, hv_userdata_free};
 pub use channel::*;
 pub use event_loop::*;
+pub use http::*;
 pub use log::*;
 pub use status::*;
 pub use tcp_client::*;

@@ -24,6 +24,9 @@ pub struct Request {
     pub client_addr: SocketAddr,
     /// Query parameters, then route parameters (which replace a query parameter of the same name).
     pub params: Vec<(String, String)>,
+    /// One object kept with the request while it is handled (the C++ headers keep their
+    /// `HttpContext` here, shared by every stage of the pipeline).
+    pub attachment: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl Request {

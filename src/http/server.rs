@@ -184,6 +184,14 @@ impl HttpServer {
         Ok(())
     }
 
+    /// Blocks until the server is stopped (from another thread).
+    pub fn wait(&self) {
+        let pool = lock(&self.inner.pool).clone();
+        if let Some(pool) = pool {
+            pool.join();
+        }
+    }
+
     /// Stops every loop; open connections are closed (gracefully for HTTP/2) before it returns.
     pub fn stop(&self) {
         let pool = lock(&self.inner.pool).take();
@@ -293,6 +301,7 @@ async fn serve_io<I>(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(keepalive)
+        .title_case_headers(true)
         .max_buf_size(64 << 10);
     builder.http2().timer(TokioTimer::new());
     let conn = builder.serve_connection(TokioIo::new(io), svc);
@@ -367,6 +376,7 @@ async fn dispatch(
             body,
             client_addr: peer,
             params,
+            attachment: None,
         },
         resp: Response::default(),
         writer: writer.clone(),

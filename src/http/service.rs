@@ -98,6 +98,9 @@ impl Service {
                 for (k, v) in params {
                     ex.req.set_param(k, v);
                 }
+                if !ex.resp.headers.is_empty() {
+                    ex.writer.seed_headers(&ex.resp.headers);
+                }
                 value(ex)
             }
             Match::MethodNotAllowed(allow) => {

@@ -125,6 +125,19 @@ impl Writer {
         self.buffered(|r| r.add_header(name, value))
     }
 
+    /// Copies headers the pipeline set before the handler ran (preprocessor, middleware) into
+    /// the writer's response, so an answer sent later carries them as libhv's does.
+    pub(crate) fn seed_headers(&self, headers: &hyper::HeaderMap) {
+        let mut state = self.lock();
+        if let (Phase::Buffering(_), resp) = &mut *state {
+            for (name, value) in headers {
+                if !resp.headers.contains_key(name) {
+                    resp.headers.append(name.clone(), value.clone());
+                }
+            }
+        }
+    }
+
     /// Replaces everything buffered with `resp` (the C++ headers hand over their response).
     pub fn set_response(&self, resp: Response) -> Result<()> {
         self.buffered(|r| {

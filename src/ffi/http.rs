@@ -1,0 +1,707 @@
+//! HTTP for C: `hv_http_service` (routes and pipeline), `hv_http_server`, the request and
+//! response a handler sees, and `hv_http_writer` for answering later or streaming.
+
+use std::ffi::{c_char, c_void};
+use std::sync::{Arc, Mutex};
+
+use hyper::Method;
+
+use super::boundary::hv_userdata_free;
+use super::boundary::{
+    arc_clone, arc_free, attached_ptr, borrowed_handle, box_free, box_handle, bytes, opt_str,
+    ForeignData,
+};
+use super::status::{fail, hv_status, set_last_error, status_of};
+use super::types::{hv_tls_options, tls_arg};
+use crate::http::{Exchange, Handler, HttpServer, Request, Response, Service, Writer};
+
+/// A request, borrowed by a handler for the duration of its call.
+pub struct hv_http_request {
+    _private: [u8; 0],
+}
+castable!(hv_http_request => Request, boxed);
+
+/// The response a handler fills, borrowed for the duration of its call.
+pub struct hv_http_response {
+    _private: [u8; 0],
+}
+castable!(hv_http_response => Response, boxed);
+
+/// Answers a request from any thread, now or later: reference counted (`hv_http_writer_clone`
+/// / `hv_http_writer_free`). The last reference finishes an unfinished response.
+pub struct hv_http_writer {
+    _private: [u8; 0],
+}
+castable!(hv_http_writer => Writer, arc);
+
+/// Routes and pipeline stages. Owned by its creator; copied into a server by
+/// `hv_http_server_set_service`, so it may be freed after that.
+pub struct hv_http_service {
+    _private: [u8; 0],
+}
+castable!(hv_http_service => Mutex<Service>, boxed);
+
+/// An HTTP/HTTPS server. Owned by its creator; `hv_http_server_free` stops and frees it.
+pub struct hv_http_server {
+    _private: [u8; 0],
+}
+castable!(hv_http_server => HttpServer, boxed);
+
+/// libhv's `HTTP_STATUS_NEXT`: returned by a handler that answers through the writer.
+pub const HV_HTTP_NEXT: i32 = 0;
+
+/// A route handler or pipeline stage. Runs on the connection's loop thread. Returns an HTTP
+/// status (the server answers from `resp`), `HV_HTTP_NEXT` (the writer answers, now or later:
+/// keep it with `hv_http_writer_clone`), or any other value (answer from `resp` as it is).
+/// Pointers are valid only during the call.
+pub type hv_http_handler = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        req: *mut hv_http_request,
+        resp: *mut hv_http_response,
+        writer: *const hv_http_writer,
+    ) -> i32,
+>;
+
+fn handler(
+    cb: unsafe extern "C" fn(
+        *mut c_void,
+        *mut hv_http_request,
+        *mut hv_http_response,
+        *const hv_http_writer,
+    ) -> i32,
+    data: Arc<ForeignData>,
+) -> Handler {
+    Arc::new(move |ex: &mut Exchange| {
+        let req = &mut ex.req as *mut Request as *mut hv_http_request;
+        let resp = &mut ex.resp as *mut Response as *mut hv_http_response;
+        // SAFETY: the C caller registered `cb` for this userdata; the pointers are valid and
+        // exclusively the handler's for the duration of the call.
+        unsafe {
+            cb(
+                data.ptr,
+                req,
+                resp,
+                borrowed_handle::<hv_http_writer>(&ex.writer),
+            )
+        }
+    })
+}
+
+fn with_service(service: *const hv_http_service, f: impl FnOnce(&mut Service)) -> hv_status {
+    let svc = try_ref!(service);
+    f(&mut svc.lock().unwrap_or_else(|p| p.into_inner()));
+    hv_status::HV_OK
+}
+
+/// A new, empty service.
+#[no_mangle]
+pub extern "C" fn hv_http_service_new() -> *mut hv_http_service {
+    ffi_boundary! { box_handle::<hv_http_service>(Mutex::new(Service::default())) }
+}
+
+#[no_mangle]
+pub extern "C" fn hv_http_service_free(service: *mut hv_http_service) {
+    ffi_boundary! { box_free(service) }
+}
+
+/// Adds (or replaces) the handler of `method` ("GET", "POST", ..., or "ANY" for HEAD, GET,
+/// POST, PUT, DELETE and PATCH) on `path` (literals, `{name}` or `:name` segments, or one `*`).
+/// Literal segments win over parameters, parameters over wildcards. `userdata_free` runs when no
+/// server or service uses the handler any more.
+#[no_mangle]
+pub extern "C" fn hv_http_service_add_route(
+    service: *const hv_http_service,
+    method: *const c_char,
+    path: *const c_char,
+    cb: hv_http_handler,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
+    ffi_boundary! {
+        let data = ForeignData::new(userdata, userdata_free);
+        let (method, path) = match (opt_str(method), opt_str(path)) {
+            (Ok(Some(m)), Ok(Some(p))) => (m, p),
+            (Err(s), _) | (_, Err(s)) => return s,
+            _ => return hv_status::HV_ERR_NULL_PARAMETER,
+        };
+        let Some(cb) = cb else { return hv_status::HV_ERR_NULL_PARAMETER };
+        let h = handler(cb, data);
+        if method.eq_ignore_ascii_case("ANY") {
+            return with_service(service, |s| s.route_any(path, h));
+        }
+        match Method::from_bytes(method.to_ascii_uppercase().as_bytes()) {
+            Ok(m) => with_service(service, |s| s.route(m, path, h)),
+            Err(_) => {
+                set_last_error(format!("bad HTTP method {method:?}"));
+                hv_status::HV_ERR_INVALID_ARGUMENT
+            }
+        }
+    }
+}
+
+/// The pipeline stages a service can have (libhv's names).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum hv_http_stage {
+    /// Before routing; a nonzero result ends the pipeline with that result.
+    HV_HTTP_PREPROCESSOR = 0,
+    /// Appended in order after the preprocessor; a nonzero result ends the pipeline.
+    HV_HTTP_MIDDLEWARE = 1,
+    /// After the handler; its result is ignored.
+    HV_HTTP_POSTPROCESSOR = 2,
+    /// Fills the body of an error answer (status >= 400 with no body); result ignored.
+    HV_HTTP_ERROR_HANDLER = 3,
+}
+
+/// Sets (or, for middleware, appends) a pipeline stage; a NULL `cb` clears it.
+#[no_mangle]
+pub extern "C" fn hv_http_service_set_stage(
+    service: *const hv_http_service,
+    stage: hv_http_stage,
+    cb: hv_http_handler,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
+    ffi_boundary! {
+        let data = ForeignData::new(userdata, userdata_free);
+        let h = cb.map(|cb| handler(cb, data));
+        with_service(service, |s| match stage {
+            hv_http_stage::HV_HTTP_PREPROCESSOR => s.preprocessor = h,
+            hv_http_stage::HV_HTTP_MIDDLEWARE => s.middleware.extend(h),
+            hv_http_stage::HV_HTTP_POSTPROCESSOR => s.postprocessor = h,
+            hv_http_stage::HV_HTTP_ERROR_HANDLER => s.error_handler = h,
+        })
+    }
+}
+
+fn out_str(s: &[u8], len: *mut usize) -> *const c_char {
+    // SAFETY: a non-NULL out pointer is writable, per each function's documented contract.
+    if let Some(l) = unsafe { len.as_mut() } {
+        *l = s.len();
+    }
+    s.as_ptr() as *const c_char
+}
+
+fn null_str(len: *mut usize) -> *const c_char {
+    // SAFETY: as in `out_str`.
+    if let Some(l) = unsafe { len.as_mut() } {
+        *l = 0;
+    }
+    std::ptr::null()
+}
+
+/// "GET", "POST", ...: `*len` gets the length (strings from requests are not NUL-terminated;
+/// each stays valid while the request is handled).
+#[no_mangle]
+pub extern "C" fn hv_http_request_method(
+    req: *const hv_http_request,
+    len: *mut usize,
+) -> *const c_char {
+    ffi_boundary! { out_str(try_ref!(req, null_str(len)).method.as_str().as_bytes(), len) }
+}
+
+/// The target as sent, query included (libhv's `req->path`), e.g. "/user/7?x=1".
+#[no_mangle]
+pub extern "C" fn hv_http_request_path(
+    req: *const hv_http_request,
+    len: *mut usize,
+) -> *const c_char {
+    ffi_boundary! { out_str(try_ref!(req, null_str(len)).target.as_bytes(), len) }
+}
+
+/// The absolute URL, e.g. "http://host:8080/user/7?x=1" (libhv's `req->url`).
+#[no_mangle]
+pub extern "C" fn hv_http_request_url(
+    req: *const hv_http_request,
+    len: *mut usize,
+) -> *const c_char {
+    ffi_boundary! { out_str(try_ref!(req, null_str(len)).url.as_bytes(), len) }
+}
+
+/// 10, 11 or 20 for HTTP/1.0, 1.1, 2 (0 for NULL).
+#[no_mangle]
+pub extern "C" fn hv_http_request_version(req: *const hv_http_request) -> i32 {
+    ffi_boundary! {
+        match try_ref!(req, 0).version {
+            hyper::Version::HTTP_10 => 10,
+            hyper::Version::HTTP_2 => 20,
+            hyper::Version::HTTP_3 => 30,
+            hyper::Version::HTTP_09 => 9,
+            _ => 11,
+        }
+    }
+}
+
+/// The first value of header `name` (case-insensitive), or NULL when absent.
+#[no_mangle]
+pub extern "C" fn hv_http_request_header(
+    req: *const hv_http_request,
+    name: *const c_char,
+    len: *mut usize,
+) -> *const c_char {
+    ffi_boundary! {
+        let r = try_ref!(req, null_str(len));
+        match opt_str(name) {
+            Ok(Some(n)) => r.headers.get(n).map_or_else(|| null_str(len), |v| out_str(v.as_bytes(), len)),
+            _ => null_str(len),
+        }
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn hv_http_request_header_count(req: *const hv_http_request) -> usize {
+    ffi_boundary! { try_ref!(req, 0).headers.len() }
+}
+
+/// Header `idx` (0-based, in arrival order per name): name and value with their lengths.
+/// False when out of range.
+#[no_mangle]
+pub extern "C" fn hv_http_request_header_at(
+    req: *const hv_http_request,
+    idx: usize,
+    name: *mut *const c_char,
+    name_len: *mut usize,
+    value: *mut *const c_char,
+    value_len: *mut usize,
+) -> bool {
+    ffi_boundary! {
+        let r = try_ref!(req, false);
+        let Some((n, v)) = r.headers.iter().nth(idx) else { return false };
+        let (np, vp) = (out_str(n.as_str().as_bytes(), name_len), out_str(v.as_bytes(), value_len));
+        // SAFETY: non-NULL out pointers are writable, per the documented contract.
+        unsafe {
+            if let Some(p) = name.as_mut() {
+                *p = np;
+            }
+            if let Some(p) = value.as_mut() {
+                *p = vp;
+            }
+        }
+        true
+    }
+}
+
+/// The whole body (read before the handler runs; at most 16 MiB).
+#[no_mangle]
+pub extern "C" fn hv_http_request_body(req: *const hv_http_request, len: *mut usize) -> *const u8 {
+    ffi_boundary! { out_str(&try_ref!(req, null_str(len) as *const u8).body, len) as *const u8 }
+}
+
+/// A query or route parameter (route parameters win), decoded; NULL when absent.
+#[no_mangle]
+pub extern "C" fn hv_http_request_param(
+    req: *const hv_http_request,
+    name: *const c_char,
+    len: *mut usize,
+) -> *const c_char {
+    ffi_boundary! {
+        let r = try_ref!(req, null_str(len));
+        match opt_str(name) {
+            Ok(Some(n)) => r.param(n).map_or_else(|| null_str(len), |v| out_str(v.as_bytes(), len)),
+            _ => null_str(len),
+        }
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn hv_http_request_param_count(req: *const hv_http_request) -> usize {
+    ffi_boundary! { try_ref!(req, 0).params.len() }
+}
+
+/// Parameter `idx` (query parameters, then route parameters). False when out of range.
+#[no_mangle]
+pub extern "C" fn hv_http_request_param_at(
+    req: *const hv_http_request,
+    idx: usize,
+    name: *mut *const c_char,
+    name_len: *mut usize,
+    value: *mut *const c_char,
+    value_len: *mut usize,
+) -> bool {
+    ffi_boundary! {
+        let r = try_ref!(req, false);
+        let Some((n, v)) = r.params.get(idx) else { return false };
+        let (np, vp) = (out_str(n.as_bytes(), name_len), out_str(v.as_bytes(), value_len));
+        // SAFETY: non-NULL out pointers are writable, per the documented contract.
+        unsafe {
+            if let Some(p) = name.as_mut() {
+                *p = np;
+            }
+            if let Some(p) = value.as_mut() {
+                *p = vp;
+            }
+        }
+        true
+    }
+}
+
+/// Writes the client's "ip:port" into `buf` (NUL-terminated, truncated); returns its length.
+#[no_mangle]
+pub extern "C" fn hv_http_request_client_addr(
+    req: *const hv_http_request,
+    buf: *mut c_char,
+    len: usize,
+) -> usize {
+    ffi_boundary! {
+        let text = try_ref!(req, 0).client_addr.to_string();
+        if !buf.is_null() && len > 0 {
+            let n = text.len().min(len - 1);
+            // SAFETY: the caller provides `len` writable bytes at `buf`; n + 1 <= len.
+            unsafe {
+                std::ptr::copy_nonoverlapping(text.as_ptr(), buf as *mut u8, n);
+                *buf.add(n) = 0;
+            }
+        }
+        text.len()
+    }
+}
+
+/// Keeps `userdata` with the request until it is answered (`userdata_free` then runs, on the
+/// loop thread). Replaces (and frees) an earlier one.
+#[no_mangle]
+pub extern "C" fn hv_http_request_set_userdata(
+    req: *mut hv_http_request,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
+    ffi_boundary! {
+        let data = ForeignData::new(userdata, userdata_free);
+        // SAFETY: a non-NULL request pointer is the handler's, exclusively, during its call.
+        let Some(r) = (unsafe { (req as *mut Request).as_mut() }) else { return hv_status::HV_ERR_NULL_PARAMETER };
+        r.attachment = Some(Box::new(data));
+        hv_status::HV_OK
+    }
+}
+
+/// The request's userdata, or NULL.
+#[no_mangle]
+pub extern "C" fn hv_http_request_userdata(req: *const hv_http_request) -> *mut c_void {
+    ffi_boundary! { attached_ptr(try_ref!(req, std::ptr::null_mut()).attachment.as_deref()) }
+}
+
+fn resp_mut<'a>(resp: *mut hv_http_response) -> Option<&'a mut Response> {
+    // SAFETY: a non-NULL response pointer is the handler's, exclusively, during its call.
+    unsafe { (resp as *mut Response).as_mut() }
+}
+
+/// 100..=999; anything else is `HV_ERR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub extern "C" fn hv_http_response_set_status(
+    resp: *mut hv_http_response,
+    status: i32,
+) -> hv_status {
+    ffi_boundary! {
+        let Some(r) = resp_mut(resp) else { return hv_status::HV_ERR_NULL_PARAMETER };
+        status_of(r.set_status(status))
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn hv_http_response_status(resp: *const hv_http_response) -> i32 {
+    ffi_boundary! { i32::from(try_ref!(resp, 0).status) }
+}
+
+fn header_args<'a>(
+    name: *const c_char,
+    value: *const c_char,
+) -> Result<(&'a str, &'a [u8]), hv_status> {
+    match (opt_str(name)?, value.is_null()) {
+        (Some(n), false) => {
+            // SAFETY: a non-NULL value is a NUL-terminated string valid for the call.
+            let v = unsafe { std::ffi::CStr::from_ptr(value) };
+            Ok((n, v.to_bytes()))
+        }
+        _ => Err(hv_status::HV_ERR_NULL_PARAMETER),
+    }
+}
+
+/// Sets a header (replacing its values); CR, LF or NUL in it is `HV_ERR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub extern "C" fn hv_http_response_set_header(
+    resp: *mut hv_http_response,
+    name: *const c_char,
+    value: *const c_char,
+) -> hv_status {
+    ffi_boundary! {
+        let Some(r) = resp_mut(resp) else { return hv_status::HV_ERR_NULL_PARAMETER };
+        match header_args(name, value) {
+            Ok((n, v)) => status_of(r.set_header(n, v)),
+            Err(s) => s,
+        }
+    }
+}
+
+/// Adds one more value for a header (e.g. `Set-Cookie`).
+#[no_mangle]
+pub extern "C" fn hv_http_response_add_header(
+    resp: *mut hv_http_response,
+    name: *const c_char,
+    value: *const c_char,
+) -> hv_status {
+    ffi_boundary! {
+        let Some(r) = resp_mut(resp) else { return hv_status::HV_ERR_NULL_PARAMETER };
+        match header_args(name, value) {
+            Ok((n, v)) => status_of(r.add_header(n, v)),
+            Err(s) => s,
+        }
+    }
+}
+
+/// Removes every header set so far.
+#[no_mangle]
+pub extern "C" fn hv_http_response_clear_headers(resp: *mut hv_http_response) {
+    ffi_boundary! {
+        if let Some(r) = resp_mut(resp) {
+            r.headers.clear();
+        }
+    }
+}
+
+/// Replaces the body with a copy of `len` bytes.
+#[no_mangle]
+pub extern "C" fn hv_http_response_set_body(
+    resp: *mut hv_http_response,
+    data: *const c_void,
+    len: usize,
+) -> hv_status {
+    ffi_boundary! {
+        let Some(r) = resp_mut(resp) else { return hv_status::HV_ERR_NULL_PARAMETER };
+        let Some(data) = bytes(data, len) else { return hv_status::HV_ERR_NULL_PARAMETER };
+        r.body.clear();
+        r.body.extend_from_slice(data);
+        hv_status::HV_OK
+    }
+}
+
+/// Appends a copy of `len` bytes to the body.
+#[no_mangle]
+pub extern "C" fn hv_http_response_append_body(
+    resp: *mut hv_http_response,
+    data: *const c_void,
+    len: usize,
+) -> hv_status {
+    ffi_boundary! {
+        let Some(r) = resp_mut(resp) else { return hv_status::HV_ERR_NULL_PARAMETER };
+        let Some(data) = bytes(data, len) else { return hv_status::HV_ERR_NULL_PARAMETER };
+        r.body.extend_from_slice(data);
+        hv_status::HV_OK
+    }
+}
+
+/// Another reference to the writer (from a handler's borrowed one); free it when done.
+#[no_mangle]
+pub extern "C" fn hv_http_writer_clone(writer: *const hv_http_writer) -> *const hv_http_writer {
+    ffi_boundary! { arc_clone(writer).map_or(std::ptr::null(), super::boundary::arc_handle::<hv_http_writer>) }
+}
+
+/// Drops a reference; the last one finishes a response that was never ended.
+#[no_mangle]
+pub extern "C" fn hv_http_writer_free(writer: *const hv_http_writer) {
+    ffi_boundary! { arc_free(writer) }
+}
+
+fn writer_op(
+    writer: *const hv_http_writer,
+    f: impl FnOnce(&Writer) -> crate::Result<()>,
+) -> hv_status {
+    let w = try_ref!(writer);
+    match f(w) {
+        Ok(()) => hv_status::HV_OK,
+        Err(e) => fail(e),
+    }
+}
+
+/// Before the head is sent: sets the status. `HV_ERR_STATE` afterwards.
+#[no_mangle]
+pub extern "C" fn hv_http_writer_set_status(
+    writer: *const hv_http_writer,
+    status: i32,
+) -> hv_status {
+    ffi_boundary! { writer_op(writer, |w| w.set_status(status)) }
+}
+
+/// Before the head is sent: sets a header (replacing its values).
+#[no_mangle]
+pub extern "C" fn hv_http_writer_set_header(
+    writer: *const hv_http_writer,
+    name: *const c_char,
+    value: *const c_char,
+) -> hv_status {
+    ffi_boundary! {
+        match header_args(name, value) {
+            Ok((n, v)) => writer_op(writer, |w| w.set_header(n, v)),
+            Err(s) => s,
+        }
+    }
+}
+
+/// Sends the head now; later writes are streamed (chunked on HTTP/1.1).
+#[no_mangle]
+pub extern "C" fn hv_http_writer_end_headers(writer: *const hv_http_writer) -> hv_status {
+    ffi_boundary! { writer_op(writer, Writer::end_headers) }
+}
+
+/// Buffers (before the head is sent) or streams `len` bytes. `HV_ERR_CLOSED` once finished or
+/// when the client is gone.
+#[no_mangle]
+pub extern "C" fn hv_http_writer_write(
+    writer: *const hv_http_writer,
+    data: *const c_void,
+    len: usize,
+) -> hv_status {
+    ffi_boundary! {
+        let Some(data) = bytes(data, len) else { return hv_status::HV_ERR_NULL_PARAMETER };
+        writer_op(writer, |w| w.write(data))
+    }
+}
+
+/// Finishes the response (idempotent): whole if nothing was sent yet, else the stream ends.
+#[no_mangle]
+pub extern "C" fn hv_http_writer_end(writer: *const hv_http_writer) -> hv_status {
+    ffi_boundary! { writer_op(writer, Writer::end) }
+}
+
+/// True while the response is unfinished and the client is still there.
+#[no_mangle]
+pub extern "C" fn hv_http_writer_is_connected(writer: *const hv_http_writer) -> bool {
+    ffi_boundary! { try_ref!(writer, false).is_connected() }
+}
+
+/// A new server: HTTP on an ephemeral port until `hv_http_server_set_ports`, one worker loop.
+#[no_mangle]
+pub extern "C" fn hv_http_server_new() -> *mut hv_http_server {
+    ffi_boundary! { box_handle::<hv_http_server>(HttpServer::new()) }
+}
+
+/// Stops (closing every connection) and frees. Not from a handler.
+#[no_mangle]
+pub extern "C" fn hv_http_server_free(server: *mut hv_http_server) {
+    ffi_boundary! { box_free(server) }
+}
+
+/// Copies the service's routes and stages into the server (before start).
+#[no_mangle]
+pub extern "C" fn hv_http_server_set_service(
+    server: *const hv_http_server,
+    service: *const hv_http_service,
+) -> hv_status {
+    ffi_boundary! {
+        let srv = try_ref!(server);
+        let svc = try_ref!(service);
+        srv.set_service(svc.lock().unwrap_or_else(|p| p.into_inner()).clone());
+        hv_status::HV_OK
+    }
+}
+
+/// The address to listen on (NULL = "0.0.0.0").
+#[no_mangle]
+pub extern "C" fn hv_http_server_set_host(
+    server: *const hv_http_server,
+    host: *const c_char,
+) -> hv_status {
+    ffi_boundary! {
+        let srv = try_ref!(server);
+        match opt_str(host) {
+            Ok(h) => {
+                srv.set_host(h.unwrap_or("0.0.0.0"));
+                hv_status::HV_OK
+            }
+            Err(s) => s,
+        }
+    }
+}
+
+/// HTTP and HTTPS ports (0 = that listener off; both 0 = HTTP on an ephemeral port).
+#[no_mangle]
+pub extern "C" fn hv_http_server_set_ports(
+    server: *const hv_http_server,
+    port: i32,
+    https_port: i32,
+) -> hv_status {
+    ffi_boundary! {
+        let srv = try_ref!(server);
+        match (u16::try_from(port), u16::try_from(https_port)) {
+            (Ok(p), Ok(tp)) => {
+                srv.set_ports(p, tp);
+                hv_status::HV_OK
+            }
+            _ => hv_status::HV_ERR_INVALID_ARGUMENT,
+        }
+    }
+}
+
+/// Worker loops (0 means 1).
+#[no_mangle]
+pub extern "C" fn hv_http_server_set_thread_num(server: *const hv_http_server, num: i32) {
+    ffi_boundary! { try_ref!(server, ()).set_thread_num(num.max(0) as usize) }
+}
+
+/// Connections per worker loop (default 1024); more are closed at accept.
+#[no_mangle]
+pub extern "C" fn hv_http_server_set_worker_connections(server: *const hv_http_server, num: u32) {
+    ffi_boundary! { try_ref!(server, ()).set_worker_connections(num) }
+}
+
+/// How long an idle keep-alive connection (or a slow request head) may wait (default 75000).
+#[no_mangle]
+pub extern "C" fn hv_http_server_set_keepalive_timeout(server: *const hv_http_server, ms: i32) {
+    ffi_boundary! { try_ref!(server, ()).set_keepalive_timeout(ms.max(1) as u32) }
+}
+
+/// Certificate for the HTTPS listener (PEM files, read now). `verify_peer` with `ca_file`
+/// requires client certificates. NULL turns TLS off.
+#[no_mangle]
+pub extern "C" fn hv_http_server_set_tls(
+    server: *const hv_http_server,
+    options: *const hv_tls_options,
+) -> hv_status {
+    ffi_boundary! {
+        let srv = try_ref!(server);
+        match tls_arg(options) {
+            Ok(None) => {
+                srv.set_tls(None);
+                hv_status::HV_OK
+            }
+            Ok(Some(opts)) => match crate::tls::server_config(&opts) {
+                Ok(c) => {
+                    srv.set_tls(Some(c));
+                    hv_status::HV_OK
+                }
+                Err(e) => fail(e),
+            },
+            Err(s) => s,
+        }
+    }
+}
+
+/// Binds and starts the worker loops; returns once they accept.
+#[no_mangle]
+pub extern "C" fn hv_http_server_start(server: *const hv_http_server) -> hv_status {
+    ffi_boundary! { status_of(try_ref!(server).start()) }
+}
+
+/// Blocks until another thread stops the server.
+#[no_mangle]
+pub extern "C" fn hv_http_server_wait(server: *const hv_http_server) {
+    ffi_boundary! { try_ref!(server, ()).wait() }
+}
+
+/// Stops and closes every connection; returns when the loops have exited. Not from a handler.
+#[no_mangle]
+pub extern "C" fn hv_http_server_stop(server: *const hv_http_server) {
+    ffi_boundary! { try_ref!(server, ()).stop() }
+}
+
+/// The bound port of the HTTP (`tls` false) or HTTPS listener, or -1.
+#[no_mangle]
+pub extern "C" fn hv_http_server_port(server: *const hv_http_server, tls: bool) -> i32 {
+    ffi_boundary! {
+        try_ref!(server, -1).bound().iter().find(|(_, t)| *t == tls).map_or(-1, |(a, _)| i32::from(a.port()))
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn hv_http_server_connection_num(server: *const hv_http_server) -> usize {
+    ffi_boundary! { try_ref!(server, 0).connection_num() }
+}
