@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds libhv.so (release) and the demo programs, starts the C++ TcpServer echo server (written
-# exactly as a libhv 1.3.3 program is) and talks to it with the C client, over TCP and TLS.
+# The main demo: the first user's gateway, rebuilt unchanged against hv-rs. Builds libhv.so
+# (release) and c-examples/gateway.cpp, makes a fresh self-signed certificate, starts the
+# gateway on 8080 (HTTP) and 8443 (HTTPS, HTTP/2 by ALPN), checks it with curl, prints curl
+# lines to try, and runs until Enter (or at once when stdin is not a terminal).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,31 +12,34 @@ LIB=target/release
 ln -sf libhv.so "$LIB/libhv.so.0"
 OUT=target/demo
 mkdir -p "$OUT"
-c++ -std=c++11 -Wall -Werror -Iinclude/hv c-examples/evpp/tcp_server.cpp -o "$OUT/tcp_server" \
-    -L"$LIB" -lhv -Wl,-rpath,"$PWD/$LIB" -pthread
-cc -std=c99 -Wall -Wextra -Werror -Iinclude/hv c-examples/tcp_client.c -o "$OUT/tcp_client" \
-    -L"$LIB" -lhv -Wl,-rpath,"$PWD/$LIB" -pthread
-cc -std=c99 -Wall -Wextra -Werror -Iinclude/hv c-examples/tcp_echo_server.c -o "$OUT/tcp_echo_server" \
+c++ -std=c++11 -Wall -Werror -Iinclude/hv c-examples/gateway.cpp -o "$OUT/gateway" \
     -L"$LIB" -lhv -Wl,-rpath,"$PWD/$LIB" -pthread
 
-# A fresh self-signed certificate for the TLS part of the demo.
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
-    -addext "subjectAltName=DNS:localhost" -addext "basicConstraints=critical,CA:FALSE" -keyout "$OUT/key.pem" -out "$OUT/cert.pem" 2>/dev/null
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -addext "basicConstraints=critical,CA:FALSE" \
+    -keyout "$OUT/key.pem" -out "$OUT/cert.pem" 2>/dev/null
 
-PORT=${PORT:-10514}
-echo "== C++ TcpServer (libhv API) echoing on 127.0.0.1:$PORT"
-coproc SERVER { "$OUT/tcp_server" "$PORT"; }
-sleep 0.5
-"$OUT/tcp_client" 127.0.0.1 "$PORT" "hello from C over TCP"
-echo "stop" >&"${SERVER[1]}"
-wait "$SERVER_PID" || true
-
-echo "== C echo server over TLS (rustls), verified by the C client"
-coproc TLS { "$OUT/tcp_echo_server" 0 1 --tls "$OUT/cert.pem" "$OUT/key.pem"; }
-read -r line <&"${TLS[0]}"
+HTTP_PORT=${HTTP_PORT:-8080}
+HTTPS_PORT=${HTTPS_PORT:-8443}
+coproc GW { "$OUT/gateway" "$HTTP_PORT" "$HTTPS_PORT" "$OUT/cert.pem" "$OUT/key.pem"; }
+read -r line <&"${GW[0]}"
 echo "$line"
-TLS_PORT=$(echo "$line" | awk '{print $4}')
-"$OUT/tcp_client" localhost "$TLS_PORT" --tls-verify "$OUT/cert.pem" "hello over TLS 1.3"
-exec {TLS[1]}>&-
-wait "$TLS_PID" || true
-echo "== demo done (libhv.so: $LIB/libhv.so, no OpenSSL linked: $(ldd $LIB/libhv.so | grep -c -E 'libssl|libcrypto') OpenSSL libraries)"
+
+echo "== self-check"
+curl -sS "http://127.0.0.1:$HTTP_PORT/ping"; echo
+curl -sS -d 'hello over http/1.1' "http://127.0.0.1:$HTTP_PORT/forward"; echo
+curl -sS --cacert "$OUT/cert.pem" -w ' (HTTP/%{http_version})' -d 'hello over https' "https://127.0.0.1:$HTTPS_PORT/forward"; echo
+echo "linked OpenSSL libraries: $(ldd "$LIB/libhv.so" | grep -c -E 'libssl|libcrypto')"
+
+cat <<TRY
+== try it
+  curl http://127.0.0.1:$HTTP_PORT/ping
+  curl -d 'hello' http://127.0.0.1:$HTTP_PORT/forward
+  curl --http2-prior-knowledge -d 'hello h2c' http://127.0.0.1:$HTTP_PORT/forward
+  curl --cacert $OUT/cert.pem -d 'hello h2' https://127.0.0.1:$HTTPS_PORT/forward
+TRY
+if [ -t 0 ]; then
+    read -r -p "Press Enter to stop the gateway. " _
+fi
+exec {GW[1]}>&-
+wait "$GW_PID" || true

@@ -468,3 +468,227 @@ fn c_http_server_routes_stages_and_late_answers_over_http_and_https() {
     assert_eq!(got, "user s 2", "HTTPS negotiates h2 by ALPN");
     assert_eq!(tls.wait(), 0);
 }
+
+fn ready_port(p: &mut Program, needle: &str) -> String {
+    p.expect(needle)
+        .split("port ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn evpp_http_server_program_like_libhvs_http_server_test() {
+    let exe = build("evpp_http_server", &["c-examples/evpp/http_server.cpp"]);
+    let cert = Cert::generate("http-cpp", &["localhost"]);
+    let (port, tls_port) = (
+        common::free_port().to_string(),
+        common::free_port().to_string(),
+    );
+    let mut p = Program::start(
+        &exe,
+        &[
+            &port,
+            &tls_port,
+            cert.cert.to_str().unwrap(),
+            cert.key.to_str().unwrap(),
+        ],
+    );
+    p.expect("http server ready");
+    let base = format!("http://127.0.0.1:{port}");
+    let ping = curl(&["-i", &format!("{base}/ping")]);
+    assert!(
+        ping.starts_with("HTTP/1.1 200 OK") && ping.ends_with("pong"),
+        "{ping}"
+    );
+    assert!(
+        ping.contains("Access-Control-Allow-Origin: *\r\n") && ping.contains("X-Request-Tid: "),
+        "{ping}"
+    );
+    assert!(ping.contains("Content-Type: text/plain"), "{ping}");
+    assert_eq!(curl(&[&format!("{base}/data")]), "0123456789");
+    let paths = curl(&[&format!("{base}/paths")]);
+    for route in [
+        "/ping",
+        "/data",
+        "/paths",
+        "/get",
+        "/echo",
+        "/user/{id}",
+        "/async",
+    ] {
+        assert!(paths.contains(&format!("\"{route}\"")), "{paths}");
+    }
+    let get = curl(&["-H", "X-Test: 1", &format!("{base}/get?env=1&x=y")]);
+    assert!(
+        get.contains("\"env\": \"1\"") && get.contains("\"x\": \"y\""),
+        "{get}"
+    );
+    assert!(
+        get.contains(&format!(
+            "\"url\": \"http://127.0.0.1:{port}/get?env=1&x=y\""
+        )),
+        "{get}"
+    );
+    assert!(
+        get.to_ascii_lowercase().contains("\"x-test\": \"1\""),
+        "{get}"
+    );
+    let echo = curl(&[
+        "-i",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        "{\"a\":1}",
+        &format!("{base}/echo"),
+    ]);
+    assert!(
+        echo.contains("Content-Type: application/json") && echo.ends_with("{\"a\":1}"),
+        "{echo}"
+    );
+    assert!(curl(&[&format!("{base}/user/123")]).contains("\"id\": \"123\""));
+    let asynced = curl(&["-i", &format!("{base}/async")]);
+    assert!(
+        asynced.contains("X-Response-Tid: ") && asynced.ends_with("This is an async response.\n"),
+        "{asynced}"
+    );
+    let preflight = curl(&[
+        "-i",
+        "-X",
+        "OPTIONS",
+        "-H",
+        "Origin: http://a.example",
+        &format!("{base}/ping"),
+    ]);
+    assert!(
+        preflight.starts_with("HTTP/1.1 204")
+            && preflight.contains("Access-Control-Allow-Origin: http://a.example"),
+        "{preflight}"
+    );
+
+    let resolve = format!("localhost:{tls_port}:127.0.0.1");
+    let h2 = curl(&[
+        "--cacert",
+        cert.cert.to_str().unwrap(),
+        "--resolve",
+        &resolve,
+        "-w",
+        " %{http_version}",
+        &format!("https://localhost:{tls_port}/user/9"),
+    ]);
+    assert!(h2.contains("\"id\": \"9\"") && h2.ends_with(" 2"), "{h2}");
+    assert_eq!(p.wait(), 0);
+}
+
+#[test]
+fn evpp_http_edges_exceptions_forgotten_writers_routes_and_streams() {
+    let exe = build("evpp_http_edges", &["c-examples/evpp/http_edges.cpp"]);
+    let mut p = Program::start(&exe, &["0"]);
+    let port = ready_port(&mut p, "ready on");
+    let base = format!("http://127.0.0.1:{port}");
+    let code = |args: &[&str]| curl(&[&["-o", "/dev/null", "-w", "%{http_code}"], args].concat());
+    assert_eq!(
+        code(&[&format!("{base}/throw")]),
+        "500",
+        "an exception answers 500"
+    );
+    assert_eq!(curl(&[&format!("{base}/user/me")]), "literal me");
+    assert_eq!(curl(&[&format!("{base}/user/7")]), "param 7");
+    assert_eq!(curl(&[&format!("{base}/forget")]), "dropped without End");
+    assert_eq!(code(&[&format!("{base}/onlypost")]), "405");
+    assert_eq!(curl(&["-d", "x", &format!("{base}/onlypost")]), "posted");
+    assert_eq!(
+        code(&["-H", "X-Deny: yes", &format!("{base}/user/me")]),
+        "403"
+    );
+    let stamped = curl(&["-i", &format!("{base}/user/me")]);
+    assert!(stamped.contains("X-Pre: 1\r\n"), "{stamped}");
+    let chunked = curl(&["-i", &format!("{base}/chunked")]);
+    assert!(
+        chunked.contains("Transfer-Encoding: chunked") && chunked.ends_with("one,two,three"),
+        "{chunked}"
+    );
+    let sse = curl(&["-i", &format!("{base}/sse")]);
+    assert!(
+        sse.contains("Content-Type: text/event-stream")
+            && sse.contains("event: message\ndata: first\n\n")
+            && sse.contains("event: tick\ndata: second\n\n"),
+        "{sse}"
+    );
+    let json = curl(&[&format!("{base}/json?name=zed")]);
+    assert!(
+        json.contains("\"code\": 0") && json.contains("\"name\": \"zed\""),
+        "{json}"
+    );
+    assert_eq!(
+        curl(&[&format!("{base}/user/me")]),
+        "literal me",
+        "the server lives on"
+    );
+    assert_eq!(p.wait(), 0);
+}
+
+#[test]
+fn gateway_forwards_concurrent_requests_and_keeps_each_answer_with_its_request() {
+    let exe = build("gateway", &["c-examples/gateway.cpp"]);
+    let cert = Cert::generate("gateway", &["localhost"]);
+    let (port, tls_port) = (
+        common::free_port().to_string(),
+        common::free_port().to_string(),
+    );
+    let mut p = Program::start(
+        &exe,
+        &[
+            &port,
+            &tls_port,
+            cert.cert.to_str().unwrap(),
+            cert.key.to_str().unwrap(),
+        ],
+    );
+    p.expect("gateway ready");
+    assert_eq!(curl(&[&format!("http://127.0.0.1:{port}/ping")]), "pong");
+    let workers: Vec<_> = (0..8)
+        .map(|t| {
+            let (port, tls_port, ca) = (
+                port.clone(),
+                tls_port.clone(),
+                cert.cert.to_str().unwrap().to_string(),
+            );
+            std::thread::spawn(move || {
+                for i in 0..10 {
+                    let msg = format!("message {t} {i}");
+                    let got = if i % 2 == 0 {
+                        curl(&["-d", &msg, &format!("http://127.0.0.1:{port}/forward")])
+                    } else {
+                        let resolve = format!("localhost:{tls_port}:127.0.0.1");
+                        curl(&[
+                            "--cacert",
+                            &ca,
+                            "--resolve",
+                            &resolve,
+                            "-d",
+                            &msg,
+                            &format!("https://localhost:{tls_port}/forward"),
+                        ])
+                    };
+                    assert_eq!(got, msg.to_uppercase());
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let bad = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--data-binary",
+        "two\nlines",
+        &format!("http://127.0.0.1:{port}/forward"),
+    ]);
+    assert_eq!(bad, "400");
+    assert_eq!(p.wait(), 0);
+}

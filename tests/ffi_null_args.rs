@@ -246,6 +246,25 @@ fn every_entry_point_rejects_null_handles() {
         NULL_PARAM
     );
     hv_http_response_clear_headers(null_mut());
+    assert_eq!(hv_http_response_header_count(null()), 0);
+    assert!(!hv_http_response_header_at(
+        null(),
+        0,
+        null_mut(),
+        null_mut(),
+        null_mut(),
+        null_mut()
+    ));
+    assert!(hv_http_response_body(null(), &mut len).is_null());
+    assert_eq!(
+        hv_http_writer_add_header(null(), c"A".as_ptr(), c"b".as_ptr()),
+        NULL_PARAM
+    );
+    assert_eq!(hv_http_writer_clear_headers(null()), NULL_PARAM);
+    assert_eq!(
+        hv_http_server_set_worker_hooks(null(), None, None, ud, Some(count_free)),
+        NULL_PARAM
+    );
     assert_eq!(hv_http_response_set_body(null_mut(), null(), 0), NULL_PARAM);
     assert_eq!(
         hv_http_response_append_body(null_mut(), null(), 0),
@@ -283,8 +302,8 @@ fn every_entry_point_rejects_null_handles() {
     assert_ne!(hv_log_set_level_by_str(null()), 0);
     hv_log_write(2, null(), 5);
 
-    // Each of the 13 calls above that handed over userdata freed it exactly once.
-    assert_eq!(FREED.load(Ordering::SeqCst) - before, 13);
+    // Each of the 14 calls above that handed over userdata freed it exactly once.
+    assert_eq!(FREED.load(Ordering::SeqCst) - before, 14);
 }
 
 #[test]

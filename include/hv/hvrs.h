@@ -711,6 +711,23 @@ hv_status hv_http_response_add_header(struct hv_http_response *resp,
                                       const char *name,
                                       const char *value);
 
+size_t hv_http_response_header_count(const struct hv_http_response *resp);
+
+/*
+ Response header `idx` (0-based): name and value with their lengths. False when out of range.
+ */
+bool hv_http_response_header_at(const struct hv_http_response *resp,
+                                size_t idx,
+                                const char **name,
+                                size_t *name_len,
+                                const char **value,
+                                size_t *value_len);
+
+/*
+ The body set so far (valid until the response changes).
+ */
+const uint8_t *hv_http_response_body(const struct hv_http_response *resp, size_t *len);
+
 /*
  Removes every header set so far.
  */
@@ -747,6 +764,19 @@ hv_status hv_http_writer_set_status(const struct hv_http_writer *writer, int32_t
 hv_status hv_http_writer_set_header(const struct hv_http_writer *writer,
                                     const char *name,
                                     const char *value);
+
+/*
+ Before the head is sent: adds one more value for a header (e.g. `Set-Cookie`).
+ */
+hv_status hv_http_writer_add_header(const struct hv_http_writer *writer,
+                                    const char *name,
+                                    const char *value);
+
+/*
+ Before the head is sent: removes every header set so far (including those a preprocessor
+ or middleware set before the handler ran).
+ */
+hv_status hv_http_writer_clear_headers(const struct hv_http_writer *writer);
 
 /*
  Sends the head now; later writes are streamed (chunked on HTTP/1.1).
@@ -818,6 +848,17 @@ void hv_http_server_set_keepalive_timeout(const struct hv_http_server *server, i
  */
 hv_status hv_http_server_set_tls(const struct hv_http_server *server,
                                  const struct hv_tls_options *options);
+
+/*
+ Runs `on_start(userdata, loop)` first on each worker loop and `on_stop(userdata, loop)` on its
+ thread after the loop exits (libhv's `onWorkerStart` / `onWorkerStop`). Call before start.
+ `userdata_free` runs after the last worker stopped.
+ */
+hv_status hv_http_server_set_worker_hooks(const struct hv_http_server *server,
+                                          hv_post_cb on_start,
+                                          hv_post_cb on_stop,
+                                          void *userdata,
+                                          hv_userdata_free userdata_free);
 
 /*
  Binds and starts the worker loops; returns once they accept.

@@ -11,8 +11,10 @@ use super::boundary::{
     arc_clone, arc_free, attached_ptr, borrowed_handle, box_free, box_handle, bytes, opt_str,
     ForeignData,
 };
+use super::event_loop::{hv_loop, hv_post_cb};
 use super::status::{fail, hv_status, set_last_error, status_of};
 use super::types::{hv_tls_options, tls_arg};
+use crate::event_loop::EventLoop;
 use crate::http::{Exchange, Handler, HttpServer, Request, Response, Service, Writer};
 
 /// A request, borrowed by a handler for the duration of its call.
@@ -448,6 +450,47 @@ pub extern "C" fn hv_http_response_add_header(
     }
 }
 
+#[no_mangle]
+pub extern "C" fn hv_http_response_header_count(resp: *const hv_http_response) -> usize {
+    ffi_boundary! { try_ref!(resp, 0).headers.len() }
+}
+
+/// Response header `idx` (0-based): name and value with their lengths. False when out of range.
+#[no_mangle]
+pub extern "C" fn hv_http_response_header_at(
+    resp: *const hv_http_response,
+    idx: usize,
+    name: *mut *const c_char,
+    name_len: *mut usize,
+    value: *mut *const c_char,
+    value_len: *mut usize,
+) -> bool {
+    ffi_boundary! {
+        let r = try_ref!(resp, false);
+        let Some((n, v)) = r.headers.iter().nth(idx) else { return false };
+        let (np, vp) = (out_str(n.as_str().as_bytes(), name_len), out_str(v.as_bytes(), value_len));
+        // SAFETY: non-NULL out pointers are writable, per the documented contract.
+        unsafe {
+            if let Some(p) = name.as_mut() {
+                *p = np;
+            }
+            if let Some(p) = value.as_mut() {
+                *p = vp;
+            }
+        }
+        true
+    }
+}
+
+/// The body set so far (valid until the response changes).
+#[no_mangle]
+pub extern "C" fn hv_http_response_body(
+    resp: *const hv_http_response,
+    len: *mut usize,
+) -> *const u8 {
+    ffi_boundary! { out_str(&try_ref!(resp, null_str(len) as *const u8).body, len) as *const u8 }
+}
+
 /// Removes every header set so far.
 #[no_mangle]
 pub extern "C" fn hv_http_response_clear_headers(resp: *mut hv_http_response) {
@@ -534,6 +577,28 @@ pub extern "C" fn hv_http_writer_set_header(
             Err(s) => s,
         }
     }
+}
+
+/// Before the head is sent: adds one more value for a header (e.g. `Set-Cookie`).
+#[no_mangle]
+pub extern "C" fn hv_http_writer_add_header(
+    writer: *const hv_http_writer,
+    name: *const c_char,
+    value: *const c_char,
+) -> hv_status {
+    ffi_boundary! {
+        match header_args(name, value) {
+            Ok((n, v)) => writer_op(writer, |w| w.add_header(n, v)),
+            Err(s) => s,
+        }
+    }
+}
+
+/// Before the head is sent: removes every header set so far (including those a preprocessor
+/// or middleware set before the handler ran).
+#[no_mangle]
+pub extern "C" fn hv_http_writer_clear_headers(writer: *const hv_http_writer) -> hv_status {
+    ffi_boundary! { writer_op(writer, Writer::clear_headers) }
 }
 
 /// Sends the head now; later writes are streamed (chunked on HTTP/1.1).
@@ -672,6 +737,31 @@ pub extern "C" fn hv_http_server_set_tls(
             },
             Err(s) => s,
         }
+    }
+}
+
+/// Runs `on_start(userdata, loop)` first on each worker loop and `on_stop(userdata, loop)` on its
+/// thread after the loop exits (libhv's `onWorkerStart` / `onWorkerStop`). Call before start.
+/// `userdata_free` runs after the last worker stopped.
+#[no_mangle]
+pub extern "C" fn hv_http_server_set_worker_hooks(
+    server: *const hv_http_server,
+    on_start: hv_post_cb,
+    on_stop: hv_post_cb,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
+    ffi_boundary! {
+        let data = ForeignData::new(userdata, userdata_free);
+        let srv = try_ref!(server);
+        srv.set_worker_hooks(Arc::new(move |el: &Arc<EventLoop>, starting: bool| {
+            if let Some(f) = if starting { on_start } else { on_stop } {
+                // SAFETY: the caller registered these callbacks for this userdata; the loop
+                // outlives the call.
+                unsafe { f(data.ptr, borrowed_handle::<hv_loop>(el)) }
+            }
+        }));
+        hv_status::HV_OK
     }
 }
 

@@ -7,6 +7,6 @@ pub mod service;
 pub mod writer;
 
 pub use message::{Request, Response, STATUS_NEXT};
-pub use server::HttpServer;
+pub use server::{HttpServer, WorkerHook};
 pub use service::{Exchange, Handler, Service};
 pub use writer::Writer;

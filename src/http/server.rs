@@ -29,7 +29,11 @@ use crate::tcp::listen;
 const MAX_BODY: usize = 16 << 20;
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Called on a worker loop's thread: `true` before it serves, `false` after it stopped.
+pub type WorkerHook = Arc<dyn Fn(&Arc<EventLoop>, bool) + Send + Sync>;
+
 struct Config {
+    worker_hook: Option<WorkerHook>,
     host: String,
     port: u16,
     https_port: u16,
@@ -67,6 +71,7 @@ impl HttpServer {
         HttpServer {
             inner: Arc::new(Inner {
                 config: Mutex::new(Config {
+                    worker_hook: None,
                     host: "0.0.0.0".into(),
                     port: 0,
                     https_port: 0,
@@ -113,6 +118,10 @@ impl HttpServer {
         lock(&self.inner.config).keepalive = Duration::from_millis(u64::from(ms.max(1)));
     }
 
+    pub fn set_worker_hooks(&self, hook: WorkerHook) {
+        lock(&self.inner.config).worker_hook = Some(hook);
+    }
+
     /// TLS for the `https_port` listener; ALPN offers h2 and http/1.1.
     pub fn set_tls(&self, tls: Option<Arc<rustls::ServerConfig>>) {
         lock(&self.inner.config).tls = tls.map(|c| {
@@ -144,7 +153,7 @@ impl HttpServer {
     }
 
     fn start_inner(&self) -> Result<()> {
-        let (host, port, https_port, threads, tls) = {
+        let (host, port, https_port, threads, tls, hook) = {
             let c = lock(&self.inner.config);
             (
                 c.host.clone(),
@@ -152,6 +161,7 @@ impl HttpServer {
                 c.https_port,
                 c.thread_num,
                 c.tls.clone(),
+                c.worker_hook.clone(),
             )
         };
         let mut listeners: Vec<(StdListener, Option<Arc<rustls::ServerConfig>>)> = Vec::new();
@@ -169,7 +179,19 @@ impl HttpServer {
             .filter_map(|(l, t)| l.local_addr().ok().map(|a| (a, t.is_some())))
             .collect();
         let pool = Arc::new(LoopPool::new(threads));
-        pool.start(true)?;
+        pool.start_with(true, |el| {
+            let Some(hook) = hook.clone() else {
+                return (None, None);
+            };
+            let (start_el, stop_el, stop_hook) = (el.clone(), el.clone(), hook.clone());
+            (
+                Some(Box::new(move || {
+                    hook(&start_el, true);
+                    0
+                }) as crate::event_loop::PreHook),
+                Some(Box::new(move || stop_hook(&stop_el, false)) as crate::event_loop::PostHook),
+            )
+        })?;
         for idx in 0..pool.thread_num() {
             let el = pool.get(idx).expect("index in range").clone();
             for (listener, tls) in &listeners {

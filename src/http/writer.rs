@@ -125,6 +125,13 @@ impl Writer {
         self.buffered(|r| r.add_header(name, value))
     }
 
+    pub fn clear_headers(&self) -> Result<()> {
+        self.buffered(|r| {
+            r.headers.clear();
+            Ok(())
+        })
+    }
+
     /// Copies headers the pipeline set before the handler ran (preprocessor, middleware) into
     /// the writer's response, so an answer sent later carries them as libhv's does.
     pub(crate) fn seed_headers(&self, headers: &hyper::HeaderMap) {

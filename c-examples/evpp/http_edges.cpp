@@ -1,0 +1,69 @@
+/*
+ * What a production HttpService meets besides the happy path: a handler that throws, an async
+ * handler that forgets to End, a route that only exists for POST, literal vs parameter routes,
+ * a preprocessor that rejects, headers set by the pipeline, and a streamed (chunked) answer.
+ *
+ *   http_edges <port>     prints "ready" and serves until stdin closes
+ */
+#include <stdexcept>
+
+#include "HttpServer.h"
+
+using namespace hv;
+
+int main(int argc, char** argv) {
+    hlog_set_level(LOG_LEVEL_SILENT);
+    HttpService router;
+    router.preprocessor = [](HttpRequest* req, HttpResponse* resp) -> int {
+        resp->SetHeader("X-Pre", "1");
+        if (req->GetHeader("X-Deny") == "yes") return HTTP_STATUS_FORBIDDEN;
+        return HTTP_STATUS_NEXT;
+    };
+    router.postprocessor = [](HttpRequest*, HttpResponse* resp) {
+        resp->SetHeader("X-Post", "1");
+        return 0;
+    };
+    router.GET("/throw", [](HttpRequest*, HttpResponse*) -> int {
+        throw std::runtime_error("handler failure");
+    });
+    router.GET("/forget", [](const HttpRequestPtr&, const HttpResponseWriterPtr& writer) {
+        writer->response->body = "dropped without End";
+    });
+    router.POST("/onlypost", [](HttpRequest*, HttpResponse* resp) {
+        return resp->String("posted");
+    });
+    router.GET("/user/{id}", [](const HttpContextPtr& ctx) {
+        return ctx->sendString("param " + ctx->param("id"));
+    });
+    router.GET("/user/me", [](const HttpContextPtr& ctx) {
+        return ctx->sendString("literal me");
+    });
+    router.GET("/chunked", [](const HttpRequestPtr&, const HttpResponseWriterPtr& writer) {
+        writer->WriteHeader("Content-Type", "text/plain");
+        writer->WriteChunked("one,");
+        writer->WriteChunked("two,");
+        writer->WriteChunked("three");
+        writer->End();
+    });
+    router.GET("/sse", [](const HttpRequestPtr&, const HttpResponseWriterPtr& writer) {
+        writer->SSEvent("first");
+        writer->SSEvent("second", "tick");
+        writer->End();
+    });
+    router.GET("/json", [](HttpRequest* req, HttpResponse* resp) {
+        resp->content_type = APPLICATION_JSON;
+        resp->Set("code", 0);
+        resp->Set("name", req->GetParam("name", "none"));
+        return 200;
+    });
+
+    HttpServer server(&router);
+    server.setPort(argc > 1 ? atoi(argv[1]) : 0);
+    if (server.start() != 0) return 1;
+    printf("ready on port %d\n", server.port);
+    fflush(stdout);
+    while (getchar() != EOF);
+    server.stop();
+    hv::async::cleanup();
+    return 0;
+}

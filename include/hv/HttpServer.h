@@ -1,0 +1,247 @@
+#ifndef HV_HTTP_SERVER_H_
+#define HV_HTTP_SERVER_H_
+
+#include <string>
+#include <functional>
+
+#include "hexport.h"
+#include "herr.h"
+#include "hssl.h"
+#include "hlog.h"
+#include "hvrs.h"
+#include "HttpService.h"
+
+/*
+ * libhv's server description. Fill the fields (or use hv::HttpServer's setters), then
+ * http_server_run. Worker loops accept on the listening sockets and serve HTTP/1.1 and HTTP/2
+ * (h2c by prior knowledge; h2 by ALPN on https_port), each connection on one loop.
+ */
+typedef struct http_server_s {
+    char    host[64];
+    int     port;       // http_port
+    int     https_port;
+    int     http_version;
+    int     worker_processes;
+    int     worker_threads;
+    uint32_t worker_connections;    // per worker loop
+    hv::HttpService*    service;
+    void*   ws;         // WebSocket is not provided by hv-rs
+    void*   userdata;
+    int     listenfd[2];    // hv-rs listens itself: -1
+    void*   privdata;   // the library's server (hv_http_server*)
+    std::function<void()> onWorkerStart;
+    std::function<void()> onWorkerStop;
+    hssl_ctx_t  ssl_ctx;    // unused: certificates come from newSslCtx's options
+    unsigned    alloced_ssl_ctx: 1;
+
+    http_server_s() {
+        strcpy(host, "0.0.0.0");
+        port = 0;
+        https_port = 0;
+        http_version = 1;
+        worker_processes = 0;
+        worker_threads = 0;
+        worker_connections = 1024;
+        service = NULL;
+        ws = NULL;
+        userdata = NULL;
+        listenfd[0] = listenfd[1] = -1;
+        privdata = NULL;
+        ssl_ctx = NULL;
+        alloced_ssl_ctx = 0;
+    }
+} http_server_t;
+
+namespace hv {
+namespace detail {
+
+/* TLS options kept by newSslCtx (copied: the caller's strings may not outlive it). */
+struct ServerTls {
+    std::string crt_file, key_file, ca_file, ca_path;
+    short verify_peer;
+    ServerTls() : verify_peer(0) {}
+};
+
+/* What a running http_server_t owns (behind privdata). */
+struct ServerState {
+    hv_http_server*     server;
+    hv::HttpService     default_service;
+    ServerTls           tls;
+    bool                has_tls;
+    ServerState() : server(hv_http_server_new()), has_tls(false) {}
+    ~ServerState() { hv_http_server_free(server); }
+};
+
+inline ServerState* serverState(http_server_t* s) {
+    if (s->privdata == NULL) s->privdata = new ServerState;
+    return static_cast<ServerState*>(s->privdata);
+}
+
+inline void runWorkerHook(void* userdata, const hv_loop*) noexcept {
+    guarded("onWorkerStart", [userdata] {
+        http_server_t* s = static_cast<http_server_t*>(userdata);
+        if (s->onWorkerStart) s->onWorkerStart();
+    });
+}
+
+inline void runWorkerStopHook(void* userdata, const hv_loop*) noexcept {
+    guarded("onWorkerStop", [userdata] {
+        http_server_t* s = static_cast<http_server_t*>(userdata);
+        if (s->onWorkerStop) s->onWorkerStop();
+    });
+}
+
+} // namespace detail
+} // namespace hv
+
+/* Starts the server; with wait, blocks until http_server_stop (from another thread).
+ * @retval 0 ok, < 0 error (a listen or TLS failure) */
+inline int http_server_run(http_server_t* server, int wait = 1) {
+    hv::detail::ServerState* st = hv::detail::serverState(server);
+    if (server->worker_processes > 0) {
+        hlogw("http_server_run: worker_processes is not supported by hv-rs; using %d worker threads",
+              server->worker_processes);
+        if (server->worker_threads < server->worker_processes) server->worker_threads = server->worker_processes;
+    }
+    hv::HttpService* service = server->service ? server->service : &st->default_service;
+    hv_http_service* svc = service->toC();
+    hv_http_server_set_service(st->server, svc);
+    hv_http_service_free(svc);
+    hv_http_server_set_host(st->server, server->host);
+    if (hv_http_server_set_ports(st->server, server->port > 0 ? server->port : 0,
+                                 server->https_port > 0 ? server->https_port : 0) != HV_OK) {
+        return -1;
+    }
+    hv_http_server_set_thread_num(st->server, server->worker_threads > 0 ? server->worker_threads : 1);
+    hv_http_server_set_worker_connections(st->server, server->worker_connections);
+    hv_http_server_set_keepalive_timeout(st->server, service->keepalive_timeout);
+    if (server->onWorkerStart || server->onWorkerStop) {
+        hv_http_server_set_worker_hooks(st->server, hv::detail::runWorkerHook, hv::detail::runWorkerStopHook, server, NULL);
+    }
+    if (server->https_port > 0) {
+        if (!st->has_tls) {
+            hloge("http_server_run: https_port needs a certificate (newSslCtx)");
+            return ERR_NEW_SSL_CTX;
+        }
+        hv_tls_options o;
+        memset(&o, 0, sizeof(o));
+        o.crt_file = st->tls.crt_file.c_str();
+        o.key_file = st->tls.key_file.c_str();
+        o.ca_file = st->tls.ca_file.empty() ? NULL : st->tls.ca_file.c_str();
+        o.ca_path = st->tls.ca_path.empty() ? NULL : st->tls.ca_path.c_str();
+        o.verify_peer = st->tls.verify_peer;
+        if (hv_http_server_set_tls(st->server, &o) != HV_OK) {
+            char msg[256];
+            hv_last_error(msg, sizeof(msg));
+            hloge("http_server_run: %s", msg);
+            return ERR_NEW_SSL_CTX;
+        }
+    }
+    if (hv_http_server_start(st->server) != HV_OK) {
+        char msg[256];
+        hv_last_error(msg, sizeof(msg));
+        hloge("http_server_run: %s", msg);
+        return -1;
+    }
+    if (server->port == 0 && server->https_port == 0) server->port = hv_http_server_port(st->server, false);
+    if (wait) hv_http_server_wait(st->server);
+    return 0;
+}
+
+/* Stops the loops (closing every connection) and waits for them. */
+inline int http_server_stop(http_server_t* server) {
+    if (server->privdata == NULL) return 0;
+    hv::detail::ServerState* st = static_cast<hv::detail::ServerState*>(server->privdata);
+    hv_http_server_stop(st->server);
+    return 0;
+}
+
+namespace hv {
+
+class HttpServer : public http_server_t {
+public:
+    HttpServer(HttpService* service = NULL) {
+        this->service = service;
+    }
+
+    ~HttpServer() {
+        stop();
+        delete static_cast<detail::ServerState*>(privdata);
+    }
+
+    void registerHttpService(HttpService* service) { this->service = service; }
+
+    /* Worker loop idx, or the calling thread's loop. */
+    std::shared_ptr<hv::EventLoop> loop(int idx = -1) {
+        (void)idx;
+        const hv_loop* current = hv_loop_current();
+        return current ? EventLoop::fromC(current) : NULL;
+    }
+
+    void setHost(const char* host = "0.0.0.0") {
+        if (host) {
+            strncpy(this->host, host, sizeof(this->host) - 1);
+            this->host[sizeof(this->host) - 1] = '\0';
+        }
+    }
+
+    /* Like libhv, each value >= 0 is assigned: setPort(8080) also sets https_port to 0. */
+    void setPort(int port = 0, int ssl_port = 0) {
+        if (port >= 0) this->port = port;
+        if (ssl_port >= 0) this->https_port = ssl_port;
+    }
+
+    void setListenFD(int fd = -1, int ssl_fd = -1) {
+        if (fd >= 0) listenfd[0] = fd;
+        if (ssl_fd >= 0) listenfd[1] = ssl_fd;
+    }
+
+    void setProcessNum(int num) { worker_processes = num; }
+    void setThreadNum(int num) { worker_threads = num; }
+    void setMaxWorkerConnectionNum(uint32_t num) { worker_connections = num; }
+
+    size_t connectionNum() {
+        return privdata ? hv_http_server_connection_num(detail::serverState(this)->server) : 0;
+    }
+
+    /* hv-rs has no OpenSSL contexts: use newSslCtx with certificate files. */
+    int setSslCtx(hssl_ctx_t ssl_ctx) {
+        (void)ssl_ctx;
+        hloge("setSslCtx is not supported by hv-rs; use newSslCtx(hssl_ctx_opt_t*)");
+        return -1;
+    }
+
+    /* Keeps the certificate options for https_port; the files are read when the server runs. */
+    int newSslCtx(hssl_ctx_opt_t* opt) {
+        if (opt == NULL || opt->crt_file == NULL || opt->key_file == NULL) return -1;
+        detail::ServerState* st = detail::serverState(this);
+        st->tls.crt_file = opt->crt_file;
+        st->tls.key_file = opt->key_file;
+        st->tls.ca_file = opt->ca_file ? opt->ca_file : "";
+        st->tls.ca_path = opt->ca_path ? opt->ca_path : "";
+        st->tls.verify_peer = opt->verify_peer;
+        st->has_tls = true;
+        return 0;
+    }
+
+    /* ip_port: ":8080", "0.0.0.0:8080", "[::]:8080" or "8080". */
+    int run(const char* ip_port = NULL, bool wait = true) {
+        if (ip_port) {
+            hv::NetAddr addr(ip_port);
+            if (addr.ip.empty() && addr.port == 0) addr.port = atoi(ip_port);
+            if (!addr.ip.empty()) setHost(addr.ip.c_str());
+            if (addr.port != 0) setPort(addr.port);
+        }
+        return http_server_run(this, wait);
+    }
+
+    int start(const char* ip_port = NULL) { return run(ip_port, false); }
+
+    int stop() { return http_server_stop(this); }
+};
+
+} // namespace hv
+
+using hv::HttpService;
+
+#endif // HV_HTTP_SERVER_H_

@@ -1,0 +1,484 @@
+#ifndef HV_HTTP_SERVICE_H_
+#define HV_HTTP_SERVICE_H_
+
+#include <string>
+#include <map>
+#include <unordered_map>
+#include <vector>
+#include <list>
+#include <memory>
+#include <functional>
+
+#include "hexport.h"
+#include "hsocket.h"
+#include "hvrs.h"
+#include "hasync.h"
+#include "EventLoop.h"
+#include "HttpMessage.h"
+#include "HttpResponseWriter.h"
+#include "HttpContext.h"
+
+#define DEFAULT_BASE_URL        "/api/v1"
+#define DEFAULT_DOCUMENT_ROOT   "/var/www/html"
+#define DEFAULT_HOME_PAGE       "index.html"
+#define DEFAULT_ERROR_PAGE      "error.html"
+#define DEFAULT_INDEXOF_DIR     "/downloads/"
+#define DEFAULT_KEEPALIVE_TIMEOUT   75000   // ms
+
+#ifndef DEFAULT_CONNECT_TIMEOUT
+#define DEFAULT_CONNECT_TIMEOUT 10000   // ms
+#endif
+
+#define MAX_FILE_CACHE_SIZE                 (1 << 22)   // 4M
+#define DEFAULT_FILE_CACHE_STAT_INTERVAL    10          // s
+#define DEFAULT_FILE_CACHE_EXPIRED_TIME     60          // s
+
+/*
+ * A handler returns an HTTP status (the server answers from the response), HTTP_STATUS_NEXT
+ * (the writer answers: now, or later from any thread), or another value (answer as it is).
+ */
+#define HTTP_STATUS_NEXT        0
+#define HTTP_STATUS_UNFINISHED  0
+// libhv 1.3.4+: close the connection without an answer (hv-rs answers 500 and closes nothing)
+#define HTTP_STATUS_CLOSE       -100
+
+typedef std::function<int(HttpRequest* req, HttpResponse* resp)>                            http_sync_handler;
+typedef std::function<void(const HttpRequestPtr& req, const HttpResponseWriterPtr& writer)> http_async_handler;
+typedef std::function<int(const HttpContextPtr& ctx)>                                       http_ctx_handler;
+typedef std::function<int(const HttpContextPtr& ctx, http_parser_state state, const char* data, size_t size)> http_state_handler;
+
+/* One of the four handler styles; a lambda or function converts to the one it fits. */
+struct http_handler {
+    http_sync_handler   sync_handler;
+    http_async_handler  async_handler;
+    http_ctx_handler    ctx_handler;
+    http_state_handler  state_handler;
+
+    http_handler() {}
+    http_handler(http_sync_handler fn)  : sync_handler(std::move(fn)) {}
+    http_handler(http_async_handler fn) : async_handler(std::move(fn)) {}
+    http_handler(http_ctx_handler fn)   : ctx_handler(std::move(fn)) {}
+    http_handler(http_state_handler fn) : state_handler(std::move(fn)) {}
+
+    const http_handler& operator=(http_sync_handler fn) { sync_handler = std::move(fn); return *this; }
+    const http_handler& operator=(http_async_handler fn) { async_handler = std::move(fn); return *this; }
+    const http_handler& operator=(http_ctx_handler fn) { ctx_handler = std::move(fn); return *this; }
+    const http_handler& operator=(http_state_handler fn) { state_handler = std::move(fn); return *this; }
+
+    bool isNull() { return sync_handler == NULL && async_handler == NULL && ctx_handler == NULL; }
+    operator bool() { return !isNull(); }
+};
+
+typedef std::vector<http_handler> http_handlers;
+
+struct http_method_handler {
+    http_method     method;
+    http_handler    handler;
+    http_method_handler() : method(HTTP_GET) {}
+    http_method_handler(http_method m, const http_handler& h) : method(m), handler(h) {}
+};
+
+typedef std::list<http_method_handler>                                          http_method_handlers;
+typedef std::unordered_map<std::string, std::shared_ptr<http_method_handlers>>  http_path_handlers;
+
+namespace hv {
+
+struct HttpService;
+
+namespace detail {
+
+/* What a C route or stage callback needs to reach its C++ handler. */
+struct HandlerBinding {
+    HttpService*        service;
+    const http_handler* handler;
+    bool                header_stage;   // headerHandler: 200 means "go on", like 0
+};
+
+inline void deleteBinding(void* userdata) noexcept {
+    delete static_cast<HandlerBinding*>(userdata);
+}
+
+inline void deleteContext(void* userdata) noexcept {
+    delete static_cast<HttpContextPtr*>(userdata);
+}
+
+inline std::string requestString(const char* (*get)(const hv_http_request*, size_t*), const hv_http_request* in) {
+    size_t len = 0;
+    const char* s = get(in, &len);
+    return s ? std::string(s, len) : std::string();
+}
+
+/* Route parameters arrive after the first stages ran: refresh them for each stage. */
+inline void importParams(hv_http_request* in, HttpRequest* req) {
+    req->query_params.clear();
+    size_t nparams = hv_http_request_param_count(in);
+    for (size_t i = 0; i < nparams; ++i) {
+        const char *k = NULL, *v = NULL;
+        size_t klen = 0, vlen = 0;
+        if (hv_http_request_param_at(in, i, &k, &klen, &v, &vlen)) {
+            req->query_params[std::string(k, klen)] = std::string(v, vlen);
+        }
+    }
+}
+
+/* Builds the C++ request once per request from the library's. */
+inline void importRequest(hv_http_request* in, HttpRequest* req) {
+    req->method = http_method_enum(requestString(hv_http_request_method, in).c_str());
+    req->url = requestString(hv_http_request_url, in);
+    int version = hv_http_request_version(in);
+    req->http_major = (unsigned short)(version / 10);
+    req->http_minor = (unsigned short)(version % 10);
+    req->headers.clear();
+    size_t count = hv_http_request_header_count(in);
+    for (size_t i = 0; i < count; ++i) {
+        const char *k = NULL, *v = NULL;
+        size_t klen = 0, vlen = 0;
+        if (hv_http_request_header_at(in, i, &k, &klen, &v, &vlen)) {
+            std::string key(k, klen);
+            auto it = req->headers.find(key);
+            if (it == req->headers.end()) {
+                req->headers[key] = std::string(v, vlen);
+            } else {
+                it->second += ", ";
+                it->second.append(v, vlen);
+            }
+        }
+    }
+    size_t body_len = 0;
+    const uint8_t* body = hv_http_request_body(in, &body_len);
+    if (body && body_len) req->body.assign((const char*)body, body_len);
+    req->ParseUrl();
+    req->path = requestString(hv_http_request_path, in);
+    importParams(in, req);
+    char addr[SOCKADDR_STRLEN] = {0};
+    hv_http_request_client_addr(in, addr, sizeof(addr));
+    req->client_addr.from_string(addr);
+}
+
+/* The library's response as a later stage (postprocessor, error handler) must see it: the
+ * status the pipeline settled on, the error page it generated. */
+inline void importResponse(const hv_http_response* in, HttpResponse* resp) {
+    resp->status_code = (http_status)hv_http_response_status(in);
+    resp->headers.clear();
+    resp->cookies.clear();
+    resp->content_type = CONTENT_TYPE_NONE;
+    size_t count = hv_http_response_header_count(in);
+    for (size_t i = 0; i < count; ++i) {
+        const char *k = NULL, *v = NULL;
+        size_t klen = 0, vlen = 0;
+        if (hv_http_response_header_at(in, i, &k, &klen, &v, &vlen)) {
+            resp->headers[std::string(k, klen)] = std::string(v, vlen);
+        }
+    }
+    size_t len = 0;
+    const uint8_t* body = hv_http_response_body(in, &len);
+    resp->body.assign(body ? (const char*)body : "", len);
+}
+
+/* The request's HttpContext, made on its first stage and shared by all the others. */
+inline HttpContextPtr contextFor(HttpService* service, hv_http_request* in, hv_http_response* out,
+                                 const hv_http_writer* writer) {
+    HttpContextPtr* cached = static_cast<HttpContextPtr*>(hv_http_request_userdata(in));
+    if (cached) {
+        importParams(in, (*cached)->request.get());
+        importResponse(out, (*cached)->response.get());
+        return *cached;
+    }
+    HttpContextPtr ctx = std::make_shared<HttpContext>();
+    ctx->service = service;
+    ctx->request = std::make_shared<HttpRequest>();
+    ctx->response = std::make_shared<HttpResponse>();
+    ctx->writer = std::make_shared<HttpResponseWriter>(writer, ctx->response);
+    importRequest(in, ctx->request.get());
+    hv_http_request_set_userdata(in, new HttpContextPtr(ctx), deleteContext);
+    return ctx;
+}
+
+inline int runHandler(const http_handler& h, const HttpContextPtr& ctx) {
+    if (h.sync_handler) return h.sync_handler(ctx->request.get(), ctx->response.get());
+    if (h.ctx_handler) return h.ctx_handler(ctx);
+    if (h.async_handler) {
+        http_async_handler fn = h.async_handler;
+        HttpRequestPtr req = ctx->request;
+        HttpResponseWriterPtr writer = ctx->writer;
+        hv::async([fn, req, writer]() { fn(req, writer); });
+        return HTTP_STATUS_NEXT;
+    }
+    if (h.state_handler) {
+        // hv-rs reads the body before handlers run, so the states arrive back to back.
+        h.state_handler(ctx, HP_HEADERS_COMPLETE, NULL, 0);
+        if (!ctx->request->body.empty()) {
+            h.state_handler(ctx, HP_BODY, ctx->request->body.data(), ctx->request->body.size());
+        }
+        return h.state_handler(ctx, HP_MESSAGE_COMPLETE, NULL, 0);
+    }
+    return HTTP_STATUS_NOT_IMPLEMENTED;
+}
+
+/* The C callback behind every C++ route and stage. An exception answers 500. */
+inline int32_t invokeHandler(void* userdata, hv_http_request* req, hv_http_response* resp,
+                             const hv_http_writer* writer) noexcept {
+    HandlerBinding* b = static_cast<HandlerBinding*>(userdata);
+    int ret = HTTP_STATUS_INTERNAL_SERVER_ERROR;
+    bool done = false;
+    guarded("an HTTP handler", [&] {
+        HttpContextPtr ctx = contextFor(b->service, req, resp, writer);
+        ret = runHandler(*b->handler, ctx);
+        if (b->header_stage && ret == HTTP_STATUS_OK) ret = HTTP_STATUS_NEXT;
+        // An async handler owns the response from now on (on another thread).
+        bool async = b->handler->async_handler && !b->handler->sync_handler && !b->handler->ctx_handler;
+        if (!async) exportResponse(ctx->response.get(), resp);
+        done = true;
+    });
+    if (!done) {
+        hv_http_response_clear_headers(resp);
+        hv_http_response_set_body(resp, NULL, 0);
+        hv_http_response_set_status(resp, HTTP_STATUS_INTERNAL_SERVER_ERROR);
+        ret = HTTP_STATUS_INTERNAL_SERVER_ERROR;
+    }
+    if (ret == HTTP_STATUS_CLOSE) ret = HTTP_STATUS_INTERNAL_SERVER_ERROR;
+    return ret;
+}
+
+/* libhv's CORS middleware. */
+inline int cors(HttpRequest* req, HttpResponse* resp) {
+    std::string origin = req->GetHeader("Origin", "*");
+    resp->headers["Access-Control-Allow-Origin"] = origin;
+    if (origin != "*") resp->headers["Vary"] = "Origin";
+    if (req->method == HTTP_OPTIONS) {
+        resp->headers["Access-Control-Allow-Methods"] =
+            req->GetHeader("Access-Control-Request-Method", "OPTIONS, HEAD, GET, POST, PUT, DELETE, PATCH");
+        resp->headers["Access-Control-Allow-Headers"] =
+            req->GetHeader("Access-Control-Request-Headers", "Content-Type");
+        return HTTP_STATUS_NO_CONTENT;
+    }
+    return HTTP_STATUS_NEXT;
+}
+
+/* `*` in a host pattern stands for any text. */
+inline bool globMatch(const std::string& pattern, const std::string& text) {
+    size_t star = pattern.find('*');
+    if (star == std::string::npos) return pattern == text;
+    std::string prefix = pattern.substr(0, star), suffix = pattern.substr(star + 1);
+    return text.size() >= prefix.size() + suffix.size() && text.compare(0, prefix.size(), prefix) == 0 &&
+           text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+} // namespace detail
+
+/*
+ * Routes and pipeline (libhv's HttpService). Handlers run on the connection's loop thread,
+ * except async handlers, which run on the hv::async thread pool. The service must outlive the
+ * server it is registered with.
+ */
+struct HttpService {
+    /* handler chain (headerHandler is libhv 1.3.4's, run first) */
+    http_handler        headerHandler;
+    http_handler        preprocessor;
+    http_handlers       middleware;
+    http_handler        processor;
+    http_handler        postprocessor;
+
+    /* API handlers */
+    std::string         base_url;
+    http_path_handlers  pathHandlers;
+
+    /* static files */
+    http_handler        staticHandler;
+    http_handler        largeFileHandler;
+    std::string         document_root;
+    std::string         home_page;
+    std::string         error_page;
+    std::map<std::string, std::string, std::greater<std::string>> staticDirs;
+    std::string         index_of;
+    http_handler        errorHandler;
+
+    /* proxy */
+    std::map<std::string, std::string, std::greater<std::string>> proxies;
+    StringList          trustProxies;
+    StringList          noProxies;
+    int proxy_connect_timeout;
+    int proxy_read_timeout;
+    int proxy_write_timeout;
+
+    /* options */
+    int keepalive_timeout;
+    int max_file_cache_size;
+    int file_cache_stat_interval;
+    int file_cache_expired_time;
+    int limit_rate;
+    unsigned enable_access_log      :1;
+    unsigned enable_forward_proxy   :1;
+
+    HttpService() {
+        document_root = DEFAULT_DOCUMENT_ROOT;
+        home_page = DEFAULT_HOME_PAGE;
+        proxy_connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+        proxy_read_timeout = 0;
+        proxy_write_timeout = 0;
+        keepalive_timeout = DEFAULT_KEEPALIVE_TIMEOUT;
+        max_file_cache_size = MAX_FILE_CACHE_SIZE;
+        file_cache_stat_interval = DEFAULT_FILE_CACHE_STAT_INTERVAL;
+        file_cache_expired_time = DEFAULT_FILE_CACHE_EXPIRED_TIME;
+        limit_rate = -1;
+        enable_access_log = 1;
+        enable_forward_proxy = 0;
+    }
+
+    /* Adds or replaces the handler of (path, method). */
+    void AddRoute(const char* path, http_method method, const http_handler& handler) {
+        std::shared_ptr<http_method_handlers>& handlers = pathHandlers[path];
+        if (!handlers) handlers = std::make_shared<http_method_handlers>();
+        for (auto& mh : *handlers) {
+            if (mh.method == method) {
+                mh.handler = handler;
+                return;
+            }
+        }
+        handlers->push_back(http_method_handler(method, handler));
+    }
+
+    /* Exact lookup (no patterns): 0, 404 or 405. */
+    int GetRoute(const char* url, http_method method, http_handler** handler) {
+        std::string path(url);
+        if (!base_url.empty()) {
+            if (path.compare(0, base_url.size(), base_url) != 0) return HTTP_STATUS_NOT_FOUND;
+            path = path.substr(base_url.size());
+        }
+        path = path.substr(0, path.find('?'));
+        auto it = pathHandlers.find(path);
+        if (it == pathHandlers.end()) return HTTP_STATUS_NOT_FOUND;
+        for (auto& mh : *it->second) {
+            if (mh.method == method) {
+                *handler = &mh.handler;
+                return 0;
+            }
+        }
+        return HTTP_STATUS_METHOD_NOT_ALLOWED;
+    }
+
+    void Static(const char* path, const char* dir) {
+        std::string location(path), directory(dir);
+        if (location.empty() || location[location.size() - 1] != '/') location += '/';
+        while (directory.size() > 1 && directory[directory.size() - 1] == '/') directory.erase(directory.size() - 1);
+        staticDirs[location] = directory;
+    }
+
+    std::string GetStaticFilepath(const char* path) {
+        std::string request_path(path);
+        for (auto& kv : staticDirs) {
+            if (request_path.compare(0, kv.first.size(), kv.first) == 0) {
+                std::string filepath = kv.second + request_path.substr(kv.first.size() - 1);
+                if (filepath[filepath.size() - 1] == '/') filepath += home_page;
+                return filepath;
+            }
+        }
+        return "";
+    }
+
+    void AllowCORS() { Use(detail::cors); }
+
+    void EnableForwardProxy() { enable_forward_proxy = 1; }
+    void AddTrustProxy(const char* host) { trustProxies.push_back(host); }
+    void AddNoProxy(const char* host) { noProxies.push_back(host); }
+    bool IsTrustProxy(const char* host) {
+        if (host == NULL || *host == '\0') return false;
+        bool trusted = trustProxies.empty();
+        for (auto& p : trustProxies) {
+            if (detail::globMatch(p, host)) {
+                trusted = true;
+                break;
+            }
+        }
+        for (auto& p : noProxies) {
+            if (detail::globMatch(p, host)) return false;
+        }
+        return trusted;
+    }
+
+    void Proxy(const char* path, const char* url) { proxies[path] = url; }
+    std::string GetProxyUrl(const char* path) {
+        std::string request_path(path);
+        for (auto& kv : proxies) {
+            if (request_path.compare(0, kv.first.size(), kv.first) == 0) {
+                return kv.second + request_path.substr(kv.first.size());
+            }
+        }
+        return "";
+    }
+
+    hv::StringList Paths() {
+        hv::StringList paths;
+        for (auto& kv : pathHandlers) paths.push_back(kv.first);
+        return paths;
+    }
+
+    bool HasRoutes() const { return !pathHandlers.empty(); }
+
+    template<typename Handler>
+    void Use(Handler handlerFunc) { middleware.push_back(http_handler(handlerFunc)); }
+
+    template<typename Handler>
+    void Handle(const char* httpMethod, const char* relativePath, Handler handlerFunc) {
+        AddRoute(relativePath, http_method_enum(httpMethod), http_handler(handlerFunc));
+    }
+
+    template<typename Handler>
+    void HEAD(const char* relativePath, Handler handlerFunc) { Handle("HEAD", relativePath, handlerFunc); }
+    template<typename Handler>
+    void GET(const char* relativePath, Handler handlerFunc) { Handle("GET", relativePath, handlerFunc); }
+    template<typename Handler>
+    void POST(const char* relativePath, Handler handlerFunc) { Handle("POST", relativePath, handlerFunc); }
+    template<typename Handler>
+    void PUT(const char* relativePath, Handler handlerFunc) { Handle("PUT", relativePath, handlerFunc); }
+    // Delete, not DELETE: DELETE is a macro on Windows.
+    template<typename Handler>
+    void Delete(const char* relativePath, Handler handlerFunc) { Handle("DELETE", relativePath, handlerFunc); }
+    template<typename Handler>
+    void PATCH(const char* relativePath, Handler handlerFunc) { Handle("PATCH", relativePath, handlerFunc); }
+    template<typename Handler>
+    void Any(const char* relativePath, Handler handlerFunc) {
+        Handle("HEAD", relativePath, handlerFunc);
+        Handle("GET", relativePath, handlerFunc);
+        Handle("POST", relativePath, handlerFunc);
+        Handle("PUT", relativePath, handlerFunc);
+        Handle("DELETE", relativePath, handlerFunc);
+        Handle("PATCH", relativePath, handlerFunc);
+    }
+
+    /* The library's form of this service (routes and stages); the caller frees it. */
+    hv_http_service* toC() {
+        hv_http_service* svc = hv_http_service_new();
+        for (auto& ph : pathHandlers) {
+            std::string path = base_url + ph.first;
+            for (auto& mh : *ph.second) {
+                hv_http_service_add_route(svc, http_method_str(mh.method), path.c_str(), detail::invokeHandler,
+                                          binding(&mh.handler, false), detail::deleteBinding);
+            }
+        }
+        bool first_is_header = static_cast<bool>(headerHandler);
+        if (first_is_header) addStage(svc, HV_HTTP_PREPROCESSOR, &headerHandler, true);
+        if (preprocessor) addStage(svc, first_is_header ? HV_HTTP_MIDDLEWARE : HV_HTTP_PREPROCESSOR, &preprocessor, false);
+        for (auto& m : middleware) addStage(svc, HV_HTTP_MIDDLEWARE, &m, false);
+        if (postprocessor) addStage(svc, HV_HTTP_POSTPROCESSOR, &postprocessor, false);
+        if (errorHandler) addStage(svc, HV_HTTP_ERROR_HANDLER, &errorHandler, false);
+        return svc;
+    }
+
+private:
+    detail::HandlerBinding* binding(const http_handler* h, bool header_stage) {
+        detail::HandlerBinding* b = new detail::HandlerBinding;
+        b->service = this;
+        b->handler = h;
+        b->header_stage = header_stage;
+        return b;
+    }
+
+    void addStage(hv_http_service* svc, hv_http_stage stage, const http_handler* h, bool header_stage) {
+        hv_http_service_set_stage(svc, stage, detail::invokeHandler, binding(h, header_stage), detail::deleteBinding);
+    }
+};
+
+} // namespace hv
+
+#endif // HV_HTTP_SERVICE_H_
