@@ -180,6 +180,14 @@ fn every_entry_point_rejects_null_handles() {
     // HTTP
     hv_http_service_free(null_mut());
     assert_eq!(
+        hv_http_service_add_static(null(), c"/".as_ptr(), c"/tmp".as_ptr()),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_http_service_set_static_options(null(), null(), null()),
+        NULL_PARAM
+    );
+    assert_eq!(
         hv_http_service_add_route(
             null(),
             c"GET".as_ptr(),

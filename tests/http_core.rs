@@ -97,13 +97,17 @@ fn start() -> (HttpServer, u16) {
     (srv, port)
 }
 
-fn raw(port: u16, request: &[u8]) -> String {
+fn raw_bytes(port: u16, request: &[u8]) -> Vec<u8> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     s.write_all(request).unwrap();
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
-    String::from_utf8_lossy(&out).into_owned()
+    out
+}
+
+fn raw(port: u16, request: &[u8]) -> String {
+    String::from_utf8_lossy(&raw_bytes(port, request)).into_owned()
 }
 
 #[test]
@@ -313,4 +317,136 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+fn status_of(resp: &str) -> u16 {
+    resp.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+fn get(port: u16, target: &str, extra: &str) -> String {
+    raw(
+        port,
+        format!("GET {target} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n{extra}\r\n").as_bytes(),
+    )
+}
+
+#[test]
+fn static_files_ranges_caching_listing_and_no_escape() {
+    let root = std::env::temp_dir().join(format!("hv-static-{}", std::process::id()));
+    let www = root.join("www");
+    std::fs::create_dir_all(www.join("sub")).unwrap();
+    std::fs::write(www.join("index.html"), "<h1>home</h1>").unwrap();
+    std::fs::write(www.join("a.txt"), "0123456789").unwrap();
+    std::fs::write(www.join("sub/inner.txt"), "inner").unwrap();
+    std::fs::write(root.join("outside.txt"), "secret").unwrap();
+    let big: Vec<u8> = (0..5_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(www.join("big.bin"), &big).unwrap();
+    std::os::unix::fs::symlink("/etc", www.join("escape")).unwrap();
+    std::os::unix::fs::symlink("../outside.txt", www.join("link.txt")).unwrap();
+
+    let mut svc = service();
+    svc.static_files.add("/", &www);
+    svc.static_files.index_of = "/sub/".into();
+    let srv = HttpServer::new();
+    srv.set_host("127.0.0.1");
+    srv.set_service(svc);
+    srv.start().unwrap();
+    let port = srv.bound()[0].0.port();
+
+    let home = get(port, "/", "");
+    assert!(
+        home.starts_with("HTTP/1.1 200")
+            && home.contains("Content-Type: text/html; charset=utf-8")
+            && home.ends_with("<h1>home</h1>"),
+        "{home}"
+    );
+    let a = get(port, "/a.txt", "");
+    assert!(
+        a.ends_with("0123456789") && a.contains("Accept-Ranges: bytes"),
+        "{a}"
+    );
+    let etag = a
+        .lines()
+        .find_map(|l| l.strip_prefix("Etag: "))
+        .expect("ETag")
+        .to_string();
+    let modified = a
+        .lines()
+        .find_map(|l| l.strip_prefix("Last-Modified: "))
+        .expect("Last-Modified")
+        .to_string();
+    assert_eq!(
+        status_of(&get(port, "/a.txt", &format!("If-None-Match: {etag}\r\n"))),
+        304
+    );
+    assert_eq!(
+        status_of(&get(
+            port,
+            "/a.txt",
+            &format!("If-Modified-Since: {modified}\r\n")
+        )),
+        304
+    );
+    let part = get(port, "/a.txt", "Range: bytes=2-5\r\n");
+    assert!(
+        part.starts_with("HTTP/1.1 206")
+            && part.contains("Content-Range: bytes 2-5/10")
+            && part.ends_with("\r\n\r\n2345"),
+        "{part}"
+    );
+    let bad = get(port, "/a.txt", "Range: bytes=50-\r\n");
+    assert!(
+        bad.starts_with("HTTP/1.1 416") && bad.contains("Content-Range: bytes */10"),
+        "{bad}"
+    );
+    let head = raw(
+        port,
+        b"HEAD /a.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        head.contains("Content-Length: 10\r\n") && head.ends_with("\r\n\r\n"),
+        "{head}"
+    );
+    let whole = raw_bytes(
+        port,
+        b"GET /big.bin HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    let body_at = whole.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert!(
+        whole[body_at..] == big[..],
+        "a large file is streamed whole and intact"
+    );
+    let listing = get(port, "/sub/", "");
+    assert!(
+        listing.contains("Index of /sub/") && listing.contains("inner.txt"),
+        "{listing}"
+    );
+    assert_eq!(
+        status_of(&get(port, "/sub", "")),
+        404,
+        "a directory without '/'"
+    );
+    assert_eq!(status_of(&get(port, "/nothing.txt", "")), 404);
+
+    for attack in [
+        "/../outside.txt",
+        "/%2e%2e/outside.txt",
+        "/sub/..%2f..%2foutside.txt",
+        "/a.txt%00",
+        "/sub%5c..%5c..%5coutside.txt",
+        "/./../outside.txt",
+    ] {
+        let r = get(port, attack, "");
+        assert_eq!(status_of(&r), 400, "{attack}: {r}");
+        assert!(!r.contains("secret"));
+    }
+    for escape in ["/escape/passwd", "/escape/hostname", "/link.txt"] {
+        let r = get(port, escape, "");
+        assert_eq!(status_of(&r), 404, "symlink out of the root: {escape}: {r}");
+    }
+    srv.stop();
+    std::fs::remove_dir_all(root).unwrap();
 }

@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
 
     HttpService router;
 
+    // static files: curl -v http://ip:port/index.html
+    router.Static("/", "./html");
+
     // curl -v http://ip:port/ping
     router.GET("/ping", [](HttpRequest* req, HttpResponse* resp) {
         (void)req;

@@ -456,6 +456,14 @@ struct HttpService {
                                           binding(&mh.handler, false), detail::deleteBinding);
             }
         }
+        for (auto& kv : staticDirs) {
+            hv_http_service_add_static(svc, kv.first.c_str(), kv.second.c_str());
+        }
+        // libhv serves document_root at "/" unless a static location already covers it.
+        if (!document_root.empty() && staticDirs.find("/") == staticDirs.end()) {
+            hv_http_service_add_static(svc, "/", document_root.c_str());
+        }
+        hv_http_service_set_static_options(svc, home_page.c_str(), index_of.c_str());
         bool first_is_header = static_cast<bool>(headerHandler);
         if (first_is_header) addStage(svc, HV_HTTP_PREPROCESSOR, &headerHandler, true);
         if (preprocessor) addStage(svc, first_is_header ? HV_HTTP_MIDDLEWARE : HV_HTTP_PREPROCESSOR, &preprocessor, false);

@@ -601,6 +601,23 @@ hv_status hv_http_service_add_route(const struct hv_http_service *service,
                                     hv_userdata_free userdata_free);
 
 /*
+ Serves the files of `dir` under `location` for GET and HEAD requests no route takes (libhv's
+ `Static`). Paths never leave `dir`: `..`, encoded dots, backslashes and symlinks pointing
+ outside are refused.
+ */
+hv_status hv_http_service_add_static(const struct hv_http_service *service,
+                                     const char *location,
+                                     const char *dir);
+
+/*
+ The file served for a path ending in `/` (default "index.html"), and the prefix under which
+ directories are listed instead (NULL or "": none).
+ */
+hv_status hv_http_service_set_static_options(const struct hv_http_service *service,
+                                             const char *home_page,
+                                             const char *index_of);
+
+/*
  Sets (or, for middleware, appends) a pipeline stage; a NULL `cb` clears it.
  */
 hv_status hv_http_service_set_stage(const struct hv_http_service *service,

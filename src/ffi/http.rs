@@ -142,6 +142,43 @@ pub extern "C" fn hv_http_service_add_route(
     }
 }
 
+/// Serves the files of `dir` under `location` for GET and HEAD requests no route takes (libhv's
+/// `Static`). Paths never leave `dir`: `..`, encoded dots, backslashes and symlinks pointing
+/// outside are refused.
+#[no_mangle]
+pub extern "C" fn hv_http_service_add_static(
+    service: *const hv_http_service,
+    location: *const c_char,
+    dir: *const c_char,
+) -> hv_status {
+    ffi_boundary! {
+        match (opt_str(location), opt_str(dir)) {
+            (Ok(Some(l)), Ok(Some(d))) => with_service(service, |s| s.static_files.add(l, std::path::Path::new(d))),
+            (Err(s), _) | (_, Err(s)) => s,
+            _ => hv_status::HV_ERR_NULL_PARAMETER,
+        }
+    }
+}
+
+/// The file served for a path ending in `/` (default "index.html"), and the prefix under which
+/// directories are listed instead (NULL or "": none).
+#[no_mangle]
+pub extern "C" fn hv_http_service_set_static_options(
+    service: *const hv_http_service,
+    home_page: *const c_char,
+    index_of: *const c_char,
+) -> hv_status {
+    ffi_boundary! {
+        match (opt_str(home_page), opt_str(index_of)) {
+            (Ok(h), Ok(i)) => with_service(service, |s| {
+                s.static_files.home_page = h.unwrap_or("index.html").to_owned();
+                s.static_files.index_of = i.unwrap_or("").to_owned();
+            }),
+            (Err(s), _) | (_, Err(s)) => s,
+        }
+    }
+}
+
 /// The pipeline stages a service can have (libhv's names).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

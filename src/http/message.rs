@@ -76,12 +76,14 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Response {
     /// Any code in 100..=999; libhv lets handlers answer codes it has no reason phrase for.
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// A file streamed as the body instead of `body` (static files).
+    pub file: Option<super::static_files::FileBody>,
 }
 
 impl Default for Response {
@@ -90,6 +92,7 @@ impl Default for Response {
             status: 200,
             headers: HeaderMap::new(),
             body: Vec::new(),
+            file: None,
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod message;
 pub mod router;
 mod server;
 pub mod service;
+pub mod static_files;
 pub mod writer;
 
 pub use message::{Request, Response, STATUS_NEXT};

@@ -351,8 +351,11 @@ fn finish(mut resp: Response) -> HttpResponse {
     resp.headers
         .entry(SERVER)
         .or_insert(HeaderValue::from_static("libhv"));
-    let body = Bytes::from(std::mem::take(&mut resp.body));
-    into_hyper(resp, ResponseBody::Full(Some(body)))
+    let body = match resp.file.take() {
+        Some(file) => ResponseBody::file(file),
+        None => ResponseBody::Full(Some(Bytes::from(std::mem::take(&mut resp.body)))),
+    };
+    into_hyper(resp, body)
 }
 
 async fn dispatch(

@@ -8,6 +8,7 @@ use hyper::Method;
 
 use super::message::{status_page, Request, Response, STATUS_NEXT};
 use super::router::{Match, Router};
+use super::static_files::StaticFiles;
 use super::writer::Writer;
 
 /// One request being handled: what the handler reads, fills, and may answer through later.
@@ -28,6 +29,8 @@ pub struct Service {
     pub middleware: Vec<Handler>,
     pub postprocessor: Option<Handler>,
     pub error_handler: Option<Handler>,
+    /// Serves GET and HEAD requests that no route takes.
+    pub static_files: StaticFiles,
 }
 
 impl Service {
@@ -113,6 +116,12 @@ impl Service {
                     ex.resp.headers.insert(ALLOW, v);
                 }
                 405
+            }
+            Match::NotFound
+                if matches!(ex.req.method, Method::GET | Method::HEAD)
+                    && !self.static_files.is_empty() =>
+            {
+                self.static_files.serve(&ex.req, &mut ex.resp)
             }
             Match::NotFound => 404,
         }

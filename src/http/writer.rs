@@ -5,7 +5,6 @@
 //! A writer dropped without `end` finishes the response with what it has, so a forgetful
 //! handler never leaves a client hanging or a connection leaking.
 
-use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,35 +13,85 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
 use hyper::Response as WireResponse;
+use tokio::io::AsyncRead;
 use tokio::sync::{mpsc, oneshot};
 
 use super::message::Response;
 use crate::error::{Error, Result};
 
-/// The body type of every response: complete bytes, or chunks fed by a writer.
+/// How much of a file is read per body frame.
+const FILE_CHUNK: usize = 64 << 10;
+
+/// The body type of every response: complete bytes, chunks fed by a writer, or a file read as
+/// the client takes it (hyper polls the next chunk only once the previous one is sent).
 pub enum ResponseBody {
     Full(Option<Bytes>),
     Stream(mpsc::UnboundedReceiver<Bytes>),
+    File {
+        file: tokio::fs::File,
+        remaining: u64,
+        buf: Vec<u8>,
+    },
+}
+
+impl ResponseBody {
+    pub(crate) fn file(body: super::static_files::FileBody) -> Self {
+        ResponseBody::File {
+            file: tokio::fs::File::from_std(body.file),
+            remaining: body.len,
+            buf: vec![0; FILE_CHUNK.min(usize::try_from(body.len).unwrap_or(FILE_CHUNK))],
+        }
+    }
 }
 
 impl Body for ResponseBody {
     type Data = Bytes;
-    type Error = Infallible;
+    type Error = std::io::Error;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<std::result::Result<Frame<Bytes>, Infallible>>> {
+    ) -> Poll<Option<std::io::Result<Frame<Bytes>>>> {
         match self.get_mut() {
             ResponseBody::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
             ResponseBody::Stream(rx) => rx
                 .poll_recv(cx)
                 .map(|chunk| chunk.map(|c| Ok(Frame::data(c)))),
+            ResponseBody::File {
+                file,
+                remaining,
+                buf,
+            } => {
+                if *remaining == 0 {
+                    return Poll::Ready(None);
+                }
+                let want = buf
+                    .len()
+                    .min(usize::try_from(*remaining).unwrap_or(usize::MAX));
+                let mut rb = tokio::io::ReadBuf::new(&mut buf[..want]);
+                match Pin::new(file).poll_read(cx, &mut rb) {
+                    Poll::Ready(Ok(())) if rb.filled().is_empty() => {
+                        Poll::Ready(Some(Err(std::io::Error::new(
+                            std::io::ErrorKind::UnexpectedEof,
+                            "file shrank while being sent",
+                        ))))
+                    }
+                    Poll::Ready(Ok(())) => {
+                        *remaining -= rb.filled().len() as u64;
+                        Poll::Ready(Some(Ok(Frame::data(Bytes::copy_from_slice(rb.filled())))))
+                    }
+                    Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self, ResponseBody::Full(None))
+        matches!(
+            self,
+            ResponseBody::Full(None) | ResponseBody::File { remaining: 0, .. }
+        )
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -50,6 +99,7 @@ impl Body for ResponseBody {
             ResponseBody::Full(Some(d)) => SizeHint::with_exact(d.len() as u64),
             ResponseBody::Full(None) => SizeHint::with_exact(0),
             ResponseBody::Stream(_) => SizeHint::default(),
+            ResponseBody::File { remaining, .. } => SizeHint::with_exact(*remaining),
         }
     }
 }

@@ -1,0 +1,258 @@
+//! Static files (libhv's `Static()`, `document_root`, `home_page`, `index_of`): safe path
+//! resolution, ETag / Last-Modified with 304, byte ranges with 206 / 416, and bodies streamed
+//! from disk so a large file never sits in memory.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
+use std::path::{Component, Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use hyper::header::{
+    HeaderValue, ACCEPT_RANGES, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LAST_MODIFIED, RANGE,
+};
+
+use super::message::{Request, Response};
+
+/// An open file and the part of it to send.
+#[derive(Debug)]
+pub struct FileBody {
+    pub file: File,
+    pub len: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct StaticFiles {
+    /// (location ending in `/`, directory), longest-first so the most specific location wins.
+    dirs: Vec<(String, PathBuf)>,
+    pub home_page: String,
+    /// Directory listings for paths under this prefix (empty: none).
+    pub index_of: String,
+}
+
+impl Default for StaticFiles {
+    fn default() -> Self {
+        StaticFiles {
+            dirs: Vec::new(),
+            home_page: "index.html".into(),
+            index_of: String::new(),
+        }
+    }
+}
+
+impl StaticFiles {
+    pub fn is_empty(&self) -> bool {
+        self.dirs.is_empty()
+    }
+
+    /// Serves `dir` under `location` (libhv's `Static`).
+    pub fn add(&mut self, location: &str, dir: &Path) {
+        let mut location = location.to_owned();
+        if !location.ends_with('/') {
+            location.push('/');
+        }
+        self.dirs.retain(|(l, _)| *l != location);
+        self.dirs.push((location, dir.to_path_buf()));
+        self.dirs.sort_by(|a, b| b.0.cmp(&a.0));
+    }
+
+    /// Answers a GET or HEAD from the directories; returns the status.
+    pub fn serve(&self, req: &Request, resp: &mut Response) -> i32 {
+        let raw = req.target.split(['?', '#']).next().unwrap_or("");
+        let decoded: Vec<u8> = percent_encoding::percent_decode_str(raw).collect();
+        let Ok(path) = String::from_utf8(decoded) else {
+            return 400;
+        };
+        if !path.starts_with('/')
+            || path.contains(['\0', '\\'])
+            || path.split('/').any(|s| s == "..")
+        {
+            return 400;
+        }
+        let Some((location, dir)) = self.dirs.iter().find(|(l, _)| path.starts_with(l.as_str()))
+        else {
+            return 404;
+        };
+        let rel = &path[location.len()..];
+        let mut file = dir.clone();
+        for part in Path::new(rel).components() {
+            match part {
+                Component::Normal(p) => file.push(p),
+                Component::CurDir => {}
+                _ => return 400,
+            }
+        }
+        if path.ends_with('/') {
+            if !self.index_of.is_empty() && path.starts_with(&self.index_of) {
+                return list_directory(&file, &path, resp);
+            }
+            file.push(&self.home_page);
+        }
+        // Symlinks may point anywhere: the real file must stay inside the real directory.
+        let (Ok(real), Ok(root)) = (file.canonicalize(), dir.canonicalize()) else {
+            return 404;
+        };
+        if !real.starts_with(&root) {
+            return 404;
+        }
+        serve_file(&real, req, resp)
+    }
+}
+
+fn mime_of(path: &Path) -> String {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("html") | Some("htm") => "text/html; charset=utf-8".into(),
+        Some("txt") => "text/plain; charset=utf-8".into(),
+        _ => mime_guess::from_path(path)
+            .first_or_octet_stream()
+            .essence_str()
+            .to_owned(),
+    }
+}
+
+/// `bytes=a-b`, `bytes=a-` or `bytes=-n` against a file of `size` bytes: `Some(Ok((from, to)))`
+/// (inclusive), `Some(Err(()))` when unsatisfiable, `None` when absent or not a byte range.
+fn parse_range(header: Option<&HeaderValue>, size: u64) -> Option<Result<(u64, u64), ()>> {
+    let spec = header?.to_str().ok()?.strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None;
+    }
+    let (a, b) = spec.split_once('-')?;
+    let (a, b) = (a.trim(), b.trim());
+    let range = if a.is_empty() {
+        let n: u64 = b.parse().ok()?;
+        if n == 0 || size == 0 {
+            return Some(Err(()));
+        }
+        (size.saturating_sub(n), size - 1)
+    } else {
+        let from: u64 = a.parse().ok()?;
+        let to = if b.is_empty() {
+            size.saturating_sub(1)
+        } else {
+            b.parse::<u64>().ok()?.min(size.saturating_sub(1))
+        };
+        if from >= size || from > to {
+            return Some(Err(()));
+        }
+        (from, to)
+    };
+    Some(Ok(range))
+}
+
+fn serve_file(path: &Path, req: &Request, resp: &mut Response) -> i32 {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return 404;
+    };
+    if !meta.is_file() {
+        return 404;
+    }
+    let size = meta.len();
+    let modified = meta.modified().unwrap_or(UNIX_EPOCH);
+    let secs = modified
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let etag = format!("\"{secs:x}-{size:x}\"");
+    let last_modified = httpdate::fmt_http_date(modified);
+    let set = |resp: &mut Response, name, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            resp.headers.insert(name, v);
+        }
+    };
+    set(resp, ETAG, &etag);
+    set(resp, LAST_MODIFIED, &last_modified);
+    set(resp, ACCEPT_RANGES, "bytes");
+    let header = |name| {
+        req.headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if header(IF_NONE_MATCH) == Some(etag.as_str())
+        || header(IF_MODIFIED_SINCE) == Some(last_modified.as_str())
+    {
+        return 304;
+    }
+    set(resp, CONTENT_TYPE, &mime_of(path));
+    let (status, from, len) = match parse_range(req.headers.get(RANGE), size) {
+        None => (200, 0, size),
+        Some(Err(())) => {
+            set(resp, CONTENT_RANGE, &format!("bytes */{size}"));
+            resp.headers.remove(CONTENT_TYPE);
+            return 416;
+        }
+        Some(Ok((from, to))) => {
+            set(resp, CONTENT_RANGE, &format!("bytes {from}-{to}/{size}"));
+            (206, from, to - from + 1)
+        }
+    };
+    let Ok(mut file) = File::open(path) else {
+        return 404;
+    };
+    if file.seek(SeekFrom::Start(from)).is_err() {
+        return 500;
+    }
+    resp.body.clear();
+    resp.file = Some(FileBody { file, len });
+    status
+}
+
+fn list_directory(dir: &Path, url_path: &str, resp: &mut Response) -> i32 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 404;
+    };
+    let mut names: Vec<(String, bool)> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.file_type().is_ok_and(|t| t.is_dir()),
+            )
+        })
+        .collect();
+    names.sort();
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut html = format!("<!DOCTYPE html>\n<html>\n<head>\n  <title>Index of {0}</title>\n</head>\n<body>\n<h1>Index of {0}</h1>\n<hr>\n<pre>\n<a href=\"../\">../</a>\n", esc(url_path));
+    for (name, is_dir) in names {
+        let slash = if is_dir { "/" } else { "" };
+        let href = percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC);
+        let _ = writeln!(html, "<a href=\"{href}{slash}\">{}{slash}</a>", esc(&name));
+    }
+    html.push_str("</pre>\n<hr>\n</body>\n</html>");
+    resp.body = html.into_bytes();
+    if let Ok(v) = HeaderValue::from_str("text/html; charset=utf-8") {
+        resp.headers.insert(CONTENT_TYPE, v);
+    }
+    200
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_parse_and_clamp() {
+        let h = |s: &str| HeaderValue::from_str(s).unwrap();
+        assert_eq!(parse_range(Some(&h("bytes=0-9")), 100), Some(Ok((0, 9))));
+        assert_eq!(parse_range(Some(&h("bytes=90-")), 100), Some(Ok((90, 99))));
+        assert_eq!(parse_range(Some(&h("bytes=-10")), 100), Some(Ok((90, 99))));
+        assert_eq!(
+            parse_range(Some(&h("bytes=50-1000")), 100),
+            Some(Ok((50, 99)))
+        );
+        assert_eq!(parse_range(Some(&h("bytes=100-")), 100), Some(Err(())));
+        assert_eq!(parse_range(Some(&h("bytes=5-2")), 100), Some(Err(())));
+        assert_eq!(parse_range(Some(&h("items=0-1")), 100), None);
+        assert_eq!(parse_range(None, 100), None);
+    }
+}
