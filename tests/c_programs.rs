@@ -616,6 +616,15 @@ fn evpp_http_edges_exceptions_forgotten_writers_routes_and_streams() {
             && sse.contains("event: tick\ndata: second\n\n"),
         "{sse}"
     );
+    let cookie = curl(&["-i", "-H", "Cookie: a=1; b=2", &format!("{base}/cookie")]);
+    assert!(
+        cookie.ends_with("b=2 header=none"),
+        "cookies parsed, not left in headers: {cookie}"
+    );
+    assert!(
+        cookie.contains("Set-Cookie: sid=abc; Path=/; Max-Age=10; HttpOnly\r\n"),
+        "{cookie}"
+    );
     let json = curl(&[&format!("{base}/json?name=zed")]);
     assert!(
         json.contains("\"code\": 0") && json.contains("\"name\": \"zed\""),

@@ -187,6 +187,7 @@ fn every_entry_point_rejects_null_handles() {
         hv_http_service_set_static_options(null(), null(), null()),
         NULL_PARAM
     );
+    assert_eq!(hv_http_service_set_access_log(null(), false), NULL_PARAM);
     assert_eq!(
         hv_http_service_add_route(
             null(),

@@ -450,3 +450,43 @@ fn static_files_ranges_caching_listing_and_no_escape() {
     srv.stop();
     std::fs::remove_dir_all(root).unwrap();
 }
+
+#[test]
+fn hostile_targets_and_processor() {
+    let (_srv, port) = start();
+    for (req, want) in [
+        (
+            &b"GET /ping%0d%0aSet-Cookie:%20x=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"[..],
+            400,
+        ),
+        (
+            b"GET /a%00b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+            400,
+        ),
+        (
+            b"GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+            403,
+        ),
+        (
+            b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nConnection: close\r\n\r\n",
+            403,
+        ),
+    ] {
+        let r = raw(port, req);
+        assert_eq!(status_of(&r), want, "{}: {r}", String::from_utf8_lossy(req));
+        assert!(!r.contains("Set-Cookie"));
+    }
+
+    let mut svc = service();
+    svc.processor = Some(Arc::new(|ex| text(ex, "processed")));
+    let srv = HttpServer::new();
+    srv.set_host("127.0.0.1");
+    srv.set_service(svc);
+    srv.start().unwrap();
+    let p = srv.bound()[0].0.port();
+    assert!(
+        get(p, "/ping", "").ends_with("processed"),
+        "the processor replaces routing"
+    );
+    assert!(get(p, "/anything", "").ends_with("processed"));
+}

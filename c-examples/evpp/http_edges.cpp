@@ -50,6 +50,16 @@ int main(int argc, char** argv) {
         writer->SSEvent("second", "tick");
         writer->End();
     });
+    router.GET("/cookie", [](HttpRequest* req, HttpResponse* resp) {
+        HttpCookie sid;
+        sid.name = "sid";
+        sid.value = "abc";
+        sid.path = "/";
+        sid.max_age = 10;
+        sid.httponly = true;
+        resp->AddCookie(sid);
+        return resp->String("b=" + req->GetCookie("b").value + " header=" + req->GetHeader("Cookie", "none"));
+    });
     router.GET("/json", [](HttpRequest* req, HttpResponse* resp) {
         resp->content_type = APPLICATION_JSON;
         resp->Set("code", 0);

@@ -135,6 +135,12 @@ inline void importRequest(hv_http_request* in, HttpRequest* req) {
         size_t klen = 0, vlen = 0;
         if (hv_http_request_header_at(in, i, &k, &klen, &v, &vlen)) {
             std::string key(k, klen);
+            if (strcasecmp(key.c_str(), "Cookie") == 0) {
+                // Cookies are parsed into req->cookies and kept out of the headers, as libhv does.
+                HttpCookie cookie;
+                if (cookie.parse(std::string(v, vlen))) req->cookies.push_back(cookie);
+                continue;
+            }
             auto it = req->headers.find(key);
             if (it == req->headers.end()) {
                 req->headers[key] = std::string(v, vlen);
@@ -468,7 +474,9 @@ struct HttpService {
         if (first_is_header) addStage(svc, HV_HTTP_PREPROCESSOR, &headerHandler, true);
         if (preprocessor) addStage(svc, first_is_header ? HV_HTTP_MIDDLEWARE : HV_HTTP_PREPROCESSOR, &preprocessor, false);
         for (auto& m : middleware) addStage(svc, HV_HTTP_MIDDLEWARE, &m, false);
+        if (processor) addStage(svc, HV_HTTP_PROCESSOR, &processor, false);
         if (postprocessor) addStage(svc, HV_HTTP_POSTPROCESSOR, &postprocessor, false);
+        hv_http_service_set_access_log(svc, enable_access_log != 0);
         if (errorHandler) addStage(svc, HV_HTTP_ERROR_HANDLER, &errorHandler, false);
         return svc;
     }

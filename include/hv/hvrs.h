@@ -61,6 +61,10 @@ typedef enum hv_http_stage {
    Fills the body of an error answer (status >= 400 with no body); result ignored.
    */
   HV_HTTP_ERROR_HANDLER = 3,
+  /*
+   Replaces routing and static files: every request that passed the middleware goes here.
+   */
+  HV_HTTP_PROCESSOR = 4,
 } hv_http_stage;
 
 /*
@@ -616,6 +620,11 @@ hv_status hv_http_service_add_static(const struct hv_http_service *service,
 hv_status hv_http_service_set_static_options(const struct hv_http_service *service,
                                              const char *home_page,
                                              const char *index_of);
+
+/*
+ Logs one INFO line per answered request, `[ip:port][METHOD path]=>[code reason]` (default on).
+ */
+hv_status hv_http_service_set_access_log(const struct hv_http_service *service, bool on);
 
 /*
  Sets (or, for middleware, appends) a pipeline stage; a NULL `cb` clears it.

@@ -179,6 +179,15 @@ pub extern "C" fn hv_http_service_set_static_options(
     }
 }
 
+/// Logs one INFO line per answered request, `[ip:port][METHOD path]=>[code reason]` (default on).
+#[no_mangle]
+pub extern "C" fn hv_http_service_set_access_log(
+    service: *const hv_http_service,
+    on: bool,
+) -> hv_status {
+    ffi_boundary! { with_service(service, |s| s.access_log = on) }
+}
+
 /// The pipeline stages a service can have (libhv's names).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +200,8 @@ pub enum hv_http_stage {
     HV_HTTP_POSTPROCESSOR = 2,
     /// Fills the body of an error answer (status >= 400 with no body); result ignored.
     HV_HTTP_ERROR_HANDLER = 3,
+    /// Replaces routing and static files: every request that passed the middleware goes here.
+    HV_HTTP_PROCESSOR = 4,
 }
 
 /// Sets (or, for middleware, appends) a pipeline stage; a NULL `cb` clears it.
@@ -210,6 +221,7 @@ pub extern "C" fn hv_http_service_set_stage(
             hv_http_stage::HV_HTTP_MIDDLEWARE => s.middleware.extend(h),
             hv_http_stage::HV_HTTP_POSTPROCESSOR => s.postprocessor = h,
             hv_http_stage::HV_HTTP_ERROR_HANDLER => s.error_handler = h,
+            hv_http_stage::HV_HTTP_PROCESSOR => s.processor = h,
         })
     }
 }

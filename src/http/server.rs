@@ -375,11 +375,22 @@ async fn dispatch(
         }
         Err(_) => return Ok(simple(400)),
     };
+    // An absolute-form target or CONNECT asks this server to be a forward proxy, which it is not.
+    if parts.method == hyper::Method::CONNECT
+        || (parts.version < hyper::Version::HTTP_2 && parts.uri.scheme().is_some())
+    {
+        return Ok(simple(403));
+    }
     let target = parts
         .uri
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
+    // A CR, LF or NUL hidden in the path (`%0d%0a`) is how header injection starts: refuse it.
+    let raw_path = target.split('?').next().unwrap_or("");
+    if percent_encoding::percent_decode_str(raw_path).any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+        return Ok(simple(400));
+    }
     let host = parts
         .headers
         .get(HOST)
@@ -406,19 +417,33 @@ async fn dispatch(
         resp: Response::default(),
         writer: writer.clone(),
     };
-    if service.handle(&mut ex) {
+    let logged = service
+        .access_log
+        .then(|| format!("[{peer}][{} {}]", ex.req.method, ex.req.target));
+    let resp = if service.handle(&mut ex) {
         writer.abandon();
-        return Ok(finish(ex.resp));
-    }
-    drop(ex);
-    drop(writer);
-    Ok(match rx.await {
-        Ok(mut resp) => {
-            resp.headers_mut()
-                .entry(SERVER)
-                .or_insert(HeaderValue::from_static("libhv"));
-            resp
+        finish(ex.resp)
+    } else {
+        drop(ex);
+        drop(writer);
+        match rx.await {
+            Ok(mut resp) => {
+                resp.headers_mut()
+                    .entry(SERVER)
+                    .or_insert(HeaderValue::from_static("libhv"));
+                resp
+            }
+            Err(_) => simple(500),
         }
-        Err(_) => simple(500),
-    })
+    };
+    if let Some(line) = logged {
+        let status = resp.status();
+        crate::hv_log!(
+            crate::log::LEVEL_INFO,
+            "{line}=>[{} {}]",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("<unknown>")
+        );
+    }
+    Ok(resp)
 }

@@ -22,15 +22,34 @@ pub struct Exchange {
 /// writer answers), or another value (done, status unchanged). It runs on the connection's loop.
 pub type Handler = Arc<dyn Fn(&mut Exchange) -> i32 + Send + Sync>;
 
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub struct Service {
     router: Router<Handler>,
     pub preprocessor: Option<Handler>,
     pub middleware: Vec<Handler>,
     pub postprocessor: Option<Handler>,
     pub error_handler: Option<Handler>,
+    /// Replaces routing and static files when set (libhv's `processor`).
+    pub processor: Option<Handler>,
     /// Serves GET and HEAD requests that no route takes.
     pub static_files: StaticFiles,
+    /// One INFO log line per answered request (libhv's `enable_access_log`).
+    pub access_log: bool,
+}
+
+impl Default for Service {
+    fn default() -> Self {
+        Service {
+            router: Router::default(),
+            preprocessor: None,
+            middleware: Vec::new(),
+            postprocessor: None,
+            error_handler: None,
+            processor: None,
+            static_files: StaticFiles::default(),
+            access_log: true,
+        }
+    }
 }
 
 impl Service {
@@ -88,6 +107,9 @@ impl Service {
             if code != STATUS_NEXT {
                 return code;
             }
+        }
+        if let Some(processor) = &self.processor {
+            return processor(ex);
         }
         let path = ex
             .req
