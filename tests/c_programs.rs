@@ -584,7 +584,11 @@ fn evpp_http_server_program_like_libhvs_http_server_test() {
 #[test]
 fn evpp_http_edges_exceptions_forgotten_writers_routes_and_streams() {
     let exe = build("evpp_http_edges", &["c-examples/evpp/http_edges.cpp"]);
-    let mut p = Program::start(&exe, &["0"]);
+    let upstream_exe = build("evpp_http_server", &["c-examples/evpp/http_server.cpp"]);
+    let upstream_port = common::free_port().to_string();
+    let mut upstream = Program::start(&upstream_exe, &[&upstream_port]);
+    upstream.expect("http server ready");
+    let mut p = Program::start(&exe, &["0", &upstream_port]);
     let port = ready_port(&mut p, "ready on");
     let base = format!("http://127.0.0.1:{port}");
     let code = |args: &[&str]| curl(&[&["-o", "/dev/null", "-w", "%{http_code}"], args].concat());
@@ -629,6 +633,11 @@ fn evpp_http_edges_exceptions_forgotten_writers_routes_and_streams() {
     assert!(
         json.contains("\"code\": 0") && json.contains("\"name\": \"zed\""),
         "{json}"
+    );
+    assert_eq!(
+        curl(&[&format!("{base}/up/ping")]),
+        "pong",
+        "Proxy() forwards to the upstream"
     );
     assert_eq!(
         curl(&[&format!("{base}/user/me")]),

@@ -189,6 +189,20 @@ fn every_entry_point_rejects_null_handles() {
     );
     assert_eq!(hv_http_service_set_access_log(null(), false), NULL_PARAM);
     assert_eq!(
+        hv_http_service_add_proxy(null(), c"/".as_ptr(), c"http://x/".as_ptr()),
+        NULL_PARAM
+    );
+    assert_eq!(hv_http_service_set_forward_proxy(null(), true), NULL_PARAM);
+    assert_eq!(
+        hv_http_service_add_trust_proxy(null(), c"x".as_ptr()),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_http_service_add_no_proxy(null(), c"x".as_ptr()),
+        NULL_PARAM
+    );
+    assert_eq!(hv_http_service_set_proxy_timeouts(null(), 1, 1), NULL_PARAM);
+    assert_eq!(
         hv_http_service_add_route(
             null(),
             c"GET".as_ptr(),

@@ -490,3 +490,54 @@ fn hostile_targets_and_processor() {
     );
     assert!(get(p, "/anything", "").ends_with("processed"));
 }
+
+#[test]
+fn reverse_and_forward_proxying() {
+    let (_upstream, up) = start();
+    let mut svc = Service::default();
+    svc.proxies.add("/api/", &format!("http://127.0.0.1:{up}/"));
+    svc.proxies.add("/dead/", "http://127.0.0.1:1/");
+    svc.proxies.forward_enabled = true;
+    svc.proxies.trust.push("127.0.0.*".into());
+    svc.route(Method::GET, "/local", Arc::new(|ex| text(ex, "local")));
+    let srv = HttpServer::new();
+    srv.set_host("127.0.0.1");
+    srv.set_service(svc);
+    srv.start().unwrap();
+    let p = srv.bound()[0].0.port();
+
+    assert_eq!(curl(&[&format!("http://127.0.0.1:{p}/api/ping")]), "pong");
+    assert_eq!(
+        curl(&[&format!("http://127.0.0.1:{p}/api/user/5")]),
+        "user 5"
+    );
+    assert_eq!(
+        curl(&["-d", "through", &format!("http://127.0.0.1:{p}/api/echo")]),
+        "through"
+    );
+    assert_eq!(curl(&[&format!("http://127.0.0.1:{p}/local")]), "local");
+    let dead = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        &format!("http://127.0.0.1:{p}/dead/x"),
+    ]);
+    assert_eq!(dead, "502");
+    // forward proxy: curl -x sends absolute-form targets
+    let proxy = format!("http://127.0.0.1:{p}");
+    assert_eq!(
+        curl(&["-x", &proxy, &format!("http://127.0.0.1:{up}/ping")]),
+        "pong"
+    );
+    let refused = curl(&[
+        "-x",
+        &proxy,
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "http://localhost:9/",
+    ]);
+    assert_eq!(refused, "403", "an untrusted host is refused");
+}

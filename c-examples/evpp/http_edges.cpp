@@ -3,7 +3,8 @@
  * handler that forgets to End, a route that only exists for POST, literal vs parameter routes,
  * a preprocessor that rejects, headers set by the pipeline, and a streamed (chunked) answer.
  *
- *   http_edges <port>     prints "ready" and serves until stdin closes
+ *   http_edges <port> [upstream_port]    prints "ready" and serves until stdin closes;
+ *   with an upstream, /up/<path> is proxied to http://127.0.0.1:<upstream_port>/<path>
  */
 #include <stdexcept>
 
@@ -66,6 +67,10 @@ int main(int argc, char** argv) {
         resp->Set("name", req->GetParam("name", "none"));
         return 200;
     });
+
+    if (argc > 2) {
+        router.Proxy("/up/", ("http://127.0.0.1:" + std::string(argv[2]) + "/").c_str());
+    }
 
     HttpServer server(&router);
     server.setPort(argc > 1 ? atoi(argv[1]) : 0);

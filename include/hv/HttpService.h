@@ -470,6 +470,11 @@ struct HttpService {
             hv_http_service_add_static(svc, "/", document_root.c_str());
         }
         hv_http_service_set_static_options(svc, home_page.c_str(), index_of.c_str());
+        for (auto& kv : proxies) hv_http_service_add_proxy(svc, kv.first.c_str(), kv.second.c_str());
+        hv_http_service_set_forward_proxy(svc, enable_forward_proxy != 0);
+        for (auto& host : trustProxies) hv_http_service_add_trust_proxy(svc, host.c_str());
+        for (auto& host : noProxies) hv_http_service_add_no_proxy(svc, host.c_str());
+        hv_http_service_set_proxy_timeouts(svc, proxy_connect_timeout, proxy_read_timeout);
         bool first_is_header = static_cast<bool>(headerHandler);
         if (first_is_header) addStage(svc, HV_HTTP_PREPROCESSOR, &headerHandler, true);
         if (preprocessor) addStage(svc, first_is_header ? HV_HTTP_MIDDLEWARE : HV_HTTP_PREPROCESSOR, &preprocessor, false);

@@ -622,6 +622,36 @@ hv_status hv_http_service_set_static_options(const struct hv_http_service *servi
                                              const char *index_of);
 
 /*
+ Forwards requests whose target starts with `location` to `url` + the rest of the target
+ (libhv's `Proxy`), before routing. Unreachable upstreams answer 502, slow ones 504.
+ */
+hv_status hv_http_service_add_proxy(const struct hv_http_service *service,
+                                    const char *location,
+                                    const char *url);
+
+/*
+ Serves absolute-form requests (`GET http://host/...`) for trusted hosts (default off: 403).
+ */
+hv_status hv_http_service_set_forward_proxy(const struct hv_http_service *service, bool enabled);
+
+/*
+ Hosts the forward proxy may reach (one `*` allowed); none listed means any host.
+ */
+hv_status hv_http_service_add_trust_proxy(const struct hv_http_service *service, const char *host);
+
+/*
+ Hosts the forward proxy must not reach, even when trusted.
+ */
+hv_status hv_http_service_add_no_proxy(const struct hv_http_service *service, const char *host);
+
+/*
+ Upstream connect and answer timeouts in ms (connect default 10000; answer 0 = no limit).
+ */
+hv_status hv_http_service_set_proxy_timeouts(const struct hv_http_service *service,
+                                             int32_t connect_ms,
+                                             int32_t read_ms);
+
+/*
  Logs one INFO line per answered request, `[ip:port][METHOD path]=>[code reason]` (default on).
  */
 hv_status hv_http_service_set_access_log(const struct hv_http_service *service, bool on);

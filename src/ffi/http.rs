@@ -179,6 +179,77 @@ pub extern "C" fn hv_http_service_set_static_options(
     }
 }
 
+fn with_text(
+    service: *const hv_http_service,
+    text: *const c_char,
+    f: impl FnOnce(&mut Service, &str),
+) -> hv_status {
+    match opt_str(text) {
+        Ok(Some(t)) => with_service(service, |s| f(s, t)),
+        Ok(None) => hv_status::HV_ERR_NULL_PARAMETER,
+        Err(st) => st,
+    }
+}
+
+/// Forwards requests whose target starts with `location` to `url` + the rest of the target
+/// (libhv's `Proxy`), before routing. Unreachable upstreams answer 502, slow ones 504.
+#[no_mangle]
+pub extern "C" fn hv_http_service_add_proxy(
+    service: *const hv_http_service,
+    location: *const c_char,
+    url: *const c_char,
+) -> hv_status {
+    ffi_boundary! {
+        match opt_str(location) {
+            Ok(Some(l)) => with_text(service, url, |s, u| s.proxies.add(l, u)),
+            Ok(None) => hv_status::HV_ERR_NULL_PARAMETER,
+            Err(st) => st,
+        }
+    }
+}
+
+/// Serves absolute-form requests (`GET http://host/...`) for trusted hosts (default off: 403).
+#[no_mangle]
+pub extern "C" fn hv_http_service_set_forward_proxy(
+    service: *const hv_http_service,
+    enabled: bool,
+) -> hv_status {
+    ffi_boundary! { with_service(service, |s| s.proxies.forward_enabled = enabled) }
+}
+
+/// Hosts the forward proxy may reach (one `*` allowed); none listed means any host.
+#[no_mangle]
+pub extern "C" fn hv_http_service_add_trust_proxy(
+    service: *const hv_http_service,
+    host: *const c_char,
+) -> hv_status {
+    ffi_boundary! { with_text(service, host, |s, h| s.proxies.trust.push(h.to_owned())) }
+}
+
+/// Hosts the forward proxy must not reach, even when trusted.
+#[no_mangle]
+pub extern "C" fn hv_http_service_add_no_proxy(
+    service: *const hv_http_service,
+    host: *const c_char,
+) -> hv_status {
+    ffi_boundary! { with_text(service, host, |s, h| s.proxies.no_proxy.push(h.to_owned())) }
+}
+
+/// Upstream connect and answer timeouts in ms (connect default 10000; answer 0 = no limit).
+#[no_mangle]
+pub extern "C" fn hv_http_service_set_proxy_timeouts(
+    service: *const hv_http_service,
+    connect_ms: i32,
+    read_ms: i32,
+) -> hv_status {
+    ffi_boundary! {
+        with_service(service, |s| {
+            s.proxies.connect_timeout = std::time::Duration::from_millis(connect_ms.max(1) as u64);
+            s.proxies.read_timeout = std::time::Duration::from_millis(read_ms.max(0) as u64);
+        })
+    }
+}
+
 /// Logs one INFO line per answered request, `[ip:port][METHOD path]=>[code reason]` (default on).
 #[no_mangle]
 pub extern "C" fn hv_http_service_set_access_log(

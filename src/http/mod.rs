@@ -1,6 +1,7 @@
 //! HTTP: libhv's `HttpService` and `HttpServer` on hyper (HTTP/1.1, HTTP/2), HTTPS by rustls.
 
 pub mod message;
+pub mod proxy;
 pub mod router;
 mod server;
 pub mod service;

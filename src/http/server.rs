@@ -337,6 +337,32 @@ async fn serve_io<I>(
     }
 }
 
+/// Forwards to `url`; an unreachable or failing upstream answers 502, a slow one 504.
+async fn proxied(
+    service: &Service,
+    url: &str,
+    method: hyper::Method,
+    headers: hyper::HeaderMap,
+    body: Bytes,
+    peer: SocketAddr,
+) -> HttpResponse {
+    match super::proxy::forward(&service.proxies, url, method, headers, body, peer).await {
+        Ok(resp) => {
+            let (mut parts, body) = resp.into_parts();
+            parts.headers.remove(hyper::header::CONNECTION);
+            parts.headers.remove(hyper::header::TRANSFER_ENCODING);
+            hyper::Response::from_parts(parts, ResponseBody::Upstream(body))
+        }
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::TimedOut => {
+            simple(504)
+        }
+        Err(e) => {
+            crate::hv_log!(LEVEL_DEBUG, "proxy to {url}: {e}");
+            simple(502)
+        }
+    }
+}
+
 fn simple(status: u16) -> HttpResponse {
     let mut resp = Response {
         status,
@@ -375,11 +401,17 @@ async fn dispatch(
         }
         Err(_) => return Ok(simple(400)),
     };
-    // An absolute-form target or CONNECT asks this server to be a forward proxy, which it is not.
-    if parts.method == hyper::Method::CONNECT
-        || (parts.version < hyper::Version::HTTP_2 && parts.uri.scheme().is_some())
-    {
+    // CONNECT tunnels are not offered; an absolute-form target is a forward-proxy request.
+    if parts.method == hyper::Method::CONNECT {
         return Ok(simple(403));
+    }
+    if parts.version < hyper::Version::HTTP_2 && parts.uri.scheme().is_some() {
+        let host = parts.uri.host().unwrap_or("");
+        if !(service.proxies.forward_enabled && service.proxies.trusts(host)) {
+            return Ok(simple(403));
+        }
+        let url = parts.uri.to_string();
+        return Ok(proxied(&service, &url, parts.method, parts.headers, body, peer).await);
     }
     let target = parts
         .uri
@@ -390,6 +422,9 @@ async fn dispatch(
     let raw_path = target.split('?').next().unwrap_or("");
     if percent_encoding::percent_decode_str(raw_path).any(|b| matches!(b, b'\r' | b'\n' | 0)) {
         return Ok(simple(400));
+    }
+    if let Some(url) = service.proxies.reverse_url(&target) {
+        return Ok(proxied(&service, &url, parts.method, parts.headers, body, peer).await);
     }
     let host = parts
         .headers

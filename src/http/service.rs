@@ -7,6 +7,7 @@ use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
 use hyper::Method;
 
 use super::message::{status_page, Request, Response, STATUS_NEXT};
+use super::proxy::Proxies;
 use super::router::{Match, Router};
 use super::static_files::StaticFiles;
 use super::writer::Writer;
@@ -33,6 +34,8 @@ pub struct Service {
     pub processor: Option<Handler>,
     /// Serves GET and HEAD requests that no route takes.
     pub static_files: StaticFiles,
+    /// Reverse-proxy locations (checked before routing) and the forward-proxy policy.
+    pub proxies: Proxies,
     /// One INFO log line per answered request (libhv's `enable_access_log`).
     pub access_log: bool,
 }
@@ -47,6 +50,7 @@ impl Default for Service {
             error_handler: None,
             processor: None,
             static_files: StaticFiles::default(),
+            proxies: Proxies::default(),
             access_log: true,
         }
     }

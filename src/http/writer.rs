@@ -32,6 +32,8 @@ pub enum ResponseBody {
         remaining: u64,
         buf: Vec<u8>,
     },
+    /// A proxied answer, passed on as the upstream sends it.
+    Upstream(hyper::body::Incoming),
 }
 
 impl ResponseBody {
@@ -53,6 +55,9 @@ impl Body for ResponseBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<std::io::Result<Frame<Bytes>>>> {
         match self.get_mut() {
+            ResponseBody::Upstream(body) => Pin::new(body)
+                .poll_frame(cx)
+                .map(|frame| frame.map(|f| f.map_err(std::io::Error::other))),
             ResponseBody::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
             ResponseBody::Stream(rx) => rx
                 .poll_recv(cx)
@@ -88,14 +93,18 @@ impl Body for ResponseBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(
-            self,
-            ResponseBody::Full(None) | ResponseBody::File { remaining: 0, .. }
-        )
+        match self {
+            ResponseBody::Upstream(body) => body.is_end_stream(),
+            other => matches!(
+                other,
+                ResponseBody::Full(None) | ResponseBody::File { remaining: 0, .. }
+            ),
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
+            ResponseBody::Upstream(body) => body.size_hint(),
             ResponseBody::Full(Some(d)) => SizeHint::with_exact(d.len() as u64),
             ResponseBody::Full(None) => SizeHint::with_exact(0),
             ResponseBody::Stream(_) => SizeHint::default(),
