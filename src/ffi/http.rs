@@ -13,7 +13,7 @@ use super::boundary::{
 };
 use super::event_loop::{hv_loop, hv_post_cb};
 use super::status::{fail, hv_status, set_last_error, status_of};
-use super::types::{hv_tls_options, tls_arg};
+use super::types::{configure_tls, hv_tls_options};
 use crate::event_loop::EventLoop;
 use crate::http::{Exchange, Handler, HttpServer, Request, Response, Service, Writer};
 
@@ -313,6 +313,28 @@ fn null_str(len: *mut usize) -> *const c_char {
     std::ptr::null()
 }
 
+/// Writes one name/value pair to the optional out-parameters; false when there is none.
+fn out_pair(
+    pair: Option<(&[u8], &[u8])>,
+    name: *mut *const c_char,
+    name_len: *mut usize,
+    value: *mut *const c_char,
+    value_len: *mut usize,
+) -> bool {
+    let Some((n, v)) = pair else { return false };
+    let (np, vp) = (out_str(n, name_len), out_str(v, value_len));
+    // SAFETY: non-NULL out pointers are writable, per each function's documented contract.
+    unsafe {
+        if let Some(p) = name.as_mut() {
+            *p = np;
+        }
+        if let Some(p) = value.as_mut() {
+            *p = vp;
+        }
+    }
+    true
+}
+
 /// "GET", "POST", ...: `*len` gets the length (strings from requests are not NUL-terminated;
 /// each stays valid while the request is handled).
 #[no_mangle]
@@ -389,18 +411,7 @@ pub extern "C" fn hv_http_request_header_at(
 ) -> bool {
     ffi_boundary! {
         let r = try_ref!(req, false);
-        let Some((n, v)) = r.headers.iter().nth(idx) else { return false };
-        let (np, vp) = (out_str(n.as_str().as_bytes(), name_len), out_str(v.as_bytes(), value_len));
-        // SAFETY: non-NULL out pointers are writable, per the documented contract.
-        unsafe {
-            if let Some(p) = name.as_mut() {
-                *p = np;
-            }
-            if let Some(p) = value.as_mut() {
-                *p = vp;
-            }
-        }
-        true
+        out_pair(r.headers.iter().nth(idx).map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes())), name, name_len, value, value_len)
     }
 }
 
@@ -443,18 +454,7 @@ pub extern "C" fn hv_http_request_param_at(
 ) -> bool {
     ffi_boundary! {
         let r = try_ref!(req, false);
-        let Some((n, v)) = r.params.get(idx) else { return false };
-        let (np, vp) = (out_str(n.as_bytes(), name_len), out_str(v.as_bytes(), value_len));
-        // SAFETY: non-NULL out pointers are writable, per the documented contract.
-        unsafe {
-            if let Some(p) = name.as_mut() {
-                *p = np;
-            }
-            if let Some(p) = value.as_mut() {
-                *p = vp;
-            }
-        }
-        true
+        out_pair(r.params.get(idx).map(|(n, v)| (n.as_bytes(), v.as_bytes())), name, name_len, value, value_len)
     }
 }
 
@@ -587,18 +587,7 @@ pub extern "C" fn hv_http_response_header_at(
 ) -> bool {
     ffi_boundary! {
         let r = try_ref!(resp, false);
-        let Some((n, v)) = r.headers.iter().nth(idx) else { return false };
-        let (np, vp) = (out_str(n.as_str().as_bytes(), name_len), out_str(v.as_bytes(), value_len));
-        // SAFETY: non-NULL out pointers are writable, per the documented contract.
-        unsafe {
-            if let Some(p) = name.as_mut() {
-                *p = np;
-            }
-            if let Some(p) = value.as_mut() {
-                *p = vp;
-            }
-        }
-        true
+        out_pair(r.headers.iter().nth(idx).map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes())), name, name_len, value, value_len)
     }
 }
 
@@ -843,20 +832,7 @@ pub extern "C" fn hv_http_server_set_tls(
 ) -> hv_status {
     ffi_boundary! {
         let srv = try_ref!(server);
-        match tls_arg(options) {
-            Ok(None) => {
-                srv.set_tls(None);
-                hv_status::HV_OK
-            }
-            Ok(Some(opts)) => match crate::tls::server_config(&opts) {
-                Ok(c) => {
-                    srv.set_tls(Some(c));
-                    hv_status::HV_OK
-                }
-                Err(e) => fail(e),
-            },
-            Err(s) => s,
-        }
+        configure_tls(options, crate::tls::server_config, |c| srv.set_tls(c))
     }
 }
 

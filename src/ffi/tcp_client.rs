@@ -10,7 +10,9 @@ use super::boundary::{endpoint_arg, report_fd};
 use super::channel::{handlers, hv_channel, hv_channel_cb, hv_data_cb};
 use super::event_loop::hv_loop;
 use super::status::{fail, hv_status, status_of};
-use super::types::{hv_reconn_setting, hv_tls_options, hv_unpack_setting, tls_arg, unpack_arg};
+use super::types::{
+    configure_tls, hv_reconn_setting, hv_tls_options, hv_unpack_setting, unpack_arg,
+};
 use crate::tcp::TcpClient;
 
 /// A TCP client (one connection at a time). Owned by its creator; `hv_tcp_client_free`
@@ -117,20 +119,7 @@ pub extern "C" fn hv_tcp_client_set_tls(
 ) -> hv_status {
     ffi_boundary! {
         let cli = try_ref!(client);
-        match tls_arg(options) {
-            Ok(None) => {
-                cli.set_tls(None);
-                hv_status::HV_OK
-            }
-            Ok(Some(opts)) => match crate::tls::client_config(&opts) {
-                Ok(config) => {
-                    cli.set_tls(Some(config));
-                    hv_status::HV_OK
-                }
-                Err(e) => fail(e),
-            },
-            Err(status) => status,
-        }
+        configure_tls(options, crate::tls::client_config, |c| cli.set_tls(c))
     }
 }
 

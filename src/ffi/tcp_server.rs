@@ -8,8 +8,8 @@ use super::boundary::{
 };
 use super::channel::{handlers, hv_channel, hv_channel_cb, hv_data_cb};
 use super::event_loop::hv_loop;
-use super::status::{fail, hv_status, status_of};
-use super::types::{hv_tls_options, hv_unpack_setting, tls_arg, unpack_arg};
+use super::status::{hv_status, status_of};
+use super::types::{configure_tls, hv_tls_options, hv_unpack_setting, unpack_arg};
 use crate::event_loop::LoadBalance;
 use crate::tcp::TcpServer;
 
@@ -111,20 +111,7 @@ pub extern "C" fn hv_tcp_server_set_tls(
 ) -> hv_status {
     ffi_boundary! {
         let srv = try_ref!(server);
-        match tls_arg(options) {
-            Ok(None) => {
-                srv.set_tls(None);
-                hv_status::HV_OK
-            }
-            Ok(Some(opts)) => match crate::tls::server_config(&opts) {
-                Ok(config) => {
-                    srv.set_tls(Some(config));
-                    hv_status::HV_OK
-                }
-                Err(e) => fail(e),
-            },
-            Err(status) => status,
-        }
+        configure_tls(options, crate::tls::server_config, |c| srv.set_tls(c))
     }
 }
 

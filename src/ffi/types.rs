@@ -56,6 +56,29 @@ pub(crate) fn tls_arg(options: *const hv_tls_options) -> Result<Option<TlsOption
     unsafe { options.as_ref() }.map(|o| o.to_rust()).transpose()
 }
 
+/// Applies an optional TLS argument: NULL turns TLS off, else `build` makes the configuration
+/// that `set` installs; a bad file is reported as `HV_ERR_TLS_CONFIG`.
+pub(crate) fn configure_tls<C>(
+    options: *const hv_tls_options,
+    build: impl FnOnce(&TlsOptions) -> crate::Result<C>,
+    set: impl FnOnce(Option<C>),
+) -> hv_status {
+    match tls_arg(options) {
+        Ok(None) => {
+            set(None);
+            hv_status::HV_OK
+        }
+        Ok(Some(opts)) => match build(&opts) {
+            Ok(config) => {
+                set(Some(config));
+                hv_status::HV_OK
+            }
+            Err(e) => super::status::fail(e),
+        },
+        Err(status) => status,
+    }
+}
+
 impl hv_unpack_setting {
     pub(crate) fn to_rust(self) -> Result<Option<UnpackSetting>, hv_status> {
         let max = match self.package_max_length {
