@@ -160,29 +160,42 @@ fn four_threads_writing_at_once_keep_each_write_intact() {
     }
 }
 
-#[test]
-fn client_reconnects_per_policy_then_gives_up() {
+/// A started client aimed at a port nobody listens on; each `onConnection` sends `event(ch)`.
+fn client_to_dead_port<T: Send + 'static>(
+    setting: ReconnectSetting,
+    event: impl Fn(&Arc<hv::tcp::Channel>) -> T + Send + Sync + 'static,
+) -> (TcpClient, mpsc::Receiver<T>) {
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = dead.local_addr().unwrap().port();
     drop(dead);
     let cli = TcpClient::new(None);
     cli.createsocket(port, "127.0.0.1").unwrap();
-    cli.set_reconnect(Some(ReconnectSetting {
-        min_delay: 50,
-        max_delay: 200,
-        delay_policy: 2,
-        max_retry_cnt: 3,
-        ..Default::default()
-    }));
+    cli.set_reconnect(Some(setting));
     let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
     cli.set_handlers(Handlers::new(
         Some(Box::new(move |ch| {
-            tx.send((ch.is_connected(), ch.error())).unwrap();
+            tx.lock().unwrap().send(event(ch)).unwrap()
         })),
         None,
         None,
     ));
     cli.start(true).unwrap();
+    (cli, rx)
+}
+
+#[test]
+fn client_reconnects_per_policy_then_gives_up() {
+    let (cli, rx) = client_to_dead_port(
+        ReconnectSetting {
+            min_delay: 50,
+            max_delay: 200,
+            delay_policy: 2,
+            max_retry_cnt: 3,
+            ..Default::default()
+        },
+        |ch| (ch.is_connected(), ch.error()),
+    );
     let mut events = Vec::new();
     while let Ok(e) = rx.recv_timeout(Duration::from_secs(3)) {
         events.push(e);
@@ -568,25 +581,16 @@ fn mutual_tls_requires_a_trusted_client_certificate() {
 
 #[test]
 fn reconnect_attempts_wait_at_least_their_delays() {
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = dead.local_addr().unwrap().port();
-    drop(dead);
-    let cli = TcpClient::new(None);
-    cli.createsocket(port, "127.0.0.1").unwrap();
-    cli.set_reconnect(Some(ReconnectSetting {
-        min_delay: 40,
-        max_delay: 100,
-        delay_policy: 1,
-        max_retry_cnt: 3,
-        ..Default::default()
-    }));
-    let (tx, rx) = mpsc::channel();
-    cli.set_handlers(Handlers::new(
-        Some(Box::new(move |_| tx.send(Instant::now()).unwrap())),
-        None,
-        None,
-    ));
-    cli.start(true).unwrap();
+    let (_cli, rx) = client_to_dead_port(
+        ReconnectSetting {
+            min_delay: 40,
+            max_delay: 100,
+            delay_policy: 1,
+            max_retry_cnt: 3,
+            ..Default::default()
+        },
+        |_| Instant::now(),
+    );
     let times: Vec<Instant> = (0..4)
         .map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap())
         .collect();
@@ -632,23 +636,14 @@ fn write_complete_runs_on_the_loop_thread_even_for_writes_from_main() {
 
 #[test]
 fn closesocket_cancels_a_pending_reconnect() {
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = dead.local_addr().unwrap().port();
-    drop(dead);
-    let cli = TcpClient::new(None);
-    cli.createsocket(port, "127.0.0.1").unwrap();
-    cli.set_reconnect(Some(ReconnectSetting {
-        min_delay: 300,
-        max_delay: 300,
-        ..Default::default()
-    }));
-    let (tx, rx) = mpsc::channel();
-    cli.set_handlers(Handlers::new(
-        Some(Box::new(move |_| tx.send(()).unwrap())),
-        None,
-        None,
-    ));
-    cli.start(true).unwrap();
+    let (cli, rx) = client_to_dead_port(
+        ReconnectSetting {
+            min_delay: 300,
+            max_delay: 300,
+            ..Default::default()
+        },
+        |_| (),
+    );
     rx.recv_timeout(Duration::from_secs(5)).unwrap();
     cli.closesocket();
     assert!(
