@@ -6,7 +6,7 @@
 //! handler never leaves a client hanging or a connection leaking.
 
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -19,6 +19,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::message::Response;
 use crate::error::{Error, Result};
 
+/// Streamed bytes a writer may queue ahead of a slow client (libhv's write buffer limit).
+const MAX_QUEUED: usize = 16 << 20;
 /// How much of a file is read per body frame.
 const FILE_CHUNK: usize = 64 << 10;
 
@@ -26,7 +28,7 @@ const FILE_CHUNK: usize = 64 << 10;
 /// the client takes it (hyper polls the next chunk only once the previous one is sent).
 pub enum ResponseBody {
     Full(Option<Bytes>),
-    Stream(mpsc::UnboundedReceiver<Bytes>),
+    Stream(mpsc::UnboundedReceiver<Bytes>, Arc<AtomicUsize>),
     File {
         file: tokio::fs::File,
         remaining: u64,
@@ -59,9 +61,12 @@ impl Body for ResponseBody {
                 .poll_frame(cx)
                 .map(|frame| frame.map(|f| f.map_err(std::io::Error::other))),
             ResponseBody::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-            ResponseBody::Stream(rx) => rx
-                .poll_recv(cx)
-                .map(|chunk| chunk.map(|c| Ok(Frame::data(c)))),
+            ResponseBody::Stream(rx, queued) => rx.poll_recv(cx).map(|chunk| {
+                chunk.map(|c| {
+                    queued.fetch_sub(c.len(), Ordering::AcqRel);
+                    Ok(Frame::data(c))
+                })
+            }),
             ResponseBody::File {
                 file,
                 remaining,
@@ -107,7 +112,7 @@ impl Body for ResponseBody {
             ResponseBody::Upstream(body) => body.size_hint(),
             ResponseBody::Full(Some(d)) => SizeHint::with_exact(d.len() as u64),
             ResponseBody::Full(None) => SizeHint::with_exact(0),
-            ResponseBody::Stream(_) => SizeHint::default(),
+            ResponseBody::Stream(..) => SizeHint::default(),
             ResponseBody::File { remaining, .. } => SizeHint::with_exact(*remaining),
         }
     }
@@ -128,8 +133,8 @@ pub(crate) fn into_hyper(resp: Response, body: ResponseBody) -> HttpResponse {
 enum Phase {
     /// Nothing sent: the buffered response goes out whole at `end`.
     Buffering(oneshot::Sender<HttpResponse>),
-    /// The head is out; body chunks follow.
-    Streaming(mpsc::UnboundedSender<Bytes>),
+    /// The head is out; body chunks follow (`queued` bytes not yet taken by the connection).
+    Streaming(mpsc::UnboundedSender<Bytes>, Arc<AtomicUsize>),
     Done,
 }
 
@@ -159,7 +164,7 @@ impl Writer {
     pub fn is_connected(&self) -> bool {
         match &self.lock().0 {
             Phase::Buffering(tx) => !tx.is_closed(),
-            Phase::Streaming(tx) => !tx.is_closed(),
+            Phase::Streaming(tx, _) => !tx.is_closed(),
             Phase::Done => false,
         }
     }
@@ -223,20 +228,25 @@ impl Writer {
             unreachable!("checked above");
         };
         let (body_tx, body_rx) = mpsc::unbounded_channel();
+        let queued = Arc::new(AtomicUsize::new(0));
         let mut head = std::mem::take(resp);
         let pending = std::mem::take(&mut head.body);
         head.headers.remove(hyper::header::CONTENT_LENGTH);
         if !pending.is_empty() {
+            queued.fetch_add(pending.len(), Ordering::AcqRel);
             let _ = body_tx.send(Bytes::from(pending));
         }
         self.started.store(true, Ordering::Release);
         if tx
-            .send(into_hyper(head, ResponseBody::Stream(body_rx)))
+            .send(into_hyper(
+                head,
+                ResponseBody::Stream(body_rx, queued.clone()),
+            ))
             .is_err()
         {
             return Err(Error::Closed);
         }
-        *phase = Phase::Streaming(body_tx);
+        *phase = Phase::Streaming(body_tx, queued);
         Ok(())
     }
 
@@ -248,9 +258,17 @@ impl Writer {
                 state.1.body.extend_from_slice(data);
                 Ok(())
             }
-            Phase::Streaming(tx) => tx
-                .send(Bytes::copy_from_slice(data))
-                .map_err(|_| Error::Closed),
+            Phase::Streaming(tx, queued) => {
+                // A client that does not read must not make the server buffer without end.
+                if queued.load(Ordering::Acquire) + data.len() > MAX_QUEUED {
+                    return Err(Error::OverLimit(format!(
+                        "{MAX_QUEUED} bytes queued for a slow client"
+                    )));
+                }
+                queued.fetch_add(data.len(), Ordering::AcqRel);
+                tx.send(Bytes::copy_from_slice(data))
+                    .map_err(|_| Error::Closed)
+            }
             Phase::Done => Err(Error::Closed),
         }
     }
@@ -267,7 +285,7 @@ impl Writer {
                 tx.send(into_hyper(resp, ResponseBody::Full(Some(body))))
                     .map_err(|_| Error::Closed)
             }
-            Phase::Streaming(_) | Phase::Done => Ok(()),
+            Phase::Streaming(..) | Phase::Done => Ok(()),
         }
     }
 }
@@ -282,5 +300,33 @@ impl Writer {
     /// Gives up the writer without answering: the server answers from the handler's response.
     pub(crate) fn abandon(&self) {
         self.lock().0 = Phase::Done;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streaming_to_a_client_that_does_not_read_is_bounded() {
+        let (tx, rx) = oneshot::channel();
+        let writer = Writer::new(tx);
+        writer.end_headers().unwrap();
+        let _response_kept_but_never_read = rx;
+        let chunk = vec![0u8; 1 << 20];
+        let accepted = (0..32).take_while(|_| writer.write(&chunk).is_ok()).count();
+        assert_eq!(accepted, 16, "16 MiB queued, then writes fail");
+        assert!(matches!(writer.write(&chunk), Err(Error::OverLimit(_))));
+    }
+
+    #[test]
+    fn end_is_idempotent_and_a_dropped_writer_answers() {
+        let (tx, mut rx) = oneshot::channel();
+        let writer = Writer::new(tx);
+        writer.set_status(201).unwrap();
+        writer.write(b"made").unwrap();
+        drop(writer);
+        let resp = rx.try_recv().expect("answered on drop");
+        assert_eq!(resp.status(), 201);
     }
 }
