@@ -541,3 +541,54 @@ fn reverse_and_forward_proxying() {
     ]);
     assert_eq!(refused, "403", "an untrusted host is refused");
 }
+
+#[test]
+fn worker_hooks_connection_cap_and_keepalive_timeout() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let started = Arc::new(AtomicUsize::new(0));
+    let stopped = Arc::new(AtomicUsize::new(0));
+    let (s1, s2) = (started.clone(), stopped.clone());
+    let srv = HttpServer::new();
+    srv.set_host("127.0.0.1");
+    srv.set_service(service());
+    srv.set_thread_num(1);
+    srv.set_worker_connections(2);
+    srv.set_keepalive_timeout(300);
+    srv.set_worker_hooks(Arc::new(move |el, starting| {
+        // onWorkerStart runs on the running loop; onWorkerStop on its thread after the loop ended.
+        assert_eq!(el.is_in_loop_thread(), starting);
+        if starting { &s1 } else { &s2 }.fetch_add(1, Ordering::SeqCst);
+    }));
+    srv.start().unwrap();
+    let port = srv.bound()[0].0.port();
+    assert_eq!(started.load(Ordering::SeqCst), 1);
+
+    let open = || {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(b"GET /ping HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 256];
+        let n = s.read(&mut buf).unwrap();
+        (s, String::from_utf8_lossy(&buf[..n]).into_owned())
+    };
+    let (mut a, first) = open();
+    let (_b, second) = open();
+    assert!(first.ends_with("pong") && second.ends_with("pong"));
+    let mut third = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = third.write_all(b"GET /ping HTTP/1.1\r\nHost: a\r\n\r\n");
+    let mut buf = [0u8; 64];
+    assert!(
+        matches!(third.read(&mut buf), Ok(0) | Err(_)),
+        "a third connection is closed unanswered"
+    );
+
+    // idle past keepalive_timeout: the server closes
+    let mut rest = Vec::new();
+    assert_eq!(a.read_to_end(&mut rest).unwrap_or(0), 0);
+    srv.stop();
+    assert_eq!(stopped.load(Ordering::SeqCst), 1);
+}
