@@ -710,3 +710,24 @@ fn gateway_forwards_concurrent_requests_and_keeps_each_answer_with_its_request()
     assert_eq!(bad, "400");
     assert_eq!(p.wait(), 0);
 }
+
+#[test]
+fn evpp_http_client_program_requests_and_http_client() {
+    let server = build("evpp_http_server", &["c-examples/evpp/http_server.cpp"]);
+    let client = build("evpp_http_client", &["c-examples/evpp/http_client.cpp"]);
+    let port = common::free_port().to_string();
+    let mut srv = Program::start(&server, &[&port]);
+    srv.expect("http server ready");
+    let mut cli = Program::start(&client, &[&format!("http://127.0.0.1:{port}")]);
+    assert_eq!(cli.wait(), 0, "{}", cli.seen.join("\n"));
+    let out = cli.seen.join("\n");
+    assert!(out.contains("get: 200 OK pong"), "{out}");
+    assert!(out.contains("post: 200 OK hello,world!"), "{out}");
+    assert!(
+        out.contains("client: ret=0 200") && out.contains("\"id\": \"42\""),
+        "{out}"
+    );
+    assert!(out.contains("async: This is an async response."), "{out}");
+    assert!(out.contains("unreachable: request failed!"), "{out}");
+    assert_eq!(srv.wait(), 0);
+}

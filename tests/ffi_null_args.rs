@@ -202,6 +202,24 @@ fn every_entry_point_rejects_null_handles() {
         NULL_PARAM
     );
     assert_eq!(hv_http_service_set_proxy_timeouts(null(), 1, 1), NULL_PARAM);
+    assert!(hv_http_client_request_new(null(), c"http://x/".as_ptr()).is_null());
+    assert!(hv_http_client_request_new(c"G ET".as_ptr(), c"http://x/".as_ptr()).is_null());
+    hv_http_client_request_free(null_mut());
+    assert_eq!(
+        hv_http_client_request_add_header(null(), c"A".as_ptr(), c"b".as_ptr()),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_http_client_request_set_body(null(), null(), 0),
+        NULL_PARAM
+    );
+    assert_eq!(hv_http_client_request_set_timeout(null(), 1), NULL_PARAM);
+    assert_eq!(hv_http_client_send(null(), null_mut()), NULL_PARAM);
+    assert_eq!(
+        hv_http_client_send_async(null(), None, ud, Some(count_free)),
+        NULL_PARAM
+    );
+    hv_http_response_free(null_mut());
     assert_eq!(
         hv_http_service_add_route(
             null(),
@@ -325,8 +343,8 @@ fn every_entry_point_rejects_null_handles() {
     assert_ne!(hv_log_set_level_by_str(null()), 0);
     hv_log_write(2, null(), 5);
 
-    // Each of the 14 calls above that handed over userdata freed it exactly once.
-    assert_eq!(FREED.load(Ordering::SeqCst) - before, 14);
+    // Each of the 15 calls above that handed over userdata freed it exactly once.
+    assert_eq!(FREED.load(Ordering::SeqCst) - before, 15);
 }
 
 #[test]

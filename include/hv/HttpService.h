@@ -161,26 +161,6 @@ inline void importRequest(hv_http_request* in, HttpRequest* req) {
     req->client_addr.from_string(addr);
 }
 
-/* The library's response as a later stage (postprocessor, error handler) must see it: the
- * status the pipeline settled on, the error page it generated. */
-inline void importResponse(const hv_http_response* in, HttpResponse* resp) {
-    resp->status_code = (http_status)hv_http_response_status(in);
-    resp->headers.clear();
-    resp->cookies.clear();
-    resp->content_type = CONTENT_TYPE_NONE;
-    size_t count = hv_http_response_header_count(in);
-    for (size_t i = 0; i < count; ++i) {
-        const char *k = NULL, *v = NULL;
-        size_t klen = 0, vlen = 0;
-        if (hv_http_response_header_at(in, i, &k, &klen, &v, &vlen)) {
-            resp->headers[std::string(k, klen)] = std::string(v, vlen);
-        }
-    }
-    size_t len = 0;
-    const uint8_t* body = hv_http_response_body(in, &len);
-    resp->body.assign(body ? (const char*)body : "", len);
-}
-
 /* The request's HttpContext, made on its first stage and shared by all the others. */
 inline HttpContextPtr contextFor(HttpService* service, hv_http_request* in, hv_http_response* out,
                                  const hv_http_writer* writer) {

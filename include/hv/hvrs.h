@@ -102,6 +102,11 @@ typedef uint32_t hv_status;
 typedef struct hv_channel hv_channel;
 
 /*
+ A request to send. Owned by its creator; `hv_http_client_request_free` releases it.
+ */
+typedef struct hv_http_client_request hv_http_client_request;
+
+/*
  A request, borrowed by a handler for the duration of its call.
  */
 typedef struct hv_http_request hv_http_request;
@@ -231,6 +236,14 @@ typedef struct hv_tls_options {
   const char *ca_path;
   int32_t verify_peer;
 } hv_tls_options;
+
+/*
+ Runs on the client's loop thread with the outcome: `HV_OK` and a response borrowed for the
+ call, or an error status and NULL.
+ */
+typedef void (*hv_http_client_cb)(void *userdata,
+                                  hv_status status,
+                                  const struct hv_http_response *resp);
 
 /*
  Receives each formatted line (with its newline). Runs on the thread that logged.
@@ -937,6 +950,53 @@ void hv_http_server_stop(const struct hv_http_server *server);
 int32_t hv_http_server_port(const struct hv_http_server *server, bool tls);
 
 size_t hv_http_server_connection_num(const struct hv_http_server *server);
+
+/*
+ A request for `method` ("GET", ...) on an absolute `url` (http or https; https verifies the
+ server with the system's trust anchors). NULL on a bad argument.
+ */
+struct hv_http_client_request *hv_http_client_request_new(const char *method, const char *url);
+
+void hv_http_client_request_free(struct hv_http_client_request *req);
+
+/*
+ Adds a header (repeatable); CR, LF or NUL in it is `HV_ERR_INVALID_ARGUMENT`.
+ */
+hv_status hv_http_client_request_add_header(const struct hv_http_client_request *req,
+                                            const char *name,
+                                            const char *value);
+
+/*
+ The body (copied).
+ */
+hv_status hv_http_client_request_set_body(const struct hv_http_client_request *req,
+                                          const void *data,
+                                          size_t len);
+
+/*
+ Limit for the whole exchange in ms (default 60000).
+ */
+hv_status hv_http_client_request_set_timeout(const struct hv_http_client_request *req, uint32_t ms);
+
+/*
+ Sends and blocks until answered; `*out` gets a response to free with
+ `hv_http_response_free`. Must not be called from an async callback.
+ */
+hv_status hv_http_client_send(const struct hv_http_client_request *req,
+                              struct hv_http_response **out);
+
+/*
+ Sends without blocking; `cb` runs once on the client's loop thread, then `userdata_free`.
+ */
+hv_status hv_http_client_send_async(const struct hv_http_client_request *req,
+                                    hv_http_client_cb cb,
+                                    void *userdata,
+                                    hv_userdata_free userdata_free);
+
+/*
+ Frees a response from `hv_http_client_send`.
+ */
+void hv_http_response_free(struct hv_http_response *resp);
 
 /*
  Sets the minimum level: 0 VERBOSE, 1 DEBUG, 2 INFO (default), 3 WARN, 4 ERROR, 5 FATAL,

@@ -1,5 +1,6 @@
 //! HTTP: libhv's `HttpService` and `HttpServer` on hyper (HTTP/1.1, HTTP/2), HTTPS by rustls.
 
+pub mod client;
 pub mod message;
 pub mod proxy;
 pub mod router;

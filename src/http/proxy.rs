@@ -106,10 +106,10 @@ fn https_config() -> Result<Arc<rustls::ClientConfig>> {
         .map_err(Error::TlsConfig)
 }
 
-trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+pub(crate) trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
 
-async fn connect(uri: &Uri, timeout: Duration) -> Result<Box<dyn Io>> {
+pub(crate) async fn connect(uri: &Uri, timeout: Duration) -> Result<Box<dyn Io>> {
     let host = uri
         .host()
         .ok_or_else(|| Error::InvalidArgument(format!("no host in {uri}")))?;

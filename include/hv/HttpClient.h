@@ -1,0 +1,187 @@
+#ifndef HV_HTTP_CLIENT_H_
+#define HV_HTTP_CLIENT_H_
+
+#include <functional>
+#include <memory>
+
+#include "hexport.h"
+#include "hssl.h"
+#include "hvrs.h"
+#include "HttpMessage.h"
+#include "EventLoop.h"
+#include "hvrs_http.h"
+
+/*
+ * The HTTP client behind requests.h: HTTP/1.1 over TCP or TLS (rustls, the system's trust
+ * anchors), one connection per request. Async callbacks run on the library's client thread.
+ */
+
+namespace hv {
+namespace detail {
+
+/* The library's request for a C++ one (the URL made absolute, structured content dumped). */
+inline hv_http_client_request* toClientRequest(HttpRequest* req) {
+    req->ParseUrl();
+    hv_http_client_request* out = hv_http_client_request_new(http_method_str(req->method), req->url.c_str());
+    if (out == NULL) return NULL;
+    req->FillContentType();
+    req->DumpBody();
+    for (auto& kv : req->headers) {
+        if (!isWireHeader(kv.first)) hv_http_client_request_add_header(out, kv.first.c_str(), kv.second.c_str());
+    }
+    std::string cookies;
+    for (auto& cookie : req->cookies) {
+        if (!cookies.empty()) cookies += "; ";
+        cookies += cookie.name + "=" + cookie.value;
+    }
+    if (!cookies.empty()) hv_http_client_request_add_header(out, "Cookie", cookies.c_str());
+    hv_http_client_request_set_body(out, req->body.data(), req->body.size());
+    if (req->timeout > 0) hv_http_client_request_set_timeout(out, (uint32_t)req->timeout * 1000);
+    return out;
+}
+
+/* A C++ response from the library's (Set-Cookie headers become cookies). */
+inline void fromClientResponse(const hv_http_response* in, HttpResponse* resp) {
+    importResponse(in, resp);
+    auto it = resp->headers.find("Set-Cookie");
+    if (it != resp->headers.end()) {
+        HttpCookie cookie;
+        if (cookie.parse(it->second)) resp->cookies.push_back(cookie);
+        resp->headers.erase(it);
+    }
+    resp->content_type = CONTENT_TYPE_NONE;
+    resp->ContentType();
+}
+
+struct AsyncCall {
+    HttpRequestPtr request;
+    HttpResponseCallback callback;
+};
+
+inline void onClientResponse(void* userdata, hv_status status, const hv_http_response* in) noexcept {
+    AsyncCall* call = static_cast<AsyncCall*>(userdata);
+    guarded("an HTTP client callback", [&] {
+        if (!call->callback) return;
+        if (status != HV_OK || in == NULL) {
+            call->callback(NULL);
+            return;
+        }
+        HttpResponsePtr resp = std::make_shared<HttpResponse>();
+        fromClientResponse(in, resp.get());
+        call->callback(resp);
+    });
+}
+
+inline void deleteAsyncCall(void* userdata) noexcept {
+    delete static_cast<AsyncCall*>(userdata);
+}
+
+} // namespace detail
+} // namespace hv
+
+/* Sends and blocks. @retval 0 ok, else an hv_status (the answer is in resp). */
+inline int http_client_send(HttpRequest* req, HttpResponse* resp) {
+    if (req == NULL || resp == NULL) return HV_ERR_NULL_PARAMETER;
+    hv_http_client_request* creq = hv::detail::toClientRequest(req);
+    if (creq == NULL) return HV_ERR_INVALID_ARGUMENT;
+    hv_http_response* out = NULL;
+    hv_status st = hv_http_client_send(creq, &out);
+    hv_http_client_request_free(creq);
+    if (st != HV_OK) return (int)st;
+    hv::detail::fromClientResponse(out, resp);
+    hv_http_response_free(out);
+    return 0;
+}
+
+/* Sends without blocking; resp_cb gets the answer (NULL on failure) on the client thread. */
+inline int http_client_send_async(HttpRequestPtr req, HttpResponseCallback resp_cb = NULL) {
+    if (!req) return HV_ERR_NULL_PARAMETER;
+    hv_http_client_request* creq = hv::detail::toClientRequest(req.get());
+    if (creq == NULL) return HV_ERR_INVALID_ARGUMENT;
+    hv::detail::AsyncCall* call = new hv::detail::AsyncCall;
+    call->request = req;
+    call->callback = std::move(resp_cb);
+    hv_status st = hv_http_client_send_async(creq, hv::detail::onClientResponse, call, hv::detail::deleteAsyncCall);
+    hv_http_client_request_free(creq);
+    return st == HV_OK ? 0 : (int)st;
+}
+
+namespace hv {
+
+/* libhv's HttpClient: default headers and timeout applied to each request it sends. */
+class HttpClient {
+public:
+    HttpClient(const char* host = NULL, int port = DEFAULT_HTTP_PORT, int https = 0)
+        : host_(host ? host : ""), port_(port), https_(https), timeout_(DEFAULT_HTTP_TIMEOUT) {}
+
+    int setTimeout(int timeout) {
+        timeout_ = timeout;
+        return 0;
+    }
+
+    /* hv-rs verifies HTTPS servers with the system's trust anchors; custom contexts are refused. */
+    int setSslCtx(hssl_ctx_t ssl_ctx) {
+        (void)ssl_ctx;
+        return -1;
+    }
+    int newSslCtx(hssl_ctx_opt_t* opt) {
+        (void)opt;
+        return -1;
+    }
+
+    int clearHeaders() {
+        headers_.clear();
+        return 0;
+    }
+    int setHeader(const char* key, const char* value) {
+        headers_[key] = value;
+        return 0;
+    }
+    int delHeader(const char* key) {
+        headers_.erase(key);
+        return 0;
+    }
+    const char* getHeader(const char* key) {
+        auto it = headers_.find(key);
+        return it == headers_.end() ? NULL : it->second.c_str();
+    }
+
+    /* Proxies for the client are not provided by hv-rs. */
+    int setHttpProxy(const char* host, int port) { (void)host; (void)port; return -1; }
+    int setHttpsProxy(const char* host, int port) { (void)host; (void)port; return -1; }
+    int addNoProxy(const char* host) { (void)host; return -1; }
+
+    int send(HttpRequest* req, HttpResponse* resp) {
+        prepare(req);
+        return http_client_send(req, resp);
+    }
+
+    int sendAsync(HttpRequestPtr req, HttpResponseCallback resp_cb = NULL) {
+        prepare(req.get());
+        return http_client_send_async(req, std::move(resp_cb));
+    }
+
+    int close() { return 0; }
+
+private:
+    void prepare(HttpRequest* req) {
+        for (auto& kv : headers_) {
+            if (req->headers.find(kv.first) == req->headers.end()) req->headers[kv.first] = kv.second;
+        }
+        if (req->timeout == DEFAULT_HTTP_TIMEOUT) req->timeout = (uint16_t)timeout_;
+        if (req->url.empty() || req->url[0] == '/') {
+            std::string path = req->url.empty() ? req->path : req->url;
+            req->url = std::string(https_ ? "https://" : "http://") + host_ + ":" + hv::to_string(port_) + path;
+        }
+    }
+
+    std::string host_;
+    int port_;
+    int https_;
+    int timeout_;
+    http_headers headers_;
+};
+
+} // namespace hv
+
+#endif // HV_HTTP_CLIENT_H_

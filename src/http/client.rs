@@ -1,0 +1,132 @@
+//! A small HTTP/1.1 client for `requests.h` / `HttpClient`: one request per connection, run on
+//! a shared client loop thread, answered synchronously (to a blocked caller) or through a
+//! callback on that loop.
+
+use std::sync::{mpsc, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::header::{HeaderValue, CONNECTION, HOST};
+use hyper::{HeaderMap, Method, Uri};
+use hyper_util::rt::TokioIo;
+
+use super::message::Response;
+use super::proxy::connect;
+use crate::error::{Error, Result};
+use crate::event_loop::LoopThread;
+
+/// Answers larger than this are refused rather than held in memory.
+const MAX_RESPONSE_BODY: usize = 64 << 20;
+
+#[derive(Debug, Clone)]
+pub struct ClientRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// The whole exchange, connect included.
+    pub timeout: Duration,
+}
+
+impl ClientRequest {
+    pub fn new(method: Method, url: &str) -> Self {
+        ClientRequest {
+            method,
+            url: url.to_owned(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+pub type ResponseCallback = Box<dyn FnOnce(Result<Response>) + Send>;
+
+fn client_loop() -> &'static LoopThread {
+    static LOOP: OnceLock<LoopThread> = OnceLock::new();
+    LOOP.get_or_init(|| {
+        let t = LoopThread::new(None);
+        if let Err(e) = t.start(true, None, None) {
+            crate::hv_log!(crate::log::LEVEL_ERROR, "HTTP client loop: {e}");
+        }
+        t
+    })
+}
+
+async fn fetch(req: ClientRequest) -> Result<Response> {
+    let uri: Uri = req
+        .url
+        .parse()
+        .map_err(|e| Error::InvalidArgument(format!("bad url {:?}: {e}", req.url)))?;
+    let exchange = async {
+        let io = connect(&uri, req.timeout).await?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+            .await
+            .map_err(|e| Error::io("HTTP handshake", std::io::Error::other(e)))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        let mut headers = req.headers;
+        if !headers.contains_key(HOST) {
+            if let Some(v) = uri
+                .authority()
+                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+            {
+                headers.insert(HOST, v);
+            }
+        }
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        let mut out = hyper::Request::new(Full::new(req.body));
+        *out.method_mut() = req.method;
+        *out.uri_mut() = uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .parse()
+            .unwrap_or_default();
+        *out.headers_mut() = headers;
+        let resp = sender
+            .send_request(out)
+            .await
+            .map_err(|e| Error::io("HTTP request", std::io::Error::other(e)))?;
+        let (parts, body) = resp.into_parts();
+        let body = Limited::new(body, MAX_RESPONSE_BODY)
+            .collect()
+            .await
+            .map_err(|e| Error::OverLimit(format!("response body: {e}")))?
+            .to_bytes();
+        Ok(Response {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: body.to_vec(),
+            file: None,
+        })
+    };
+    tokio::time::timeout(req.timeout, exchange)
+        .await
+        .map_err(|_| Error::io("HTTP request", std::io::ErrorKind::TimedOut.into()))?
+}
+
+/// Runs `req`; `done` gets the answer on the client loop thread.
+pub fn send_async(req: ClientRequest, done: ResponseCallback) {
+    client_loop().event_loop().queue_in_loop(Box::new(move || {
+        tokio::spawn(async move { done(fetch(req).await) });
+    }));
+}
+
+/// Runs `req` and blocks until it is answered. Not from the client loop itself.
+pub fn send(req: ClientRequest) -> Result<Response> {
+    if client_loop().event_loop().is_in_loop_thread() {
+        return Err(Error::State(
+            "a blocking request from the HTTP client's own loop would never finish",
+        ));
+    }
+    let (tx, rx) = mpsc::channel();
+    send_async(
+        req,
+        Box::new(move |r| {
+            let _ = tx.send(r);
+        }),
+    );
+    rx.recv().map_err(|_| Error::Closed)?
+}
