@@ -731,3 +731,88 @@ fn evpp_http_client_program_requests_and_http_client() {
     assert!(out.contains("unreachable: request failed!"), "{out}");
     assert_eq!(srv.wait(), 0);
 }
+
+#[test]
+fn httpd_style_program_with_config_router_and_content_types() {
+    let exe = build(
+        "httpd",
+        &["c-examples/httpd/httpd.cpp", "c-examples/httpd/router.cpp"],
+    );
+    let dir = std::env::temp_dir().join(format!("hv-httpd-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("html")).unwrap();
+    std::fs::write(dir.join("html/index.html"), "<h1>httpd</h1>").unwrap();
+    let port = common::free_port();
+    let conf = dir.join("httpd.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "# httpd.conf\nloglevel = WARN\nworker_threads = 2\nhttp_port = {port}\ndocument_root = {}\naccess_log = off\ncors = true\n",
+            dir.join("html").display()
+        ),
+    )
+    .unwrap();
+    let mut p = Program::start(&exe, &["-c", conf.to_str().unwrap()]);
+    p.expect("httpd listening on port");
+    let b = format!("http://127.0.0.1:{port}");
+    assert_eq!(curl(&[&format!("{b}/ping")]), "pong");
+    assert_eq!(
+        curl(&[&format!("{b}/")]),
+        "<h1>httpd</h1>",
+        "document_root from the config"
+    );
+    assert_eq!(
+        curl(&["-d", "a=1&b=x", &format!("{b}/kv")]),
+        "a=1&b=x&int=123&string=hello"
+    );
+    let json = curl(&[
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        "{\"k\":\"v\"}",
+        &format!("{b}/json"),
+    ]);
+    assert!(
+        json.contains("\"int\": 123") && json.contains("\"k\": \"v\""),
+        "{json}"
+    );
+    let form = curl(&["-F", "f=1", &format!("{b}/form")]);
+    assert!(
+        form.contains("name=\"f\"\r\n\r\n1\r\n") && form.contains("name=\"int\"\r\n\r\n123\r\n"),
+        "{form}"
+    );
+    let typed = curl(&[
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        "{\"bool\":true,\"int\":123,\"float\":3.14,\"string\":\"hello\"}",
+        &format!("{b}/test"),
+    ]);
+    assert!(
+        typed.contains("\"float\": 3.140000104904175") && typed.contains("\"bool\": true"),
+        "{typed}"
+    );
+    let del = curl(&["-X", "DELETE", &format!("{b}/group/g1/user/u2")]);
+    assert!(
+        del.contains("\"group_name\": \"g1\"") && del.contains("\"user_id\": \"u2\""),
+        "{del}"
+    );
+    assert_eq!(
+        curl(&[&format!("{b}/wildcard/x")]),
+        "/wildcard/x match /wildcard*"
+    );
+    assert!(curl(&[&format!("{b}/sleep?t=5")]).contains("\"slept_ms\": 5"));
+    let upload = curl(&["--data-binary", "12345", &format!("{b}/upload/f.txt")]);
+    assert!(
+        upload.contains("\"bytes\": 5") && upload.contains("\"filename\": \"f.txt\""),
+        "{upload}"
+    );
+    let sse = curl(&["-N", &format!("{b}/sse")]);
+    assert!(
+        sse.contains("data: tick 1\n\n") && sse.contains("data: tick 3\n\n"),
+        "{sse}"
+    );
+    let paths = curl(&[&format!("{b}/paths")]);
+    assert!(paths.contains("\"/upload/{filename}\""), "{paths}");
+    assert_eq!(p.wait(), 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}

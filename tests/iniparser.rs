@@ -157,15 +157,30 @@ fn program_loads_queries_edits_and_saves_an_httpd_conf() {
     }
     // Save() kept the comments and the file's layout.
     let saved = fs::read_to_string(dir.join("httpd.conf")).unwrap();
-    assert!(saved.starts_with("# httpd.conf-like test file\n"), "{saved}");
-    assert!(saved.contains("\n# http server\nhttp_port = 9090\n"), "{saved}");
-    assert!(saved.contains("keepalive_timeout = 75000\t# ms\n"), "{saved}");
+    assert!(
+        saved.starts_with("# httpd.conf-like test file\n"),
+        "{saved}"
+    );
+    assert!(
+        saved.contains("\n# http server\nhttp_port = 9090\n"),
+        "{saved}"
+    );
+    assert!(
+        saved.contains("keepalive_timeout = 75000\t# ms\n"),
+        "{saved}"
+    );
     assert!(saved.contains("#error_page = error.html\n"), "{saved}");
-    assert!(saved.contains("\n[proxy]\nproxy_connect_timeout = 10000\t# ms\n"), "{saved}");
+    assert!(
+        saved.contains("\n[proxy]\nproxy_connect_timeout = 10000\t# ms\n"),
+        "{saved}"
+    );
     assert!(saved.ends_with("\n[added]\nname = new value"), "{saved}");
     let copy = fs::read_to_string(dir.join("copy.conf")).unwrap();
     assert_eq!(copy, saved, "SaveAs writes the same text as Save");
-    assert!(!dir.join("never.conf").exists(), "an empty document is not saved");
+    assert!(
+        !dir.join("never.conf").exists(),
+        "an empty document is not saved"
+    );
     let _ = fs::remove_dir_all(&dir);
 }
 

@@ -150,6 +150,8 @@ inline void importRequest(hv_http_request* in, HttpRequest* req) {
             }
         }
     }
+    auto type = req->headers.find("Content-Type");
+    if (type != req->headers.end()) req->content_type = http_content_type_enum(type->second.c_str());
     size_t body_len = 0;
     const uint8_t* body = hv_http_request_body(in, &body_len);
     if (body && body_len) req->body.assign((const char*)body, body_len);
@@ -167,7 +169,7 @@ inline HttpContextPtr contextFor(HttpService* service, hv_http_request* in, hv_h
     HttpContextPtr* cached = static_cast<HttpContextPtr*>(hv_http_request_userdata(in));
     if (cached) {
         importParams(in, (*cached)->request.get());
-        importResponse(out, (*cached)->response.get());
+        mergeResponse(out, (*cached)->response.get());
         return *cached;
     }
     HttpContextPtr ctx = std::make_shared<HttpContext>();

@@ -48,8 +48,12 @@ inline void responseBody(HttpResponse* resp, const void** data, size_t* len) {
     *len = resp->body.size();
 }
 
-/* Copies a C++ response into the response a C handler fills. */
-inline void exportResponse(HttpResponse* resp, hv_http_response* out) {
+/* Copies a C++ response into the library's between pipeline stages. A copy is serialised, so
+ * the C++ response keeps its structured content and gains no Content-Type header a later stage
+ * would have to fight (libhv fills those in only when the response is finally sent). */
+inline void exportResponse(const HttpResponse* source, hv_http_response* out) {
+    HttpResponse copy(*source);
+    HttpResponse* resp = &copy;
     hv_http_response_clear_headers(out);
     exportHead(resp,
         [out](int status) { hv_http_response_set_status(out, status); },
@@ -80,6 +84,45 @@ inline void importResponse(const hv_http_response* in, HttpResponse* resp) {
     size_t len = 0;
     const uint8_t* body = hv_http_response_body(in, &len);
     resp->body.assign(body ? (const char*)body : "", len);
+}
+
+/* Between pipeline stages the C++ response stays the source of truth (its structured json,
+ * form and kv are dumped only at the end); it takes from the library what the pipeline decided
+ * meanwhile: the status, headers it added (Allow, static file headers) and a body it generated
+ * (an error page) when the C++ response has none. */
+inline void mergeResponse(const hv_http_response* in, HttpResponse* resp) {
+    resp->status_code = (http_status)hv_http_response_status(in);
+    size_t count = hv_http_response_header_count(in);
+    for (size_t i = 0; i < count; ++i) {
+        const char *k = NULL, *v = NULL;
+        size_t klen = 0, vlen = 0;
+        if (hv_http_response_header_at(in, i, &k, &klen, &v, &vlen)) {
+            std::string key(k, klen);
+            if (strcasecmp(key.c_str(), "Content-Type") == 0 || strcasecmp(key.c_str(), "Set-Cookie") == 0) continue;
+            if (resp->headers.find(key) == resp->headers.end()) resp->headers[key] = std::string(v, vlen);
+        }
+    }
+#ifndef WITHOUT_HTTP_CONTENT
+    bool structured = !resp->json.empty() || !resp->form.empty() || !resp->kv.empty();
+#else
+    bool structured = false;
+#endif
+    if (resp->body.empty() && !structured) {
+        size_t len = 0;
+        const uint8_t* body = hv_http_response_body(in, &len);
+        if (body && len) {
+            resp->body.assign((const char*)body, len);
+            size_t tlen = 0;
+            for (size_t i = 0; i < count; ++i) {
+                const char *k = NULL, *v = NULL;
+                size_t klen = 0;
+                if (hv_http_response_header_at(in, i, &k, &klen, &v, &tlen) &&
+                    strncasecmp(k, "Content-Type", klen) == 0 && klen == 12) {
+                    resp->SetHeader("Content-Type", std::string(v, tlen));
+                }
+            }
+        }
+    }
 }
 
 } // namespace detail
