@@ -597,6 +597,22 @@ fn evpp_http_edges_exceptions_forgotten_writers_routes_and_streams() {
         "500",
         "an exception answers 500"
     );
+    assert_eq!(
+        code(&[&format!("{base}/close")]),
+        "500",
+        "HTTP_STATUS_CLOSE answers 500"
+    );
+    assert_eq!(
+        code(&["-H", "X-Block: 1", &format!("{base}/user/me")]),
+        "401",
+        "headerHandler runs first"
+    );
+    assert!(p.seen.iter().any(|l| l == "setSslCtx -1"), "{:?}", p.seen);
+    assert!(
+        p.seen.iter().any(|l| l == "workers started 2"),
+        "setProcessNum(2) gives 2 worker threads: {:?}",
+        p.seen
+    );
     assert_eq!(curl(&[&format!("{base}/user/me")]), "literal me");
     assert_eq!(curl(&[&format!("{base}/user/7")]), "param 7");
     assert_eq!(curl(&[&format!("{base}/forget")]), "dropped without End");

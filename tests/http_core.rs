@@ -340,6 +340,7 @@ fn static_files_ranges_caching_listing_and_no_escape() {
     std::fs::create_dir_all(www.join("sub")).unwrap();
     std::fs::write(www.join("index.html"), "<h1>home</h1>").unwrap();
     std::fs::write(www.join("a.txt"), "0123456789").unwrap();
+    std::fs::write(www.join("blob.unknownext"), "?").unwrap();
     std::fs::write(www.join("sub/inner.txt"), "inner").unwrap();
     std::fs::write(root.join("outside.txt"), "secret").unwrap();
     let big: Vec<u8> = (0..5_000_000u32).map(|i| (i % 251) as u8).collect();
@@ -418,6 +419,11 @@ fn static_files_ranges_caching_listing_and_no_escape() {
     assert!(
         whole[body_at..] == big[..],
         "a large file is streamed whole and intact"
+    );
+    let blob = get(port, "/blob.unknownext", "");
+    assert!(
+        blob.contains("Content-Type: application/octet-stream\r\n"),
+        "{blob}"
     );
     let listing = get(port, "/sub/", "");
     assert!(
@@ -591,4 +597,84 @@ fn worker_hooks_connection_cap_and_keepalive_timeout() {
     assert_eq!(a.read_to_end(&mut rest).unwrap_or(0), 0);
     srv.stop();
     assert_eq!(stopped.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn http10_and_client_certificate_authentication() {
+    let (_srv, port) = start();
+    let r = raw(port, b"GET /ping HTTP/1.0\r\n\r\n");
+    assert!(
+        r.starts_with("HTTP/1.0 200 OK") && r.ends_with("pong"),
+        "{r}"
+    );
+
+    let dir = std::env::temp_dir().join(format!("hv-http-mtls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write_pair = |tag: &str, name: &str| {
+        let ck = rcgen::generate_simple_self_signed(vec![name.to_string()]).unwrap();
+        let (crt, key) = (
+            dir.join(format!("{tag}.crt")),
+            dir.join(format!("{tag}.key")),
+        );
+        std::fs::write(&crt, ck.cert.pem()).unwrap();
+        std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+        (crt, key)
+    };
+    let (server_crt, server_key) = write_pair("server", "localhost");
+    let (client_crt, client_key) = write_pair("client", "client");
+    let tls = hv::tls::server_config(&hv::tls::TlsOptions {
+        crt_file: Some(server_crt.clone()),
+        key_file: Some(server_key),
+        ca_file: Some(client_crt.clone()),
+        verify_peer: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let srv = HttpServer::new();
+    srv.set_host("127.0.0.1");
+    srv.set_service(service());
+    srv.set_tls(Some(tls));
+    let tp = free_port();
+    srv.set_ports(free_port(), tp);
+    srv.start().unwrap();
+    let resolve = format!("localhost:{tp}:127.0.0.1");
+    let url = format!("https://localhost:{tp}/ping");
+    let (ca, cert, key) = (
+        server_crt.to_str().unwrap(),
+        client_crt.to_str().unwrap(),
+        client_key.to_str().unwrap(),
+    );
+    assert_eq!(
+        curl(&[
+            "--cacert",
+            ca,
+            "--resolve",
+            &resolve,
+            "--cert",
+            cert,
+            "--key",
+            key,
+            &url
+        ]),
+        "pong"
+    );
+    let refused = Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "10",
+            "--cacert",
+            ca,
+            "--resolve",
+            &resolve,
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !refused.status.success(),
+        "no client certificate, no answer"
+    );
+    srv.stop();
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -6,6 +6,7 @@
  *   http_edges <port> [upstream_port]    prints "ready" and serves until stdin closes;
  *   with an upstream, /up/<path> is proxied to http://127.0.0.1:<upstream_port>/<path>
  */
+#include <atomic>
 #include <stdexcept>
 
 #include "HttpServer.h"
@@ -19,6 +20,10 @@ int main(int argc, char** argv) {
         resp->SetHeader("X-Pre", "1");
         if (req->GetHeader("X-Deny") == "yes") return HTTP_STATUS_FORBIDDEN;
         return HTTP_STATUS_NEXT;
+    };
+    // libhv 1.3.4's headerHandler: runs first; 0 or 200 goes on, anything else answers.
+    router.headerHandler = [](HttpRequest* req, HttpResponse*) -> int {
+        return req->GetHeader("X-Block").empty() ? HTTP_STATUS_OK : HTTP_STATUS_UNAUTHORIZED;
     };
     router.postprocessor = [](HttpRequest*, HttpResponse* resp) {
         resp->SetHeader("X-Post", "1");
@@ -61,6 +66,9 @@ int main(int argc, char** argv) {
         resp->AddCookie(sid);
         return resp->String("b=" + req->GetCookie("b").value + " header=" + req->GetHeader("Cookie", "none"));
     });
+    router.GET("/close", [](HttpRequest*, HttpResponse*) {
+        return HTTP_STATUS_CLOSE;
+    });
     router.GET("/json", [](HttpRequest* req, HttpResponse* resp) {
         resp->content_type = APPLICATION_JSON;
         resp->Set("code", 0);
@@ -74,7 +82,12 @@ int main(int argc, char** argv) {
 
     HttpServer server(&router);
     server.setPort(argc > 1 ? atoi(argv[1]) : 0);
+    server.setProcessNum(2);   // refused by hv-rs: two worker threads instead
+    printf("setSslCtx %d\n", server.setSslCtx(NULL));
+    std::atomic<int> workers(0);
+    server.onWorkerStart = [&workers]() { ++workers; };
     if (server.start() != 0) return 1;
+    printf("workers started %d\n", (int)workers);
     printf("ready on port %d\n", server.port);
     fflush(stdout);
     while (getchar() != EOF);

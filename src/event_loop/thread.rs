@@ -1,5 +1,6 @@
 //! `EventLoopThread`: an event loop on a thread of its own.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -46,12 +47,15 @@ impl LoopThread {
         if self.event_loop.status() == LoopStatus::Stopped {
             return Err(Error::State("the event loop has stopped"));
         }
+        // With `wait`, start returns only once `pre` has run, as libhv's EventLoopThread does.
+        let pre_done = Arc::new(AtomicBool::new(pre.is_none()));
         if let Some(pre) = pre {
-            let el = self.event_loop.clone();
+            let (el, done) = (self.event_loop.clone(), pre_done.clone());
             self.event_loop.queue_in_loop(Box::new(move || {
                 if pre() != 0 {
                     el.stop();
                 }
+                done.store(true, Ordering::Release);
             }));
         }
         let el = self.event_loop.clone();
@@ -69,10 +73,12 @@ impl LoopThread {
         *slot = Some(handle);
         drop(slot);
         if wait {
-            while !matches!(
-                self.event_loop.status(),
-                LoopStatus::Running | LoopStatus::Stopping | LoopStatus::Stopped
-            ) {
+            loop {
+                let status = self.event_loop.status();
+                let ready = status == LoopStatus::Running && pre_done.load(Ordering::Acquire);
+                if ready || matches!(status, LoopStatus::Stopping | LoopStatus::Stopped) {
+                    break;
+                }
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
