@@ -678,3 +678,38 @@ fn http10_and_client_certificate_authentication() {
     srv.stop();
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn rust_http2_client_by_prior_knowledge() {
+    use http_body_util::{BodyExt, Full};
+    let (_srv, port) = start();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let answers = rt.block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let (mut sender, conn) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            hyper_util::rt::TokioIo::new(tcp),
+        )
+        .await
+        .unwrap();
+        tokio::spawn(conn);
+        let mut answers = Vec::new();
+        for path in ["/ping", "/user/8", "/async"] {
+            let req = hyper::Request::builder()
+                .uri(format!("http://127.0.0.1:{port}{path}"))
+                .body(Full::new(bytes::Bytes::new()))
+                .unwrap();
+            let resp = sender.send_request(req).await.unwrap();
+            assert_eq!(resp.version(), hyper::Version::HTTP_2);
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            answers.push(String::from_utf8_lossy(&body).into_owned());
+        }
+        answers
+    });
+    assert_eq!(answers, vec!["pong", "user 8", "from another thread"]);
+}
