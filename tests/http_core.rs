@@ -546,6 +546,38 @@ fn reverse_and_forward_proxying() {
         "http://localhost:9/",
     ]);
     assert_eq!(refused, "403", "an untrusted host is refused");
+
+    // CONNECT: HTTPS through the forward proxy to a TLS server on this machine
+    let dir = std::env::temp_dir().join(format!("hv-connect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    let (crt, key) = (dir.join("c.pem"), dir.join("k.pem"));
+    std::fs::write(&crt, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    let tls_server = HttpServer::new();
+    tls_server.set_host("127.0.0.1");
+    tls_server.set_service(service());
+    tls_server.set_tls(Some(
+        hv::tls::server_config(&hv::tls::TlsOptions {
+            crt_file: Some(crt.clone()),
+            key_file: Some(key),
+            ..Default::default()
+        })
+        .unwrap(),
+    ));
+    let tp = free_port();
+    tls_server.set_ports(free_port(), tp);
+    tls_server.start().unwrap();
+    let through = curl(&[
+        "-x",
+        &proxy,
+        "--cacert",
+        crt.to_str().unwrap(),
+        &format!("https://127.0.0.1:{tp}/user/tunnel"),
+    ]);
+    assert_eq!(through, "user tunnel", "CONNECT tunnels to a trusted host");
+    tls_server.stop();
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]

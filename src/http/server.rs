@@ -326,7 +326,7 @@ async fn serve_io<I>(
         .title_case_headers(true)
         .max_buf_size(64 << 10);
     builder.http2().timer(TokioTimer::new());
-    let conn = builder.serve_connection(TokioIo::new(io), svc);
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), svc);
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
@@ -335,6 +335,37 @@ async fn serve_io<I>(
             let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
         }
     }
+}
+
+/// CONNECT through the forward proxy: for a trusted `host:port`, answer 200 and then copy bytes
+/// both ways between the client and the target until either side closes.
+async fn tunnel(service: &Service, parts: &mut hyper::http::request::Parts) -> HttpResponse {
+    let proxies = &service.proxies;
+    let Some(authority) = parts.uri.authority().cloned() else {
+        return simple(400);
+    };
+    if !(proxies.forward_enabled && proxies.trusts(authority.host())) {
+        return simple(403);
+    }
+    let connect = tokio::time::timeout(
+        proxies.connect_timeout,
+        TcpStream::connect((authority.host(), authority.port_u16().unwrap_or(443))),
+    );
+    let mut upstream = match connect.await {
+        Ok(Ok(s)) => s,
+        Ok(Err(_)) => return simple(502),
+        Err(_) => return simple(504),
+    };
+    let Some(on_upgrade) = parts.extensions.remove::<hyper::upgrade::OnUpgrade>() else {
+        return simple(400);
+    };
+    tokio::spawn(async move {
+        if let Ok(upgraded) = on_upgrade.await {
+            let mut client = TokioIo::new(upgraded);
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+        }
+    });
+    finish(Response::default())
 }
 
 /// Forwards to `url`; an unreachable or failing upstream answers 502, a slow one 504.
@@ -390,7 +421,10 @@ async fn dispatch(
     peer: SocketAddr,
     scheme: &'static str,
 ) -> std::result::Result<HttpResponse, Infallible> {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    if parts.method == hyper::Method::CONNECT {
+        return Ok(tunnel(&service, &mut parts).await);
+    }
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e)
@@ -401,10 +435,7 @@ async fn dispatch(
         }
         Err(_) => return Ok(simple(400)),
     };
-    // CONNECT tunnels are not offered; an absolute-form target is a forward-proxy request.
-    if parts.method == hyper::Method::CONNECT {
-        return Ok(simple(403));
-    }
+    // An absolute-form target is a forward-proxy request.
     if parts.version < hyper::Version::HTTP_2 && parts.uri.scheme().is_some() {
         let host = parts.uri.host().unwrap_or("");
         if !(service.proxies.forward_enabled && service.proxies.trusts(host)) {
