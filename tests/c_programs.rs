@@ -629,6 +629,13 @@ fn evpp_http_edges_exceptions_forgotten_writers_routes_and_streams() {
         chunked.contains("Transfer-Encoding: chunked") && chunked.ends_with("one,two,three"),
         "{chunked}"
     );
+    let sized = curl(&["-i", &format!("{base}/sized")]);
+    assert!(
+        sized.contains("Content-Length: 10\r\n")
+            && !sized.contains("Transfer-Encoding")
+            && sized.ends_with("0123456789"),
+        "EndHeaders(\"Content-Length\", n) frames the stream: {sized}"
+    );
     let sse = curl(&["-i", &format!("{base}/sse")]);
     assert!(
         sse.contains("Content-Type: text/event-stream")

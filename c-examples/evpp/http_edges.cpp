@@ -51,6 +51,12 @@ int main(int argc, char** argv) {
         writer->WriteChunked("three");
         writer->End();
     });
+    router.GET("/sized", [](const HttpRequestPtr&, const HttpResponseWriterPtr& writer) {
+        writer->EndHeaders("Content-Length", 10);
+        writer->WriteBody("01234", 5);
+        writer->WriteBody("56789", 5);
+        writer->End();
+    });
     router.GET("/sse", [](const HttpRequestPtr&, const HttpResponseWriterPtr& writer) {
         writer->SSEvent("first");
         writer->SSEvent("second", "tick");

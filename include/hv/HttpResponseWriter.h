@@ -81,6 +81,9 @@ public:
         detail::exportHead(response.get(),
             [w](int status) { hv_http_writer_set_status(w, status); },
             [w](const char* k, const char* v) { hv_http_writer_add_header(w, k, v); });
+        // A length the handler announced frames the streamed body instead of chunks.
+        std::string length = response->GetHeader("Content-Length");
+        if (!length.empty()) hv_http_writer_set_header(w, "Content-Length", length.c_str());
         if (!response->body.empty()) {
             hv_http_writer_write(w, response->body.data(), response->body.size());
             response->body.clear();

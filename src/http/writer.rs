@@ -217,7 +217,8 @@ impl Writer {
         })
     }
 
-    /// Sends the head now; the body follows in chunks. No-op once sent.
+    /// Sends the head now; the body follows in chunks, or framed by a `Content-Length` header the
+    /// caller set (which the body must then match). No-op once sent.
     pub fn end_headers(&self) -> Result<()> {
         let mut state = self.lock();
         let (phase, resp) = &mut *state;
@@ -231,7 +232,6 @@ impl Writer {
         let queued = Arc::new(AtomicUsize::new(0));
         let mut head = std::mem::take(resp);
         let pending = std::mem::take(&mut head.body);
-        head.headers.remove(hyper::header::CONTENT_LENGTH);
         if !pending.is_empty() {
             queued.fetch_add(pending.len(), Ordering::AcqRel);
             let _ = body_tx.send(Bytes::from(pending));
