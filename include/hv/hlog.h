@@ -65,13 +65,13 @@ static inline const char* hvh_log_basename(const char* path) {
 #define CLR_SKYBLUE_WHT "\033[46;37m"
 #define CLR_WHT_BLK     "\033[47;30m"
 
-/* XXX(level, 5-character label, colour) for every printable level. */
-#define LOG_LEVEL_MAP(XXX) \
-    XXX(LOG_LEVEL_DEBUG, "DEBUG", CLR_WHITE) \
-    XXX(LOG_LEVEL_INFO,  "INFO ", CLR_GREEN) \
-    XXX(LOG_LEVEL_WARN,  "WARN ", CLR_YELLOW) \
-    XXX(LOG_LEVEL_ERROR, "ERROR", CLR_RED) \
-    XXX(LOG_LEVEL_FATAL, "FATAL", CLR_RED_WHT)
+/* ENTRY(level, 5-character label, colour) for every printable level. */
+#define LOG_LEVEL_MAP(ENTRY) \
+    ENTRY(LOG_LEVEL_DEBUG, "DEBUG", CLR_WHITE) \
+    ENTRY(LOG_LEVEL_INFO,  "INFO ", CLR_GREEN) \
+    ENTRY(LOG_LEVEL_WARN,  "WARN ", CLR_YELLOW) \
+    ENTRY(LOG_LEVEL_ERROR, "ERROR", CLR_RED) \
+    ENTRY(LOG_LEVEL_FATAL, "FATAL", CLR_RED_WHT)
 
 typedef enum {
     LOG_LEVEL_VERBOSE = 0,
