@@ -21,6 +21,11 @@ pub fn manifest_dir() -> PathBuf {
 pub fn lib_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    assert!(
+        dir.join("libhv.so").exists(),
+        "{} has no libhv.so: run `cargo build` before `cargo test` (scripts/test.sh does)",
+        dir.display()
+    );
     let soname = dir.join("libhv.so.0");
     if std::fs::symlink_metadata(&soname).is_err() {
         let _ = std::os::unix::fs::symlink("libhv.so", &soname);
