@@ -7,8 +7,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
-# The C and C++ programs link target/debug/libhv.so, which `cargo test` alone does not write.
-cargo build --locked
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --locked 2>&1 | tee "$log"

@@ -16,14 +16,15 @@ pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `target/<profile>`, where cargo put `libhv.so` for this test run, with the SONAME link
-/// (`libhv.so.0`) that programs linked against it look for at run time.
+/// Where cargo put this run's `libhv.so` and `libhv.a` (`target/<profile>/deps`, next to the
+/// test binaries: `cargo test` alone does not copy them up to `target/<profile>`), with the
+/// SONAME link (`libhv.so.0`) that programs linked against it look for at run time.
 pub fn lib_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    let dir = exe.parent().unwrap().to_path_buf();
     assert!(
         dir.join("libhv.so").exists(),
-        "{} has no libhv.so: run `cargo build` before `cargo test` (scripts/test.sh does)",
+        "{} has no libhv.so",
         dir.display()
     );
     let soname = dir.join("libhv.so.0");
