@@ -111,14 +111,8 @@ inline std::string requestString(const char* (*get)(const hv_http_request*, size
 /* Route parameters arrive after the first stages ran: refresh them for each stage. */
 inline void importParams(hv_http_request* in, HttpRequest* req) {
     req->query_params.clear();
-    size_t nparams = hv_http_request_param_count(in);
-    for (size_t i = 0; i < nparams; ++i) {
-        const char *k = NULL, *v = NULL;
-        size_t klen = 0, vlen = 0;
-        if (hv_http_request_param_at(in, i, &k, &klen, &v, &vlen)) {
-            req->query_params[std::string(k, klen)] = std::string(v, vlen);
-        }
-    }
+    forEachPair<hv_http_request>(in, hv_http_request_param_count, hv_http_request_param_at,
+                [req](const std::string& k, const std::string& v) { req->query_params[k] = v; });
 }
 
 /* Builds the C++ request once per request from the library's. */
@@ -129,27 +123,21 @@ inline void importRequest(hv_http_request* in, HttpRequest* req) {
     req->http_major = (unsigned short)(version / 10);
     req->http_minor = (unsigned short)(version % 10);
     req->headers.clear();
-    size_t count = hv_http_request_header_count(in);
-    for (size_t i = 0; i < count; ++i) {
-        const char *k = NULL, *v = NULL;
-        size_t klen = 0, vlen = 0;
-        if (hv_http_request_header_at(in, i, &k, &klen, &v, &vlen)) {
-            std::string key(k, klen);
-            if (strcasecmp(key.c_str(), "Cookie") == 0) {
-                // Cookies are parsed into req->cookies and kept out of the headers, as libhv does.
-                HttpCookie cookie;
-                if (cookie.parse(std::string(v, vlen))) req->cookies.push_back(cookie);
-                continue;
-            }
-            auto it = req->headers.find(key);
-            if (it == req->headers.end()) {
-                req->headers[key] = std::string(v, vlen);
-            } else {
-                it->second += ", ";
-                it->second.append(v, vlen);
-            }
+    forEachPair<hv_http_request>(in, hv_http_request_header_count, hv_http_request_header_at,
+                [req](const std::string& key, const std::string& value) {
+        if (strcasecmp(key.c_str(), "Cookie") == 0) {
+            // Cookies are parsed into req->cookies and kept out of the headers, as libhv does.
+            HttpCookie cookie;
+            if (cookie.parse(value)) req->cookies.push_back(cookie);
+            return;
         }
-    }
+        auto it = req->headers.find(key);
+        if (it == req->headers.end()) {
+            req->headers[key] = value;
+        } else {
+            it->second += ", " + value;
+        }
+    });
     auto type = req->headers.find("Content-Type");
     if (type != req->headers.end()) req->content_type = http_content_type_enum(type->second.c_str());
     size_t body_len = 0;

@@ -66,6 +66,19 @@ inline void exportResponse(const HttpResponse* source, hv_http_response* out) {
     hv_http_response_set_body(out, data, len);
 }
 
+/* Calls f(name, value) for every pair a `*_count` / `*_at` accessor pair of the C ABI reports
+ * (request headers, request parameters, response headers). */
+template<class Obj, class F>
+inline void forEachPair(const Obj* in, size_t (*count)(const Obj*),
+                        bool (*at)(const Obj*, size_t, const char**, size_t*, const char**, size_t*), F f) {
+    size_t n = count(in);
+    for (size_t i = 0; i < n; ++i) {
+        const char *k = NULL, *v = NULL;
+        size_t klen = 0, vlen = 0;
+        if (at(in, i, &k, &klen, &v, &vlen)) f(std::string(k, klen), std::string(v, vlen));
+    }
+}
+
 /* The library's response as a later stage (postprocessor, error handler) must see it: the
  * status the pipeline settled on, the error page it generated. */
 inline void importResponse(const hv_http_response* in, HttpResponse* resp) {
@@ -73,14 +86,8 @@ inline void importResponse(const hv_http_response* in, HttpResponse* resp) {
     resp->headers.clear();
     resp->cookies.clear();
     resp->content_type = CONTENT_TYPE_NONE;
-    size_t count = hv_http_response_header_count(in);
-    for (size_t i = 0; i < count; ++i) {
-        const char *k = NULL, *v = NULL;
-        size_t klen = 0, vlen = 0;
-        if (hv_http_response_header_at(in, i, &k, &klen, &v, &vlen)) {
-            resp->headers[std::string(k, klen)] = std::string(v, vlen);
-        }
-    }
+    forEachPair(in, hv_http_response_header_count, hv_http_response_header_at,
+                [resp](const std::string& k, const std::string& v) { resp->headers[k] = v; });
     size_t len = 0;
     const uint8_t* body = hv_http_response_body(in, &len);
     resp->body.assign(body ? (const char*)body : "", len);
@@ -92,16 +99,15 @@ inline void importResponse(const hv_http_response* in, HttpResponse* resp) {
  * (an error page) when the C++ response has none. */
 inline void mergeResponse(const hv_http_response* in, HttpResponse* resp) {
     resp->status_code = (http_status)hv_http_response_status(in);
-    size_t count = hv_http_response_header_count(in);
-    for (size_t i = 0; i < count; ++i) {
-        const char *k = NULL, *v = NULL;
-        size_t klen = 0, vlen = 0;
-        if (hv_http_response_header_at(in, i, &k, &klen, &v, &vlen)) {
-            std::string key(k, klen);
-            if (strcasecmp(key.c_str(), "Content-Type") == 0 || strcasecmp(key.c_str(), "Set-Cookie") == 0) continue;
-            if (resp->headers.find(key) == resp->headers.end()) resp->headers[key] = std::string(v, vlen);
+    std::string content_type;
+    forEachPair(in, hv_http_response_header_count, hv_http_response_header_at,
+                [resp, &content_type](const std::string& k, const std::string& v) {
+        if (strcasecmp(k.c_str(), "Content-Type") == 0) {
+            content_type = v;
+        } else if (strcasecmp(k.c_str(), "Set-Cookie") != 0 && resp->headers.find(k) == resp->headers.end()) {
+            resp->headers[k] = v;
         }
-    }
+    });
 #ifndef WITHOUT_HTTP_CONTENT
     bool structured = !resp->json.empty() || !resp->form.empty() || !resp->kv.empty();
 #else
@@ -112,15 +118,7 @@ inline void mergeResponse(const hv_http_response* in, HttpResponse* resp) {
         const uint8_t* body = hv_http_response_body(in, &len);
         if (body && len) {
             resp->body.assign((const char*)body, len);
-            size_t tlen = 0;
-            for (size_t i = 0; i < count; ++i) {
-                const char *k = NULL, *v = NULL;
-                size_t klen = 0;
-                if (hv_http_response_header_at(in, i, &k, &klen, &v, &tlen) &&
-                    strncasecmp(k, "Content-Type", klen) == 0 && klen == 12) {
-                    resp->SetHeader("Content-Type", std::string(v, tlen));
-                }
-            }
+            if (!content_type.empty()) resp->SetHeader("Content-Type", content_type);
         }
     }
 }
