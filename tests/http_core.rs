@@ -126,15 +126,9 @@ fn http1_routes_errors_and_pipelining() {
         "no version disclosed, libhv's header case: {two}"
     );
 
-    let r = raw(
-        port,
-        b"GET /user/42?x=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-    );
+    let r = get(port, "/user/42?x=1", "");
     assert!(r.ends_with("user 42"), "{r}");
-    let r = raw(
-        port,
-        b"GET /nope HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-    );
+    let r = get(port, "/nope", "");
     assert!(
         r.starts_with("HTTP/1.1 404 Not Found") && r.contains("Content-Length: 140\r\n"),
         "{r}"
@@ -155,10 +149,7 @@ fn http1_routes_errors_and_pipelining() {
         r.starts_with("HTTP/1.1 200") && r.contains("Content-Length: 4\r\n") && !r.contains("pong"),
         "{r}"
     );
-    let r = raw(
-        port,
-        b"GET /teapot HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-    );
+    let r = get(port, "/teapot", "");
     assert!(
         r.starts_with("HTTP/1.1 418") && r.contains("<title>418 I'm a teapot</title>"),
         "{r}"
@@ -176,18 +167,12 @@ fn http1_routes_errors_and_pipelining() {
 #[test]
 fn writer_answers_from_other_threads_streams_and_completes_when_dropped() {
     let (_srv, port) = start();
-    let r = raw(
-        port,
-        b"GET /async HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-    );
+    let r = get(port, "/async", "");
     assert!(
         r.starts_with("HTTP/1.1 200") && r.ends_with("from another thread"),
         "{r}"
     );
-    let r = raw(
-        port,
-        b"GET /stream HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-    );
+    let r = get(port, "/stream", "");
     assert!(
         r.to_ascii_lowercase()
             .contains("transfer-encoding: chunked"),
@@ -196,10 +181,7 @@ fn writer_answers_from_other_threads_streams_and_completes_when_dropped() {
     for i in 0..3 {
         assert!(r.contains(&format!("chunk{i};")), "{r}");
     }
-    let r = raw(
-        port,
-        b"GET /forgotten HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-    );
+    let r = get(port, "/forgotten", "");
     assert!(
         r.starts_with("HTTP/1.1 200") && r.ends_with("partial"),
         "{r}"
