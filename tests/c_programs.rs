@@ -469,6 +469,31 @@ fn c_http_server_routes_stages_and_late_answers_over_http_and_https() {
     assert_eq!(tls.wait(), 0);
 }
 
+/// Starts `exe <port> <https_port> cert key` on free ports with a fresh certificate for
+/// localhost and waits for `ready`.
+fn start_http_and_https(
+    exe: &std::path::Path,
+    tag: &str,
+    ready: &str,
+) -> (Program, Cert, String, String) {
+    let cert = Cert::generate(tag, &["localhost"]);
+    let (port, tls_port) = (
+        common::free_port().to_string(),
+        common::free_port().to_string(),
+    );
+    let mut p = Program::start(
+        exe,
+        &[
+            &port,
+            &tls_port,
+            cert.cert.to_str().unwrap(),
+            cert.key.to_str().unwrap(),
+        ],
+    );
+    p.expect(ready);
+    (p, cert, port, tls_port)
+}
+
 fn ready_port(p: &mut Program, needle: &str) -> String {
     p.expect(needle)
         .split("port ")
@@ -481,21 +506,7 @@ fn ready_port(p: &mut Program, needle: &str) -> String {
 #[test]
 fn evpp_http_server_program_like_libhvs_http_server_test() {
     let exe = build("evpp_http_server", &["c-examples/evpp/http_server.cpp"]);
-    let cert = Cert::generate("http-cpp", &["localhost"]);
-    let (port, tls_port) = (
-        common::free_port().to_string(),
-        common::free_port().to_string(),
-    );
-    let mut p = Program::start(
-        &exe,
-        &[
-            &port,
-            &tls_port,
-            cert.cert.to_str().unwrap(),
-            cert.key.to_str().unwrap(),
-        ],
-    );
-    p.expect("http server ready");
+    let (mut p, cert, port, tls_port) = start_http_and_https(&exe, "http-cpp", "http server ready");
     let base = format!("http://127.0.0.1:{port}");
     let ping = curl(&["-i", &format!("{base}/ping")]);
     assert!(
@@ -673,21 +684,7 @@ fn evpp_http_edges_exceptions_forgotten_writers_routes_and_streams() {
 #[test]
 fn gateway_forwards_concurrent_requests_and_keeps_each_answer_with_its_request() {
     let exe = build("gateway", &["c-examples/gateway.cpp"]);
-    let cert = Cert::generate("gateway", &["localhost"]);
-    let (port, tls_port) = (
-        common::free_port().to_string(),
-        common::free_port().to_string(),
-    );
-    let mut p = Program::start(
-        &exe,
-        &[
-            &port,
-            &tls_port,
-            cert.cert.to_str().unwrap(),
-            cert.key.to_str().unwrap(),
-        ],
-    );
-    p.expect("gateway ready");
+    let (mut p, cert, port, tls_port) = start_http_and_https(&exe, "gateway", "gateway ready");
     assert_eq!(curl(&[&format!("http://127.0.0.1:{port}/ping")]), "pong");
     let workers: Vec<_> = (0..8)
         .map(|t| {
