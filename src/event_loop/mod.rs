@@ -68,6 +68,7 @@ pub struct EventLoop {
 
 impl EventLoop {
     pub fn new() -> Arc<Self> {
+        ignore_sigpipe();
         let (queue_tx, queue_rx) = mpsc::unbounded_channel();
         Arc::new(EventLoop {
             id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
@@ -311,6 +312,23 @@ impl Drop for EventLoop {
             .get_mut()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+    }
+}
+
+/// Ignores SIGPIPE, as libhv does whenever it creates a loop, so that code writing to sockets
+/// with plain `write` (the user's own, too) gets EPIPE instead of dying. A disposition the
+/// program chose itself (a handler, or SIG_IGN) is left alone; the library's own writes never
+/// raise the signal anyway (`tcp::NoSigpipeStream`).
+fn ignore_sigpipe() {
+    // SAFETY: `old` is plain data that sigaction fills in; a NULL new action only queries.
+    let current = unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        (libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut old) == 0)
+            .then_some(old.sa_sigaction)
+    };
+    if current == Some(libc::SIG_DFL) {
+        // SAFETY: installing SIG_IGN has no preconditions.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     }
 }
 

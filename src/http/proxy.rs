@@ -14,6 +14,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use crate::error::{Error, Result};
+use crate::tcp::NoSigpipeStream;
 use crate::tls::{client_config, server_name, TlsOptions};
 
 /// Where requests go: reverse-proxy locations and the forward-proxy policy.
@@ -126,6 +127,7 @@ pub(crate) async fn connect(uri: &Uri, timeout: Duration) -> Result<Box<dyn Io>>
         })?
         .map_err(|e| Error::io(format!("connecting to {host}:{port}"), e))?;
     let _ = tcp.set_nodelay(true);
+    let tcp = NoSigpipeStream::new(tcp);
     if !https {
         return Ok(Box::new(tcp));
     }

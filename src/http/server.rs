@@ -23,7 +23,7 @@ use super::writer::{into_hyper, HttpResponse, ResponseBody, Writer};
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoopPool};
 use crate::log::LEVEL_DEBUG;
-use crate::tcp::listen;
+use crate::tcp::{listen, NoSigpipeStream};
 
 /// Request bodies are read whole before the handler runs; larger ones get 413 (contract §3).
 const MAX_BODY: usize = 16 << 20;
@@ -291,6 +291,7 @@ async fn serve_connection(
     closer: Arc<ConnCloser>,
 ) {
     let _ = sock.set_nodelay(true);
+    let sock = NoSigpipeStream::new(sock);
     match tls {
         None => serve_io(sock, peer, "http", service, keepalive, closer).await,
         Some(config) => {
@@ -352,7 +353,7 @@ async fn tunnel(service: &Service, parts: &mut hyper::http::request::Parts) -> H
         TcpStream::connect((authority.host(), authority.port_u16().unwrap_or(443))),
     );
     let mut upstream = match connect.await {
-        Ok(Ok(s)) => s,
+        Ok(Ok(s)) => NoSigpipeStream::new(s),
         Ok(Err(_)) => return simple(502),
         Err(_) => return simple(504),
     };

@@ -11,6 +11,7 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::watch;
 
 use super::channel::{Channel, Driver, Handlers};
+use super::nosigpipe::NoSigpipeStream;
 use super::reconnect::ReconnectSetting;
 use super::stream::Stream;
 use super::unpack::UnpackSetting;
@@ -359,6 +360,7 @@ async fn connect(
         let tcp: TcpStream = tcp_socket.connect(remote).await.map_err(|e| errno(&e))?;
         let _ = tcp.set_nodelay(true);
         let ids = (tcp.as_raw_fd(), tcp.local_addr().ok());
+        let tcp = NoSigpipeStream::new(tcp);
         let stream = match tls {
             None => Stream::Plain(tcp),
             Some(config) => {

@@ -2,6 +2,7 @@
 
 mod channel;
 mod client;
+mod nosigpipe;
 mod reconnect;
 mod server;
 mod stream;
@@ -9,6 +10,7 @@ pub mod unpack;
 
 pub use channel::{Channel, ChannelStatus, ConnectionFn, DataFn, Handlers, HeartbeatFn};
 pub use client::TcpClient;
+pub(crate) use nosigpipe::NoSigpipeStream;
 pub use reconnect::ReconnectSetting;
 pub(crate) use server::listen;
 pub use server::TcpServer;

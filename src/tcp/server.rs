@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
 use super::channel::{Channel, Driver, Handlers};
+use super::nosigpipe::NoSigpipeStream;
 use super::stream::Stream;
 use super::unpack::UnpackSetting;
 use crate::error::{Error, Result};
@@ -399,6 +400,7 @@ impl Inner {
         let _ = tcp.set_nodelay(true);
         let fd = tcp.as_raw_fd();
         let local = tcp.local_addr().ok();
+        let tcp = NoSigpipeStream::new(tcp);
         let stream = match tls {
             None => Stream::Plain(tcp),
             Some(config) => {

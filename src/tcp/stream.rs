@@ -5,12 +5,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
+
+use super::nosigpipe::NoSigpipeStream;
 
 pub enum Stream {
-    Plain(TcpStream),
-    ServerTls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
-    ClientTls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    Plain(NoSigpipeStream),
+    ServerTls(Box<tokio_rustls::server::TlsStream<NoSigpipeStream>>),
+    ClientTls(Box<tokio_rustls::client::TlsStream<NoSigpipeStream>>),
 }
 
 macro_rules! delegate {
@@ -40,6 +41,22 @@ impl AsyncWrite for Stream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         delegate!(self, s => Pin::new(s).poll_write(cx, buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        delegate!(self, s => Pin::new(s).poll_write_vectored(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Stream::Plain(s) => s.is_write_vectored(),
+            Stream::ServerTls(s) => s.is_write_vectored(),
+            Stream::ClientTls(s) => s.is_write_vectored(),
+        }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -162,6 +162,11 @@ impl Program {
         self.stdin.take();
     }
 
+    /// How the program ended, or `None` while it runs.
+    pub fn try_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().unwrap()
+    }
+
     /// Waits for exit (bounded) and returns the status code.
     pub fn wait(&mut self) -> i32 {
         self.close_stdin();
