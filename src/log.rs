@@ -151,6 +151,19 @@ pub fn write(level: i32, msg: &[u8]) {
     });
 }
 
+/// Writes one line only to a file or handler the program set up, never to stderr (for the
+/// library's caught panics). Gives up rather than wait when this thread holds the logger.
+pub fn write_unless_stderr(level: i32, msg: &[u8]) {
+    let to_stderr = match logger().try_lock() {
+        Ok(l) => matches!(l.sink, Sink::Stderr),
+        Err(std::sync::TryLockError::Poisoned(p)) => matches!(p.into_inner().sink, Sink::Stderr),
+        Err(std::sync::TryLockError::WouldBlock) => true,
+    };
+    if !to_stderr {
+        write(level, msg);
+    }
+}
+
 /// Keeps one previous file (`<path>.1`) so a long-running service never fills the disk.
 fn rotate(path: &PathBuf, file: &mut File, size: &mut u64) {
     let mut old = path.clone().into_os_string();

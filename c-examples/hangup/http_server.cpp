@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     bool sigpipe_default = argc > 6 && strcmp(argv[6], "--sigpipe-default") == 0;
 
     hv::HttpService router;
+    router.enable_access_log = 0;
     router.GET("/ping", [](HttpRequest* req, HttpResponse* resp) {
         (void)req;
         return resp->String("pong");

@@ -88,9 +88,10 @@ impl EventLoop {
         })
     }
 
-    /// The loop whose thread is calling, if any.
+    /// The loop whose thread is calling, if any. `None` also while the thread's locals are
+    /// being destroyed (`exit()` runs static destructors after the main thread's).
     pub fn current() -> Option<Arc<EventLoop>> {
-        CURRENT.with(|c| c.borrow().clone())
+        CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
     }
 
     pub fn id(&self) -> u32 {
@@ -116,11 +117,13 @@ impl EventLoop {
     }
 
     pub fn is_in_loop_thread(&self) -> bool {
-        CURRENT.with(|c| {
-            c.borrow()
-                .as_ref()
-                .is_some_and(|l| std::ptr::eq(Arc::as_ptr(l), self))
-        })
+        CURRENT
+            .try_with(|c| {
+                c.borrow()
+                    .as_ref()
+                    .is_some_and(|l| std::ptr::eq(Arc::as_ptr(l), self))
+            })
+            .unwrap_or(false)
     }
 
     /// Runs the loop on the calling thread until `stop()`. A loop runs at most once.
@@ -138,7 +141,9 @@ impl EventLoop {
             .enable_all()
             .build()
             .map_err(|e| Error::io("creating the loop runtime", e))?;
-        let previous = CURRENT.with(|c| c.borrow_mut().replace(self.clone()));
+        let previous = CURRENT
+            .try_with(|c| c.borrow_mut().replace(self.clone()))
+            .map_err(|_| Error::State("the calling thread is exiting"))?;
         self.tid.store(gettid(), Ordering::Release);
         if !self.stop_requested.load(Ordering::Acquire) {
             self.status
@@ -161,7 +166,7 @@ impl EventLoop {
                 .unwrap_or_else(|p| p.into_inner())
                 .take(),
         );
-        CURRENT.with(|c| *c.borrow_mut() = previous);
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
         Ok(())
     }
 

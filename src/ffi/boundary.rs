@@ -1,7 +1,8 @@
 //! Panic boundary, pointer checks, handle casts and foreign userdata.
 
+use std::cell::Cell;
 use std::ffi::{c_char, c_void, CStr};
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 
 use super::status::{hv_status, set_last_error};
 
@@ -63,6 +64,7 @@ impl<T> PanicOrDefault for *mut T {
 /// Runs the body, turning a panic into the return type's fallback and a last-error message.
 macro_rules! ffi_boundary {
     ($($body:tt)*) => {{
+        let _scope = $crate::ffi::boundary::LibraryScope::enter();
         match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| { $($body)* })) {
             Ok(v) => v,
             Err(payload) => {
@@ -71,6 +73,48 @@ macro_rules! ffi_boundary {
             }
         }
     }};
+}
+
+thread_local! {
+    /// How many library entry points the thread is inside (callbacks can nest them).
+    static LIBRARY_DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Marks the calling thread as running library code while it lives, so a panic there is known
+/// to be the library's (and is kept off stderr).
+pub(crate) struct LibraryScope;
+
+impl LibraryScope {
+    pub(crate) fn enter() -> Self {
+        static QUIET_PANICS: Once = Once::new();
+        QUIET_PANICS.call_once(install_panic_hook);
+        LIBRARY_DEPTH.with(|d| d.set(d.get() + 1));
+        LibraryScope
+    }
+}
+
+impl Drop for LibraryScope {
+    fn drop(&mut self) {
+        LIBRARY_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+/// A panic in library code (an entry point, or a loop thread's work) prints nothing on stderr:
+/// the program's stderr belongs to the program. Its message becomes the entry point's last
+/// error and is logged only when the program gave the logger a file or a handler. Panics
+/// elsewhere in the process (a Rust program linking the library) go to the previous hook.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let ours =
+            LIBRARY_DEPTH.with(Cell::get) > 0 || crate::event_loop::EventLoop::current().is_some();
+        if ours {
+            let line = format!("internal error (caught panic) {info}");
+            crate::log::write_unless_stderr(crate::log::LEVEL_ERROR, line.as_bytes());
+        } else {
+            previous(info);
+        }
+    }));
 }
 
 pub(crate) fn report_panic(payload: Box<dyn std::any::Any + Send>) {

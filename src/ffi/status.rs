@@ -30,7 +30,8 @@ thread_local! {
 
 pub(crate) fn set_last_error(msg: impl Into<String>) {
     let msg = msg.into();
-    LAST_ERROR.with(|e| *e.borrow_mut() = msg);
+    // During thread teardown (static destructors after `exit()`) the message is dropped.
+    let _ = LAST_ERROR.try_with(|e| *e.borrow_mut() = msg);
 }
 
 impl From<&Error> for hv_status {
@@ -88,8 +89,7 @@ pub extern "C" fn hv_status_str(status: hv_status) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn hv_last_error(buf: *mut c_char, len: usize) -> usize {
     ffi_boundary! {
-        LAST_ERROR.with(|e| {
-            let msg = e.borrow();
+        let copy = |msg: &[u8]| {
             if !buf.is_null() && len > 0 {
                 let n = msg.len().min(len - 1);
                 // SAFETY: the caller provides `len` writable bytes at `buf`; n + 1 <= len.
@@ -99,7 +99,11 @@ pub extern "C" fn hv_last_error(buf: *mut c_char, len: usize) -> usize {
                 }
             }
             msg.len()
-        })
+        };
+        // A thread whose locals are being destroyed has no message any more.
+        LAST_ERROR
+            .try_with(|e| copy(e.borrow().as_bytes()))
+            .unwrap_or_else(|_| copy(b""))
     }
 }
 

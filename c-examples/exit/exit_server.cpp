@@ -1,0 +1,74 @@
+/*
+ * Servers that end the way libhv's httpd ends: global objects, destroyed by exit() or by the
+ * return from main while their loops still serve connections.
+ *
+ *   exit_server <http_port> <tcp_port> <signal|atexit|static>
+ *
+ * signal: a SIGTERM handler calls exit(0), as libhv's signal_handler does, so the static
+ *         destructors run from the handler;
+ * atexit: an atexit() handler stops both servers, then the static destructors run;
+ * static: main returns when stdin closes and the static destructors alone stop the servers.
+ * Prints "servers ready" once both listen, and "tcp disconnected" when shutting down closes a
+ * TCP connection.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "HttpServer.h"
+#include "TcpServer.h"
+
+hv::HttpService g_router;
+hv::HttpServer  g_http_server;
+hv::TcpServer   g_tcp_server;
+
+static void on_sigterm(int signo) {
+    (void)signo;
+    exit(0);
+}
+
+static void stop_servers() {
+    g_tcp_server.stop();
+    g_http_server.stop();
+}
+
+int main(int argc, char** argv) {
+    if (argc < 4) {
+        fprintf(stderr, "usage: %s http_port tcp_port signal|atexit|static\n", argv[0]);
+        return -10;
+    }
+    std::string mode = argv[3];
+
+    g_router.enable_access_log = 0;
+    g_router.GET("/ping", [](HttpRequest* req, HttpResponse* resp) {
+        (void)req;
+        return resp->String("pong");
+    });
+    g_http_server.service = &g_router;
+    g_http_server.port = atoi(argv[1]);
+    if (g_http_server.start() != 0) return -20;
+
+    if (g_tcp_server.createsocket(atoi(argv[2]), "127.0.0.1") < 0) return -30;
+    g_tcp_server.setThreadNum(2);
+    g_tcp_server.onConnection = [](const hv::SocketChannelPtr& channel) {
+        if (!channel->isConnected()) {
+            printf("tcp disconnected\n");
+            fflush(stdout);
+        }
+    };
+    g_tcp_server.onMessage = [](const hv::SocketChannelPtr& channel, hv::Buffer* buf) {
+        channel->write(buf);
+    };
+    g_tcp_server.start();
+
+    if (mode == "signal") signal(SIGTERM, on_sigterm);
+    if (mode == "atexit") atexit(stop_servers);
+    printf("servers ready\n");
+    fflush(stdout);
+
+    if (mode == "signal") {
+        for (;;) pause();
+    }
+    while (getchar() != EOF);
+    return 0;
+}
