@@ -1,6 +1,7 @@
 /*
- * Servers that end the way libhv's httpd ends: global objects, destroyed by exit() or by the
- * return from main while their loops still serve connections.
+ * Servers that end the way libhv's httpd ends: global objects (an HttpServer, a TcpServer, a
+ * TcpClient connected to it, an EventLoopThread with a timer), destroyed by exit() or by the
+ * return from main while their loops still run.
  *
  *   exit_server <http_port> <tcp_port> <signal|atexit|static>
  *
@@ -15,12 +16,16 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "EventLoopThread.h"
 #include "HttpServer.h"
+#include "TcpClient.h"
 #include "TcpServer.h"
 
-hv::HttpService g_router;
-hv::HttpServer  g_http_server;
-hv::TcpServer   g_tcp_server;
+hv::HttpService     g_router;
+hv::HttpServer      g_http_server;
+hv::TcpServer       g_tcp_server;
+hv::TcpClient       g_tcp_client;
+hv::EventLoopThread g_loop_thread;
 
 static void on_sigterm(int signo) {
     (void)signo;
@@ -28,6 +33,8 @@ static void on_sigterm(int signo) {
 }
 
 static void stop_servers() {
+    g_loop_thread.stop();
+    g_tcp_client.stop();
     g_tcp_server.stop();
     g_http_server.stop();
 }
@@ -60,6 +67,14 @@ int main(int argc, char** argv) {
         channel->write(buf);
     };
     g_tcp_server.start();
+
+    if (g_tcp_client.createsocket(atoi(argv[2]), "127.0.0.1") < 0) return -40;
+    g_tcp_client.onConnection = [](const hv::SocketChannelPtr& channel) {
+        if (channel->isConnected()) channel->write("hello");
+    };
+    g_tcp_client.start();
+    g_loop_thread.start();
+    g_loop_thread.loop()->setInterval(10, [](hv::TimerID) {});
 
     if (mode == "signal") signal(SIGTERM, on_sigterm);
     if (mode == "atexit") atexit(stop_servers);
