@@ -90,7 +90,15 @@ pub struct Channel {
     dispatching: AtomicBool,
     unsent: AtomicUsize,
     max_write_bufsize: AtomicUsize,
-    attachment: Mutex<Option<Box<dyn Any + Send>>>,
+    attachment: Mutex<Attachment>,
+}
+
+/// The slot behind `Channel::set_attachment`. `Released` is final: once the connection's last
+/// callback ran, nothing attached afterwards could ever be released with it.
+enum Attachment {
+    Empty,
+    Held(Box<dyn Any + Send>),
+    Released,
 }
 
 impl Channel {
@@ -117,7 +125,7 @@ impl Channel {
             dispatching: AtomicBool::new(false),
             unsent: AtomicUsize::new(0),
             max_write_bufsize: AtomicUsize::new(DEFAULT_MAX_WRITE_BUFSIZE),
-            attachment: Mutex::new(None),
+            attachment: Mutex::new(Attachment::Empty),
         })
     }
 
@@ -306,28 +314,40 @@ impl Channel {
         Ok(())
     }
 
-    /// Stores one object with the channel (the C++ `SocketChannel` companion).
-    pub fn set_attachment(&self, value: Box<dyn Any + Send>) -> bool {
-        let mut slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_some() {
-            return false;
+    fn attachment(&self) -> std::sync::MutexGuard<'_, Attachment> {
+        self.attachment.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stores one object with the channel (the C++ `SocketChannel` companion). Refused, and
+    /// handed back for the caller to drop outside the lock, when one is attached already or the
+    /// attachment was released.
+    pub fn set_attachment(
+        &self,
+        value: Box<dyn Any + Send>,
+    ) -> std::result::Result<(), Box<dyn Any + Send>> {
+        let mut slot = self.attachment();
+        match *slot {
+            Attachment::Empty => {
+                *slot = Attachment::Held(value);
+                Ok(())
+            }
+            Attachment::Held(_) | Attachment::Released => Err(value),
         }
-        *slot = Some(value);
-        true
     }
 
+    /// Calls `f` with the attachment under its lock: `f` should only clone what it needs, so
+    /// that no foreign code runs under the lock.
     pub fn with_attachment<R>(&self, f: impl FnOnce(Option<&(dyn Any + Send)>) -> R) -> R {
-        let slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
-        f(slot.as_deref())
+        match &*self.attachment() {
+            Attachment::Held(value) => f(Some(value.as_ref())),
+            Attachment::Empty | Attachment::Released => f(None),
+        }
     }
 
-    /// Drops the attachment once no callback can see the channel any more.
+    /// Drops the attachment (outside the lock) once no callback can see the channel any more;
+    /// later `set_attachment` calls are refused.
     pub(crate) fn release_attachment(&self) {
-        let value = self
-            .attachment
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let value = std::mem::replace(&mut *self.attachment(), Attachment::Released);
         drop(value);
     }
 }
@@ -705,4 +725,24 @@ impl Driver {
 
 fn errno(e: &io::Error) -> i32 {
     e.raw_os_error().unwrap_or(libc::EIO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_can_be_attached_after_the_attachment_was_released() {
+        let ch = Channel::failed(None, libc::ECONNREFUSED, EventLoop::new());
+        assert!(ch.set_attachment(Box::new(1u8)).is_ok());
+        assert!(
+            ch.set_attachment(Box::new(2u8)).is_err(),
+            "one attachment at a time"
+        );
+        ch.release_attachment();
+        assert!(ch.with_attachment(|a| a.is_none()));
+        let refused = ch.set_attachment(Box::new(3u8)).unwrap_err();
+        assert_eq!(refused.downcast_ref::<u8>(), Some(&3));
+        assert!(ch.with_attachment(|a| a.is_none()));
+    }
 }
