@@ -102,3 +102,73 @@ fn service_changes_after_start_leave_the_running_handlers_intact() {
         );
     }
 }
+
+#[test]
+fn destroying_a_server_on_an_external_loop_waits_for_its_running_callback() {
+    let out = run_ok(
+        "races_server_teardown",
+        &["c-examples/races/server_teardown.cpp"],
+        &["20"],
+    );
+    assert_eq!(
+        out.iter().filter(|l| l.ends_with(" ok")).count(),
+        20,
+        "{out:?}"
+    );
+    assert_eq!(out.last().map(String::as_str), Some("done"));
+}
+
+#[test]
+fn callbacks_replaced_before_a_server_is_dropped_never_run_after_the_drop() {
+    use hv::event_loop::EventLoop;
+    use hv::tcp::{Handlers, TcpServer};
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::mpsc;
+
+    let el = EventLoop::new();
+    let runner = {
+        let el = el.clone();
+        std::thread::spawn(move || el.run().unwrap())
+    };
+    let srv = TcpServer::new(Some(el.clone()));
+    srv.createsocket(0, "127.0.0.1").unwrap();
+    srv.set_thread_num(0);
+    let dropped = Arc::new(AtomicBool::new(false));
+    let late = Arc::new(AtomicUsize::new(0));
+    let (connected_tx, connected) = mpsc::channel();
+    let (d, l) = (dropped.clone(), late.clone());
+    srv.set_handlers(Handlers::new(
+        Some(Box::new(move |ch| {
+            if ch.is_connected() {
+                let _ = connected_tx.send(());
+            } else if d.load(Ordering::SeqCst) {
+                l.fetch_add(1, Ordering::SeqCst);
+            }
+        })),
+        None,
+        None,
+    ));
+    srv.start(true).unwrap();
+    let mut client = common::connect(srv.local_addr().unwrap().port());
+    connected.recv_timeout(common::WAIT).unwrap();
+    // The accepted connection keeps the first set; the server now holds another.
+    srv.set_handlers(Handlers::default());
+    // Hold the loop while the server is dropped, so the connection's close (and its
+    // disconnect callback) can only run afterwards.
+    let (release_tx, release) = mpsc::channel::<()>();
+    el.queue_in_loop(Box::new(move || {
+        let _ = release.recv_timeout(common::WAIT);
+    }));
+    drop(srv);
+    dropped.store(true, Ordering::SeqCst);
+    release_tx.send(()).unwrap();
+    let mut rest = Vec::new();
+    let _ = client.read_to_end(&mut rest);
+    el.stop();
+    runner.join().unwrap();
+    assert_eq!(
+        late.load(Ordering::SeqCst),
+        0,
+        "a callback ran after the drop"
+    );
+}

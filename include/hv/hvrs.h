@@ -1168,8 +1168,10 @@ const struct hv_loop *hv_tcp_client_loop(const struct hv_tcp_client *client);
 struct hv_tcp_server *hv_tcp_server_new(const struct hv_loop *event_loop);
 
 /*
- Stops the server (closing every connection, joining its threads) and frees it. Must not be
- called from one of the server's own callbacks.
+ Stops the server (closing every connection, joining its threads) and frees it. Connections
+ on an external loop are closed quietly; a callback already running there is waited for, so
+ no callback runs once this returns. Must not be called from one of the server's own
+ callbacks.
  */
 void hv_tcp_server_free(struct hv_tcp_server *server);
 
