@@ -172,3 +172,30 @@ fn callbacks_replaced_before_a_server_is_dropped_never_run_after_the_drop() {
         "a callback ran after the drop"
     );
 }
+
+#[test]
+fn response_body_fed_back_into_itself_from_c() {
+    let exe = build(
+        "races_body_from_itself",
+        &["c-examples/races/body_from_itself.c"],
+    );
+    let mut p = Program::start(&exe, &[]);
+    let port: u16 = p
+        .expect("listening port")
+        .rsplit(' ')
+        .next()
+        .and_then(|w| w.parse().ok())
+        .expect("a port");
+    let answer = get(port, "/self").expect("an answer");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a head");
+    let head = head.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("\r\nx-original: kept value"), "{head}");
+    assert!(head.contains("\r\nx-copy: kept value"), "{head}");
+    let full = "0123456789".repeat(4096) + &"3456".repeat(200);
+    let expected = &full[5..full.len() - 5];
+    assert_eq!(body.len(), expected.len());
+    assert!(body == expected, "the body differs from the expected copy");
+    p.close_stdin();
+    assert_eq!(p.wait(), 0, "{}", p.seen.join("\n"));
+}

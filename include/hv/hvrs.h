@@ -776,13 +776,16 @@ int32_t hv_http_response_status(const struct hv_http_response *resp);
 
 /*
  Sets a header (replacing its values); CR, LF or NUL in it is `HV_ERR_INVALID_ARGUMENT`.
+ `name` and `value` are NUL-terminated strings, copied before the headers change; the
+ strings of `hv_http_response_header_at` are not terminated, so pass a terminated copy.
  */
 hv_status hv_http_response_set_header(struct hv_http_response *resp,
                                       const char *name,
                                       const char *value);
 
 /*
- Adds one more value for a header (e.g. `Set-Cookie`).
+ Adds one more value for a header (e.g. `Set-Cookie`); the strings are taken as by
+ `hv_http_response_set_header`.
  */
 hv_status hv_http_response_add_header(struct hv_http_response *resp,
                                       const char *name,
@@ -791,7 +794,8 @@ hv_status hv_http_response_add_header(struct hv_http_response *resp,
 size_t hv_http_response_header_count(const struct hv_http_response *resp);
 
 /*
- Response header `idx` (0-based): name and value with their lengths. False when out of range.
+ Response header `idx` (0-based): name and value with their lengths (not NUL-terminated;
+ valid until the headers change). False when out of range.
  */
 bool hv_http_response_header_at(const struct hv_http_response *resp,
                                 size_t idx,
@@ -801,7 +805,8 @@ bool hv_http_response_header_at(const struct hv_http_response *resp,
                                 size_t *value_len);
 
 /*
- The body set so far (valid until the response changes).
+ The body set so far (valid until the response changes; it may be passed back to
+ `hv_http_response_set_body` or `hv_http_response_append_body`).
  */
 const uint8_t *hv_http_response_body(const struct hv_http_response *resp, size_t *len);
 
@@ -811,12 +816,14 @@ const uint8_t *hv_http_response_body(const struct hv_http_response *resp, size_t
 void hv_http_response_clear_headers(struct hv_http_response *resp);
 
 /*
- Replaces the body with a copy of `len` bytes.
+ Replaces the body with a copy of `len` bytes. `data` may point into the body itself (from
+ `hv_http_response_body`): that part of it is kept.
  */
 hv_status hv_http_response_set_body(struct hv_http_response *resp, const void *data, size_t len);
 
 /*
- Appends a copy of `len` bytes to the body.
+ Appends a copy of `len` bytes to the body. `data` may point into the body itself (from
+ `hv_http_response_body`): those bytes are copied from where the body has moved to.
  */
 hv_status hv_http_response_append_body(struct hv_http_response *resp, const void *data, size_t len);
 
