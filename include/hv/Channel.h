@@ -188,18 +188,33 @@ inline void deleteChannelHolder(void* userdata) noexcept {
     delete static_cast<std::shared_ptr<TSocketChannel>*>(userdata);
 }
 
-/* The C++ object of a connection: made on its first callback, released after its last. */
 template<class TSocketChannel>
-inline std::shared_ptr<TSocketChannel>* channelHolder(const hv_channel* ch) {
-    typedef std::shared_ptr<TSocketChannel> Ptr;
-    Ptr* holder = static_cast<Ptr*>(hv_channel_userdata(ch));
-    if (holder == NULL) {
-        holder = new Ptr(std::make_shared<TSocketChannel>(const_cast<hio_t*>(ch)));
-        if (hv_channel_set_userdata(ch, holder, deleteChannelHolder<TSocketChannel>) != HV_OK) {
-            holder = static_cast<Ptr*>(hv_channel_userdata(ch));
-        }
+inline void copyChannelHolder(void* ctx, void* userdata) noexcept {
+    if (userdata) {
+        *static_cast<std::shared_ptr<TSocketChannel>*>(ctx) = *static_cast<std::shared_ptr<TSocketChannel>*>(userdata);
     }
-    return holder;
+}
+
+/*
+ * The C++ object of a connection, made on its first use and released after its last callback.
+ * Returned by value, copied while the library keeps the holder alive, so any thread may use it
+ * (the loop thread may free the holder at any moment). NULL for a connection whose callbacks
+ * are over and that never had one.
+ */
+template<class TSocketChannel>
+inline std::shared_ptr<TSocketChannel> channelHolder(const hv_channel* ch) {
+    typedef std::shared_ptr<TSocketChannel> Ptr;
+    Ptr result;
+    hv_channel_visit_userdata(ch, copyChannelHolder<TSocketChannel>, &result);
+    if (result) return result;
+    Ptr made = std::make_shared<TSocketChannel>(const_cast<hio_t*>(ch));
+    // `made` is our copy: once handed over, the holder belongs to the loop, which may free it.
+    if (hv_channel_set_userdata(ch, new Ptr(made), deleteChannelHolder<TSocketChannel>) == HV_OK) {
+        return made;
+    }
+    // Another thread attached one first, or the connection is over (then there is none).
+    hv_channel_visit_userdata(ch, copyChannelHolder<TSocketChannel>, &result);
+    return result;
 }
 
 /* Hands a connection's bytes to onMessage / onWriteComplete as a Buffer view. */
@@ -208,10 +223,10 @@ inline void deliverData(const char* what,
                         const std::function<void(const std::shared_ptr<TSocketChannel>&, Buffer*)>& fn,
                         const hv_channel* ch, const uint8_t* data, size_t len) noexcept {
     guarded(what, [&] {
-        std::shared_ptr<TSocketChannel>* channel = channelHolder<TSocketChannel>(ch);
+        std::shared_ptr<TSocketChannel> channel = channelHolder<TSocketChannel>(ch);
         if (channel && fn) {
             Buffer buf((void*)data, len);
-            fn(*channel, &buf);
+            fn(channel, &buf);
         }
     });
 }

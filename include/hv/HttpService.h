@@ -87,10 +87,14 @@ struct HttpService;
 
 namespace detail {
 
-/* What a C route or stage callback needs to reach its C++ handler. */
+/*
+ * What a C route or stage callback needs to run its C++ handler. It owns a copy of the
+ * handler: Use(), AllowCORS() or AddRoute() after the server started may reallocate or replace
+ * the service's own, but never what a running server calls.
+ */
 struct HandlerBinding {
     HttpService*        service;
-    const http_handler* handler;
+    http_handler        handler;
     bool                header_stage;   // headerHandler: 200 means "go on", like 0
 };
 
@@ -199,10 +203,10 @@ inline int32_t invokeHandler(void* userdata, hv_http_request* req, hv_http_respo
     bool done = false;
     guarded("an HTTP handler", [&] {
         HttpContextPtr ctx = contextFor(b->service, req, resp, writer);
-        ret = runHandler(*b->handler, ctx);
+        ret = runHandler(b->handler, ctx);
         if (b->header_stage && ret == HTTP_STATUS_OK) ret = HTTP_STATUS_NEXT;
         // An async handler owns the response from now on (on another thread).
-        bool async = b->handler->async_handler && !b->handler->sync_handler && !b->handler->ctx_handler;
+        bool async = b->handler.async_handler && !b->handler.sync_handler && !b->handler.ctx_handler;
         if (!async) exportResponse(ctx->response.get(), resp);
         done = true;
     });
@@ -422,14 +426,15 @@ struct HttpService {
         Handle("PATCH", relativePath, handlerFunc);
     }
 
-    /* The library's form of this service (routes and stages); the caller frees it. */
+    /* The library's form of this service (routes and stages, with copies of the handlers); the
+     * caller frees it. */
     hv_http_service* toC() {
         hv_http_service* svc = hv_http_service_new();
         for (auto& ph : pathHandlers) {
             std::string path = base_url + ph.first;
             for (auto& mh : *ph.second) {
                 hv_http_service_add_route(svc, http_method_str(mh.method), path.c_str(), detail::invokeHandler,
-                                          binding(&mh.handler, false), detail::deleteBinding);
+                                          binding(mh.handler, false), detail::deleteBinding);
             }
         }
         for (auto& kv : staticDirs) {
@@ -446,18 +451,18 @@ struct HttpService {
         for (auto& host : noProxies) hv_http_service_add_no_proxy(svc, host.c_str());
         hv_http_service_set_proxy_timeouts(svc, proxy_connect_timeout, proxy_read_timeout);
         bool first_is_header = static_cast<bool>(headerHandler);
-        if (first_is_header) addStage(svc, HV_HTTP_PREPROCESSOR, &headerHandler, true);
-        if (preprocessor) addStage(svc, first_is_header ? HV_HTTP_MIDDLEWARE : HV_HTTP_PREPROCESSOR, &preprocessor, false);
-        for (auto& m : middleware) addStage(svc, HV_HTTP_MIDDLEWARE, &m, false);
-        if (processor) addStage(svc, HV_HTTP_PROCESSOR, &processor, false);
-        if (postprocessor) addStage(svc, HV_HTTP_POSTPROCESSOR, &postprocessor, false);
+        if (first_is_header) addStage(svc, HV_HTTP_PREPROCESSOR, headerHandler, true);
+        if (preprocessor) addStage(svc, first_is_header ? HV_HTTP_MIDDLEWARE : HV_HTTP_PREPROCESSOR, preprocessor, false);
+        for (auto& m : middleware) addStage(svc, HV_HTTP_MIDDLEWARE, m, false);
+        if (processor) addStage(svc, HV_HTTP_PROCESSOR, processor, false);
+        if (postprocessor) addStage(svc, HV_HTTP_POSTPROCESSOR, postprocessor, false);
         hv_http_service_set_access_log(svc, enable_access_log != 0);
-        if (errorHandler) addStage(svc, HV_HTTP_ERROR_HANDLER, &errorHandler, false);
+        if (errorHandler) addStage(svc, HV_HTTP_ERROR_HANDLER, errorHandler, false);
         return svc;
     }
 
 private:
-    detail::HandlerBinding* binding(const http_handler* h, bool header_stage) {
+    detail::HandlerBinding* binding(const http_handler& h, bool header_stage) {
         detail::HandlerBinding* b = new detail::HandlerBinding;
         b->service = this;
         b->handler = h;
@@ -465,7 +470,7 @@ private:
         return b;
     }
 
-    void addStage(hv_http_service* svc, hv_http_stage stage, const http_handler* h, bool header_stage) {
+    void addStage(hv_http_service* svc, hv_http_stage stage, const http_handler& h, bool header_stage) {
         hv_http_service_set_stage(svc, stage, detail::invokeHandler, binding(h, header_stage), detail::deleteBinding);
     }
 };

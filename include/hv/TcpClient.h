@@ -193,15 +193,15 @@ private:
     static void onConnectionTrampoline(void* userdata, const hv_channel* ch) noexcept {
         detail::guarded("onConnection", [userdata, ch] {
             TcpClientEventLoopTmpl* cli = self(userdata);
-            TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
-            if (channel == NULL) return;
-            cli->channel = *channel;
+            TSocketChannelPtr channel = detail::channelHolder<TSocketChannel>(ch);
+            if (!channel) return;
+            cli->channel = channel;
             hv_reconn_setting state;
             if (cli->reconn_setting && hv_tcp_client_get_reconnect(cli->client_, &state)) {
                 cli->reconn_setting->cur_delay = state.cur_delay;
                 cli->reconn_setting->cur_retry_cnt = state.cur_retry_cnt;
             }
-            if (cli->onConnection) cli->onConnection(*channel);
+            if (cli->onConnection) cli->onConnection(channel);
         });
     }
 

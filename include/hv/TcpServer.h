@@ -125,8 +125,7 @@ public:
     TSocketChannelPtr getChannelById(uint32_t id) {
         const hv_channel* ch = hv_tcp_server_channel(server_, id);
         if (ch == NULL) return NULL;
-        TSocketChannelPtr* holder = detail::channelHolder<TSocketChannel>(ch);
-        TSocketChannelPtr result = holder ? *holder : NULL;
+        TSocketChannelPtr result = detail::channelHolder<TSocketChannel>(ch);
         hv_channel_free(ch);
         return result;
     }
@@ -221,8 +220,8 @@ private:
 
     static void onConnectionTrampoline(void* userdata, const hv_channel* ch) noexcept {
         detail::guarded("onConnection", [userdata, ch] {
-            TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
-            if (channel && self(userdata)->onConnection) self(userdata)->onConnection(*channel);
+            TSocketChannelPtr channel = detail::channelHolder<TSocketChannel>(ch);
+            if (channel && self(userdata)->onConnection) self(userdata)->onConnection(channel);
         });
     }
 
@@ -236,8 +235,8 @@ private:
 
     static void visitChannel(void* userdata, const hv_channel* ch) noexcept {
         detail::guarded("foreachChannel", [userdata, ch] {
-            TSocketChannelPtr* channel = detail::channelHolder<TSocketChannel>(ch);
-            if (channel) (*static_cast<std::function<void(const TSocketChannelPtr&)>*>(userdata))(*channel);
+            TSocketChannelPtr channel = detail::channelHolder<TSocketChannel>(ch);
+            if (channel) (*static_cast<std::function<void(const TSocketChannelPtr&)>*>(userdata))(channel);
         });
     }
 

@@ -194,14 +194,14 @@ typedef struct hv_unpack_setting {
 } hv_unpack_setting;
 
 /*
+ Receives attached userdata (or NULL) while a reference keeps it from being freed.
+ */
+typedef void (*hv_userdata_visitor)(void *ctx, void *userdata);
+
+/*
  Runs on the timer's loop thread with the timer id.
  */
 typedef void (*hv_timer_cb)(void *userdata, uint64_t timer_id);
-
-/*
- Receives the attached userdata (or NULL) while it cannot be freed.
- */
-typedef void (*hv_userdata_visitor)(void *ctx, void *userdata);
 
 /*
  Runs first on a new loop thread; a nonzero result stops that loop.
@@ -389,17 +389,26 @@ hv_status hv_channel_set_unpack(const struct hv_channel *channel,
                                 const struct hv_unpack_setting *setting);
 
 /*
- Attaches `userdata` (the C++ headers keep their `SocketChannel` here). `userdata_free` runs
- on the loop thread after the disconnect callback. `HV_ERR_STATE` if already attached.
+ Attaches `userdata` (the C++ headers keep their `SocketChannel` here); read it with
+ `hv_channel_visit_userdata`. `userdata_free` runs after the disconnect callback, on the loop
+ thread, or on a thread still visiting the userdata then. `HV_ERR_STATE`, with
+ `userdata_free` run at once on the calling thread, when userdata is attached already or the
+ connection's callbacks are over (so nothing attached can outlive them).
  */
 hv_status hv_channel_set_userdata(const struct hv_channel *channel,
                                   void *userdata,
                                   hv_userdata_free userdata_free);
 
 /*
- The attached userdata, or NULL (also after it was released).
+ Calls `visit(ctx, userdata)` on the calling thread with the attached userdata (NULL when
+ there is none or it was released). No library lock is held during the call, and a reference
+ keeps the userdata from being freed until `visit` returns, so `visit` may use it and call any
+ function. If the loop released it meanwhile, its `userdata_free` runs on this thread, right
+ after `visit`. The userdata stays owned by the channel.
  */
-void *hv_channel_userdata(const struct hv_channel *channel);
+void hv_channel_visit_userdata(const struct hv_channel *channel,
+                               hv_userdata_visitor visit,
+                               void *ctx);
 
 /*
  The loop the connection lives on. Borrowed: valid while the channel reference is held.
@@ -502,23 +511,22 @@ void hv_loop_kill_timer(const struct hv_loop *event_loop, uint64_t timer_id);
 void hv_loop_reset_timer(const struct hv_loop *event_loop, uint64_t timer_id, uint32_t timeout_ms);
 
 /*
- Attaches `userdata` to the loop (the C++ headers keep their `EventLoop` object here).
- `userdata_free` runs when the loop finishes running, or with `hv_loop_clear_userdata`.
- `HV_ERR_STATE` (and `userdata_free` at once) if something is attached already or the loop
- has finished.
+ Attaches `userdata` to the loop (the C++ headers keep their `EventLoop` object here); read
+ it with `hv_loop_visit_userdata`. `userdata_free` runs when the loop finishes running (on
+ its thread), with `hv_loop_clear_userdata` (on the caller's), or on a thread still visiting
+ the userdata then. `HV_ERR_STATE` (and `userdata_free` at once) if something is attached
+ already or the loop has finished.
  */
 hv_status hv_loop_set_userdata(const struct hv_loop *event_loop,
                                void *userdata,
                                hv_userdata_free userdata_free);
 
 /*
- The attached userdata, or NULL.
- */
-void *hv_loop_userdata(const struct hv_loop *event_loop);
-
-/*
- Calls `visit(ctx, userdata)` on the calling thread while holding the attachment, so another
- thread cannot free it meanwhile. `visit` must not call the `hv_loop_*userdata` functions.
+ Calls `visit(ctx, userdata)` on the calling thread with the attached userdata (NULL when
+ there is none). No library lock is held during the call, and a reference keeps the userdata
+ from being freed until `visit` returns, so `visit` may use it and call any function. If it
+ was released meanwhile, its `userdata_free` runs on this thread, right after `visit`. The
+ userdata stays owned by the loop.
  */
 void hv_loop_visit_userdata(const struct hv_loop *event_loop, hv_userdata_visitor visit, void *ctx);
 
@@ -768,13 +776,16 @@ int32_t hv_http_response_status(const struct hv_http_response *resp);
 
 /*
  Sets a header (replacing its values); CR, LF or NUL in it is `HV_ERR_INVALID_ARGUMENT`.
+ `name` and `value` are NUL-terminated strings, copied before the headers change; the
+ strings of `hv_http_response_header_at` are not terminated, so pass a terminated copy.
  */
 hv_status hv_http_response_set_header(struct hv_http_response *resp,
                                       const char *name,
                                       const char *value);
 
 /*
- Adds one more value for a header (e.g. `Set-Cookie`).
+ Adds one more value for a header (e.g. `Set-Cookie`); the strings are taken as by
+ `hv_http_response_set_header`.
  */
 hv_status hv_http_response_add_header(struct hv_http_response *resp,
                                       const char *name,
@@ -783,7 +794,8 @@ hv_status hv_http_response_add_header(struct hv_http_response *resp,
 size_t hv_http_response_header_count(const struct hv_http_response *resp);
 
 /*
- Response header `idx` (0-based): name and value with their lengths. False when out of range.
+ Response header `idx` (0-based): name and value with their lengths (not NUL-terminated;
+ valid until the headers change). False when out of range.
  */
 bool hv_http_response_header_at(const struct hv_http_response *resp,
                                 size_t idx,
@@ -793,7 +805,8 @@ bool hv_http_response_header_at(const struct hv_http_response *resp,
                                 size_t *value_len);
 
 /*
- The body set so far (valid until the response changes).
+ The body set so far (valid until the response changes; it may be passed back to
+ `hv_http_response_set_body` or `hv_http_response_append_body`).
  */
 const uint8_t *hv_http_response_body(const struct hv_http_response *resp, size_t *len);
 
@@ -803,12 +816,14 @@ const uint8_t *hv_http_response_body(const struct hv_http_response *resp, size_t
 void hv_http_response_clear_headers(struct hv_http_response *resp);
 
 /*
- Replaces the body with a copy of `len` bytes.
+ Replaces the body with a copy of `len` bytes. `data` may point into the body itself (from
+ `hv_http_response_body`): that part of it is kept.
  */
 hv_status hv_http_response_set_body(struct hv_http_response *resp, const void *data, size_t len);
 
 /*
- Appends a copy of `len` bytes to the body.
+ Appends a copy of `len` bytes to the body. `data` may point into the body itself (from
+ `hv_http_response_body`): those bytes are copied from where the body has moved to.
  */
 hv_status hv_http_response_append_body(struct hv_http_response *resp, const void *data, size_t len);
 
@@ -1160,8 +1175,10 @@ const struct hv_loop *hv_tcp_client_loop(const struct hv_tcp_client *client);
 struct hv_tcp_server *hv_tcp_server_new(const struct hv_loop *event_loop);
 
 /*
- Stops the server (closing every connection, joining its threads) and frees it. Must not be
- called from one of the server's own callbacks.
+ Stops the server (closing every connection, joining its threads) and frees it. Connections
+ on an external loop are closed quietly; a callback already running there is waited for, so
+ no callback runs once this returns. Must not be called from one of the server's own
+ callbacks.
  */
 void hv_tcp_server_free(struct hv_tcp_server *server);
 

@@ -159,13 +159,14 @@ impl EventLoop {
         drop(runtime);
         self.status
             .store(LoopStatus::Stopped as u8, Ordering::Release);
-        // Dropped under the lock, so `with_attachment` never sees it half-destroyed.
-        drop(
-            self.attachment
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .take(),
-        );
+        // Taken out under the lock and dropped outside it: its finalizer is foreign code, which
+        // may call back into this loop.
+        let attachment = self
+            .attachment
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        drop(attachment);
         let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
         Ok(())
     }
@@ -265,16 +266,22 @@ impl EventLoop {
     }
 
     /// Stores an object that lives as long as the loop runs (the C++ `EventLoop` companion).
-    /// Returns `false`, leaving the slot unchanged, when it is taken or the loop has finished.
-    pub fn set_attachment(&self, value: Box<dyn Any + Send>) -> bool {
+    /// Refused, leaving the slot unchanged and handing `value` back for the caller to drop
+    /// outside the lock, when it is taken or the loop has finished.
+    pub fn set_attachment(
+        &self,
+        value: Box<dyn Any + Send>,
+    ) -> std::result::Result<(), Box<dyn Any + Send>> {
         let mut slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_some() || self.status() == LoopStatus::Stopped {
-            return false;
+            return Err(value);
         }
         *slot = Some(value);
-        true
+        Ok(())
     }
 
+    /// Calls `f` with the attachment under its lock: `f` should only clone what it needs, so
+    /// that no foreign code runs under the lock.
     pub fn with_attachment<R>(&self, f: impl FnOnce(Option<&(dyn Any + Send)>) -> R) -> R {
         let slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
         f(slot.as_deref())

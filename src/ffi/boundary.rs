@@ -260,10 +260,37 @@ pub(crate) fn report_fd(out_fd: *mut i32, result: crate::Result<i32>) -> hv_stat
     status
 }
 
-/// The C pointer inside an attachment slot holding `ForeignData`, or NULL.
+/// The C pointer inside an attachment slot holding `ForeignData`, or NULL. Only for slots that
+/// nobody else can release meanwhile (a request, owned by the handler during its call); shared
+/// slots are read with `attached_data` and `visit_userdata`.
 pub(crate) fn attached_ptr(slot: Option<&(dyn std::any::Any + Send)>) -> *mut c_void {
     slot.and_then(|a| a.downcast_ref::<Arc<ForeignData>>())
         .map_or(std::ptr::null_mut(), |d| d.ptr)
+}
+
+/// A new reference to the `ForeignData` in an attachment slot: taken under the slot's lock, it
+/// keeps the userdata alive after the lock is released.
+pub(crate) fn attached_data(slot: Option<&(dyn std::any::Any + Send)>) -> Option<Arc<ForeignData>> {
+    slot.and_then(|a| a.downcast_ref::<Arc<ForeignData>>())
+        .cloned()
+}
+
+/// Receives attached userdata (or NULL) while a reference keeps it from being freed.
+pub type hv_userdata_visitor =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, userdata: *mut c_void)>;
+
+/// Calls `visit(ctx, userdata)` with no library lock held. `data` is dropped afterwards, on this
+/// thread: when the owner released the userdata meanwhile, its finalizer runs here.
+pub(crate) fn visit_userdata(
+    data: Option<Arc<ForeignData>>,
+    visit: unsafe extern "C" fn(*mut c_void, *mut c_void),
+    ctx: *mut c_void,
+) {
+    let ptr = data.as_ref().map_or(std::ptr::null_mut(), |d| d.ptr);
+    // SAFETY: the caller's visitor with its own context; `data` keeps `ptr` alive until after
+    // the call.
+    unsafe { visit(ctx, ptr) };
+    drop(data);
 }
 
 /// A byte slice from C; NULL is only allowed with length 0.

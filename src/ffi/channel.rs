@@ -4,11 +4,11 @@ use std::ffi::{c_char, c_void};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use super::boundary::attached_ptr;
 use super::boundary::{
-    arc_clone, arc_free, arc_handle, borrowed_handle, bytes, task_closure, ForeignData,
+    arc_clone, arc_free, arc_handle, attached_data, borrowed_handle, bytes, task_closure,
+    visit_userdata, ForeignData,
 };
-use super::boundary::{hv_task_cb, hv_userdata_free};
+use super::boundary::{hv_task_cb, hv_userdata_free, hv_userdata_visitor};
 use super::event_loop::hv_loop;
 use super::status::{fail, hv_status, set_last_error, status_of};
 use super::types::{hv_unpack_setting, unpack_arg};
@@ -256,8 +256,11 @@ pub extern "C" fn hv_channel_set_unpack(
     }
 }
 
-/// Attaches `userdata` (the C++ headers keep their `SocketChannel` here). `userdata_free` runs
-/// on the loop thread after the disconnect callback. `HV_ERR_STATE` if already attached.
+/// Attaches `userdata` (the C++ headers keep their `SocketChannel` here); read it with
+/// `hv_channel_visit_userdata`. `userdata_free` runs after the disconnect callback, on the loop
+/// thread, or on a thread still visiting the userdata then. `HV_ERR_STATE`, with
+/// `userdata_free` run at once on the calling thread, when userdata is attached already or the
+/// connection's callbacks are over (so nothing attached can outlive them).
 #[no_mangle]
 pub extern "C" fn hv_channel_set_userdata(
     channel: *const hv_channel,
@@ -267,18 +270,33 @@ pub extern "C" fn hv_channel_set_userdata(
     ffi_boundary! {
         let data = ForeignData::new(userdata, userdata_free);
         let ch = try_ref!(channel);
-        if ch.set_attachment(Box::new(data)) {
-            hv_status::HV_OK
-        } else {
-            hv_status::HV_ERR_STATE
+        match ch.set_attachment(Box::new(data)) {
+            Ok(()) => hv_status::HV_OK,
+            Err(refused) => {
+                drop(refused);
+                set_last_error("the channel has userdata already, or its callbacks are over");
+                hv_status::HV_ERR_STATE
+            }
         }
     }
 }
 
-/// The attached userdata, or NULL (also after it was released).
+/// Calls `visit(ctx, userdata)` on the calling thread with the attached userdata (NULL when
+/// there is none or it was released). No library lock is held during the call, and a reference
+/// keeps the userdata from being freed until `visit` returns, so `visit` may use it and call any
+/// function. If the loop released it meanwhile, its `userdata_free` runs on this thread, right
+/// after `visit`. The userdata stays owned by the channel.
 #[no_mangle]
-pub extern "C" fn hv_channel_userdata(channel: *const hv_channel) -> *mut c_void {
-    ffi_boundary! { try_ref!(channel, std::ptr::null_mut()).with_attachment(attached_ptr) }
+pub extern "C" fn hv_channel_visit_userdata(
+    channel: *const hv_channel,
+    visit: hv_userdata_visitor,
+    ctx: *mut c_void,
+) {
+    ffi_boundary! {
+        let ch = try_ref!(channel, ());
+        let Some(visit) = visit else { return };
+        visit_userdata(ch.with_attachment(attached_data), visit, ctx)
+    }
 }
 
 /// The loop the connection lives on. Borrowed: valid while the channel reference is held.

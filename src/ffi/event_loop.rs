@@ -3,13 +3,12 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use super::boundary::attached_ptr;
 use super::boundary::{
-    arc_clone, arc_free, arc_handle, borrowed_handle, box_free, box_handle, task_closure,
-    ForeignData,
+    arc_clone, arc_free, arc_handle, attached_data, borrowed_handle, box_free, box_handle,
+    task_closure, visit_userdata, ForeignData,
 };
-use super::boundary::{hv_task_cb, hv_userdata_free};
-use super::status::{hv_status, status_of};
+use super::boundary::{hv_task_cb, hv_userdata_free, hv_userdata_visitor};
+use super::status::{hv_status, set_last_error, status_of};
 use crate::event_loop::{EventLoop, LoadBalance, LoopPool, LoopThread, INVALID_TIMER_ID};
 
 /// An event loop: one thread, reference counted (`hv_loop_clone` / `hv_loop_free`).
@@ -191,10 +190,11 @@ pub extern "C" fn hv_loop_reset_timer(event_loop: *const hv_loop, timer_id: u64,
     ffi_boundary! { try_ref!(event_loop, ()).reset_timer(timer_id, timeout_ms) }
 }
 
-/// Attaches `userdata` to the loop (the C++ headers keep their `EventLoop` object here).
-/// `userdata_free` runs when the loop finishes running, or with `hv_loop_clear_userdata`.
-/// `HV_ERR_STATE` (and `userdata_free` at once) if something is attached already or the loop
-/// has finished.
+/// Attaches `userdata` to the loop (the C++ headers keep their `EventLoop` object here); read
+/// it with `hv_loop_visit_userdata`. `userdata_free` runs when the loop finishes running (on
+/// its thread), with `hv_loop_clear_userdata` (on the caller's), or on a thread still visiting
+/// the userdata then. `HV_ERR_STATE` (and `userdata_free` at once) if something is attached
+/// already or the loop has finished.
 #[no_mangle]
 pub extern "C" fn hv_loop_set_userdata(
     event_loop: *const hv_loop,
@@ -204,26 +204,22 @@ pub extern "C" fn hv_loop_set_userdata(
     ffi_boundary! {
         let data = ForeignData::new(userdata, userdata_free);
         let el = try_ref!(event_loop);
-        if el.set_attachment(Box::new(data)) {
-            hv_status::HV_OK
-        } else {
-            hv_status::HV_ERR_STATE
+        match el.set_attachment(Box::new(data)) {
+            Ok(()) => hv_status::HV_OK,
+            Err(refused) => {
+                drop(refused);
+                set_last_error("the loop has userdata already, or it has finished");
+                hv_status::HV_ERR_STATE
+            }
         }
     }
 }
 
-/// The attached userdata, or NULL.
-#[no_mangle]
-pub extern "C" fn hv_loop_userdata(event_loop: *const hv_loop) -> *mut c_void {
-    ffi_boundary! { try_ref!(event_loop, std::ptr::null_mut()).with_attachment(attached_ptr) }
-}
-
-/// Receives the attached userdata (or NULL) while it cannot be freed.
-pub type hv_userdata_visitor =
-    Option<unsafe extern "C" fn(ctx: *mut c_void, userdata: *mut c_void)>;
-
-/// Calls `visit(ctx, userdata)` on the calling thread while holding the attachment, so another
-/// thread cannot free it meanwhile. `visit` must not call the `hv_loop_*userdata` functions.
+/// Calls `visit(ctx, userdata)` on the calling thread with the attached userdata (NULL when
+/// there is none). No library lock is held during the call, and a reference keeps the userdata
+/// from being freed until `visit` returns, so `visit` may use it and call any function. If it
+/// was released meanwhile, its `userdata_free` runs on this thread, right after `visit`. The
+/// userdata stays owned by the loop.
 #[no_mangle]
 pub extern "C" fn hv_loop_visit_userdata(
     event_loop: *const hv_loop,
@@ -233,10 +229,7 @@ pub extern "C" fn hv_loop_visit_userdata(
     ffi_boundary! {
         let el = try_ref!(event_loop, ());
         let Some(visit) = visit else { return };
-        el.with_attachment(|a| {
-            // SAFETY: the caller's visitor, called with its own context pointer.
-            unsafe { visit(ctx, attached_ptr(a)) }
-        })
+        visit_userdata(el.with_attachment(attached_data), visit, ctx)
     }
 }
 

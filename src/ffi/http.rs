@@ -539,6 +539,8 @@ fn header_args<'a>(
 }
 
 /// Sets a header (replacing its values); CR, LF or NUL in it is `HV_ERR_INVALID_ARGUMENT`.
+/// `name` and `value` are NUL-terminated strings, copied before the headers change; the
+/// strings of `hv_http_response_header_at` are not terminated, so pass a terminated copy.
 #[no_mangle]
 pub extern "C" fn hv_http_response_set_header(
     resp: *mut hv_http_response,
@@ -554,7 +556,8 @@ pub extern "C" fn hv_http_response_set_header(
     }
 }
 
-/// Adds one more value for a header (e.g. `Set-Cookie`).
+/// Adds one more value for a header (e.g. `Set-Cookie`); the strings are taken as by
+/// `hv_http_response_set_header`.
 #[no_mangle]
 pub extern "C" fn hv_http_response_add_header(
     resp: *mut hv_http_response,
@@ -575,7 +578,8 @@ pub extern "C" fn hv_http_response_header_count(resp: *const hv_http_response) -
     ffi_boundary! { try_ref!(resp, 0).headers.len() }
 }
 
-/// Response header `idx` (0-based): name and value with their lengths. False when out of range.
+/// Response header `idx` (0-based): name and value with their lengths (not NUL-terminated;
+/// valid until the headers change). False when out of range.
 #[no_mangle]
 pub extern "C" fn hv_http_response_header_at(
     resp: *const hv_http_response,
@@ -591,7 +595,8 @@ pub extern "C" fn hv_http_response_header_at(
     }
 }
 
-/// The body set so far (valid until the response changes).
+/// The body set so far (valid until the response changes; it may be passed back to
+/// `hv_http_response_set_body` or `hv_http_response_append_body`).
 #[no_mangle]
 pub extern "C" fn hv_http_response_body(
     resp: *const hv_http_response,
@@ -610,7 +615,41 @@ pub extern "C" fn hv_http_response_clear_headers(resp: *mut hv_http_response) {
     }
 }
 
-/// Replaces the body with a copy of `len` bytes.
+/// Where `len` bytes at `data` lie relative to the response body.
+enum BodySource {
+    /// Outside the body's allocation: safe to read while the body changes.
+    Foreign,
+    /// These bytes of the body itself (a pointer from `hv_http_response_body`).
+    Body(std::ops::Range<usize>),
+}
+
+/// Compares addresses only: a slice over the body must not be formed while the body is
+/// changed through `&mut`, and appending may reallocate it under the caller's pointer. A range
+/// that overlaps the allocation without lying within the current bytes is refused.
+fn body_source(
+    body: &[u8],
+    capacity: usize,
+    data: *const c_void,
+    len: usize,
+) -> Result<BodySource, hv_status> {
+    let base = body.as_ptr() as usize;
+    let from = data as usize;
+    let Some(to) = from.checked_add(len) else {
+        set_last_error("data + len overflows");
+        return Err(hv_status::HV_ERR_INVALID_ARGUMENT);
+    };
+    if len == 0 || capacity == 0 || to <= base || from >= base + capacity {
+        return Ok(BodySource::Foreign);
+    }
+    if from >= base && to <= base + body.len() {
+        return Ok(BodySource::Body(from - base..to - base));
+    }
+    set_last_error("data overlaps the response body but is not within its current bytes");
+    Err(hv_status::HV_ERR_INVALID_ARGUMENT)
+}
+
+/// Replaces the body with a copy of `len` bytes. `data` may point into the body itself (from
+/// `hv_http_response_body`): that part of it is kept.
 #[no_mangle]
 pub extern "C" fn hv_http_response_set_body(
     resp: *mut hv_http_response,
@@ -619,14 +658,25 @@ pub extern "C" fn hv_http_response_set_body(
 ) -> hv_status {
     ffi_boundary! {
         let Some(r) = resp_mut(resp) else { return hv_status::HV_ERR_NULL_PARAMETER };
-        let Some(data) = bytes(data, len) else { return hv_status::HV_ERR_NULL_PARAMETER };
-        r.body.clear();
-        r.body.extend_from_slice(data);
-        hv_status::HV_OK
+        match body_source(&r.body, r.body.capacity(), data, len) {
+            Err(status) => status,
+            Ok(BodySource::Body(range)) => {
+                r.body.truncate(range.end);
+                r.body.drain(..range.start);
+                hv_status::HV_OK
+            }
+            Ok(BodySource::Foreign) => {
+                let Some(data) = bytes(data, len) else { return hv_status::HV_ERR_NULL_PARAMETER };
+                r.body.clear();
+                r.body.extend_from_slice(data);
+                hv_status::HV_OK
+            }
+        }
     }
 }
 
-/// Appends a copy of `len` bytes to the body.
+/// Appends a copy of `len` bytes to the body. `data` may point into the body itself (from
+/// `hv_http_response_body`): those bytes are copied from where the body has moved to.
 #[no_mangle]
 pub extern "C" fn hv_http_response_append_body(
     resp: *mut hv_http_response,
@@ -635,9 +685,18 @@ pub extern "C" fn hv_http_response_append_body(
 ) -> hv_status {
     ffi_boundary! {
         let Some(r) = resp_mut(resp) else { return hv_status::HV_ERR_NULL_PARAMETER };
-        let Some(data) = bytes(data, len) else { return hv_status::HV_ERR_NULL_PARAMETER };
-        r.body.extend_from_slice(data);
-        hv_status::HV_OK
+        match body_source(&r.body, r.body.capacity(), data, len) {
+            Err(status) => status,
+            Ok(BodySource::Body(range)) => {
+                r.body.extend_from_within(range);
+                hv_status::HV_OK
+            }
+            Ok(BodySource::Foreign) => {
+                let Some(data) = bytes(data, len) else { return hv_status::HV_ERR_NULL_PARAMETER };
+                r.body.extend_from_slice(data);
+                hv_status::HV_OK
+            }
+        }
     }
 }
 
@@ -890,4 +949,35 @@ pub extern "C" fn hv_http_server_port(server: *const hv_http_server, tls: bool) 
 #[no_mangle]
 pub extern "C" fn hv_http_server_connection_num(server: *const hv_http_server) -> usize {
     ffi_boundary! { try_ref!(server, 0).connection_num() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_sources_are_told_apart_by_address() {
+        let mut body = Vec::with_capacity(16);
+        body.extend_from_slice(b"0123456789");
+        let at = |i: usize| body.as_ptr().wrapping_add(i) as *const c_void;
+        let src = |p, len| body_source(&body, body.capacity(), p, len);
+        assert!(matches!(src(at(2), 3), Ok(BodySource::Body(r)) if r == (2..5)));
+        assert!(matches!(src(at(0), 10), Ok(BodySource::Body(r)) if r == (0..10)));
+        let other = [0u8; 4];
+        assert!(matches!(
+            src(other.as_ptr() as *const c_void, 4),
+            Ok(BodySource::Foreign)
+        ));
+        assert!(matches!(src(at(3), 0), Ok(BodySource::Foreign)));
+        assert!(matches!(src(std::ptr::null(), 0), Ok(BodySource::Foreign)));
+        assert_eq!(
+            src(at(8), 4).err(),
+            Some(hv_status::HV_ERR_INVALID_ARGUMENT),
+            "past the current bytes, into the spare capacity"
+        );
+        assert_eq!(
+            src(usize::MAX as *const c_void, 2).err(),
+            Some(hv_status::HV_ERR_INVALID_ARGUMENT)
+        );
+    }
 }

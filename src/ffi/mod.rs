@@ -23,7 +23,7 @@ mod tcp_client;
 mod tcp_server;
 mod types;
 
-pub use boundary::{hv_task_cb, hv_userdata_free};
+pub use boundary::{hv_task_cb, hv_userdata_free, hv_userdata_visitor};
 pub use channel::*;
 pub use event_loop::*;
 pub use http::*;

@@ -26,8 +26,10 @@ pub extern "C" fn hv_tcp_server_new(event_loop: *const hv_loop) -> *mut hv_tcp_s
     ffi_boundary! { box_handle::<hv_tcp_server>(TcpServer::new(arc_clone(event_loop))) }
 }
 
-/// Stops the server (closing every connection, joining its threads) and frees it. Must not be
-/// called from one of the server's own callbacks.
+/// Stops the server (closing every connection, joining its threads) and frees it. Connections
+/// on an external loop are closed quietly; a callback already running there is waited for, so
+/// no callback runs once this returns. Must not be called from one of the server's own
+/// callbacks.
 #[no_mangle]
 pub extern "C" fn hv_tcp_server_free(server: *mut hv_tcp_server) {
     ffi_boundary! { box_free(server) }

@@ -99,7 +99,7 @@ impl Default for Response {
 
 impl Response {
     /// Sets a header, replacing earlier values; names and values with CR, LF or NUL are refused
-    /// (no response splitting).
+    /// (no response splitting). Both are copied before the map changes, as in `add_header`.
     pub fn set_header(&mut self, name: &str, value: &[u8]) -> Result<()> {
         let (name, value) = header(name, value)?;
         self.headers.insert(name, value);

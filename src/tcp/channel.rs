@@ -5,12 +5,13 @@
 //! framing, timeouts, heartbeat, every callback) happens in the driver, on the connection's loop.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -57,6 +58,33 @@ pub struct Handlers {
     /// Set when the owner is destroyed: connections still draining on an external loop must not
     /// call back into an object that is gone.
     disarmed: AtomicBool,
+    /// Callbacks running right now, on any thread; `disarm` waits for them.
+    in_flight: AtomicUsize,
+    /// Wakes a waiting `disarm` when a callback returns. The mutex guards nothing but the wait:
+    /// it is never held while a callback runs.
+    idle_lock: Mutex<()>,
+    idle: Condvar,
+}
+
+thread_local! {
+    /// The innermost `Handlers` whose callback this thread is running (null when none), so that
+    /// an owner destroyed from inside its own callback does not wait for that callback.
+    static DISPATCHING: Cell<*const Handlers> = const { Cell::new(std::ptr::null()) };
+}
+
+/// One callback of `handlers` running on this thread: counted in `in_flight` and recorded as
+/// the thread's innermost dispatch until dropped.
+struct InFlight<'a> {
+    handlers: &'a Handlers,
+    outer: *const Handlers,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        // `try_with`: a callback may end while the thread's locals are being destroyed.
+        let _ = DISPATCHING.try_with(|d| d.set(self.outer));
+        self.handlers.leave();
+    }
 }
 
 enum Command {
@@ -90,7 +118,15 @@ pub struct Channel {
     dispatching: AtomicBool,
     unsent: AtomicUsize,
     max_write_bufsize: AtomicUsize,
-    attachment: Mutex<Option<Box<dyn Any + Send>>>,
+    attachment: Mutex<Attachment>,
+}
+
+/// The slot behind `Channel::set_attachment`. `Released` is final: once the connection's last
+/// callback ran, nothing attached afterwards could ever be released with it.
+enum Attachment {
+    Empty,
+    Held(Box<dyn Any + Send>),
+    Released,
 }
 
 impl Channel {
@@ -117,7 +153,7 @@ impl Channel {
             dispatching: AtomicBool::new(false),
             unsent: AtomicUsize::new(0),
             max_write_bufsize: AtomicUsize::new(DEFAULT_MAX_WRITE_BUFSIZE),
-            attachment: Mutex::new(None),
+            attachment: Mutex::new(Attachment::Empty),
         })
     }
 
@@ -306,28 +342,40 @@ impl Channel {
         Ok(())
     }
 
-    /// Stores one object with the channel (the C++ `SocketChannel` companion).
-    pub fn set_attachment(&self, value: Box<dyn Any + Send>) -> bool {
-        let mut slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_some() {
-            return false;
+    fn attachment(&self) -> std::sync::MutexGuard<'_, Attachment> {
+        self.attachment.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stores one object with the channel (the C++ `SocketChannel` companion). Refused, and
+    /// handed back for the caller to drop outside the lock, when one is attached already or the
+    /// attachment was released.
+    pub fn set_attachment(
+        &self,
+        value: Box<dyn Any + Send>,
+    ) -> std::result::Result<(), Box<dyn Any + Send>> {
+        let mut slot = self.attachment();
+        match *slot {
+            Attachment::Empty => {
+                *slot = Attachment::Held(value);
+                Ok(())
+            }
+            Attachment::Held(_) | Attachment::Released => Err(value),
         }
-        *slot = Some(value);
-        true
     }
 
+    /// Calls `f` with the attachment under its lock: `f` should only clone what it needs, so
+    /// that no foreign code runs under the lock.
     pub fn with_attachment<R>(&self, f: impl FnOnce(Option<&(dyn Any + Send)>) -> R) -> R {
-        let slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
-        f(slot.as_deref())
+        match &*self.attachment() {
+            Attachment::Held(value) => f(Some(value.as_ref())),
+            Attachment::Empty | Attachment::Released => f(None),
+        }
     }
 
-    /// Drops the attachment once no callback can see the channel any more.
+    /// Drops the attachment (outside the lock) once no callback can see the channel any more;
+    /// later `set_attachment` calls are refused.
     pub(crate) fn release_attachment(&self) {
-        let value = self
-            .attachment
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let value = std::mem::replace(&mut *self.attachment(), Attachment::Released);
         drop(value);
     }
 }
@@ -364,25 +412,72 @@ impl Handlers {
             on_connection,
             on_message,
             on_write_complete,
-            disarmed: AtomicBool::new(false),
+            ..Handlers::default()
         }
     }
 
+    /// Stops every callback from starting and waits for those already running on other
+    /// threads (one running on this thread, which may be destroying its owner, is not waited
+    /// for). When it returns no callback runs, nor ever will.
     pub(crate) fn disarm(&self) {
-        self.disarmed.store(true, Ordering::Release);
+        self.disarmed.store(true, Ordering::SeqCst);
+        let own = DISPATCHING
+            .try_with(|d| std::ptr::eq(d.get(), self))
+            .unwrap_or(false);
+        let mut idle = self.idle_lock.lock().unwrap_or_else(|p| p.into_inner());
+        while self.in_flight.load(Ordering::SeqCst) > usize::from(own) {
+            idle = self.idle.wait(idle).unwrap_or_else(|p| p.into_inner());
+        }
     }
 
-    fn armed(&self) -> bool {
-        !self.disarmed.load(Ordering::Acquire)
+    /// Counts a callback in before it runs; `None`, with nothing counted, once disarmed. The
+    /// count goes up before the flag is read and `disarm` sets the flag before it reads the
+    /// count, so each callback either sees the flag or is waited for.
+    fn enter(&self) -> Option<InFlight<'_>> {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        if self.disarmed.load(Ordering::SeqCst) {
+            self.leave();
+            return None;
+        }
+        let outer = DISPATCHING
+            .try_with(|d| d.replace(self))
+            .unwrap_or(std::ptr::null());
+        Some(InFlight {
+            handlers: self,
+            outer,
+        })
+    }
+
+    fn leave(&self) {
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if self.disarmed.load(Ordering::SeqCst) {
+            // Taking the lock orders this wake-up after the waiter's check of the count.
+            let _idle = self.idle_lock.lock().unwrap_or_else(|p| p.into_inner());
+            self.idle.notify_all();
+        }
     }
 
     pub(crate) fn connection(&self, ch: &Arc<Channel>) {
-        if !self.armed() {
-            return;
-        }
         if let Some(f) = &self.on_connection {
+            let Some(_running) = self.enter() else { return };
             let _d = Dispatch::enter(ch);
             f(ch);
+        }
+    }
+
+    fn message(&self, ch: &Arc<Channel>, data: &[u8]) {
+        self.data(self.on_message.as_ref(), ch, data);
+    }
+
+    fn write_complete(&self, ch: &Arc<Channel>, data: &[u8]) {
+        self.data(self.on_write_complete.as_ref(), ch, data);
+    }
+
+    fn data(&self, f: Option<&DataFn>, ch: &Arc<Channel>, data: &[u8]) {
+        if let Some(f) = f {
+            let Some(_running) = self.enter() else { return };
+            let _d = Dispatch::enter(ch);
+            f(ch, data);
         }
     }
 }
@@ -478,15 +573,7 @@ impl Driver {
                     }
                 }
                 Event::Wrote(from, to) => {
-                    if let Some(f) = self
-                        .handlers
-                        .on_write_complete
-                        .as_ref()
-                        .filter(|_| self.handlers.armed())
-                    {
-                        let _d = Dispatch::enter(&self.ch);
-                        f(&self.ch, &self.wbuf[from..to]);
-                    }
+                    self.handlers.write_complete(&self.ch, &self.wbuf[from..to]);
                 }
                 Event::Heartbeat => {
                     if let Some((_, _, f)) = &mut self.heartbeat {
@@ -614,22 +701,16 @@ impl Driver {
 
     /// Delivers what was read: the whole chunk in raw mode, else every complete message.
     fn dispatch_reads(&mut self) -> std::result::Result<(), i32> {
-        let Some(on_message) = self
-            .handlers
-            .on_message
-            .as_ref()
-            .filter(|_| self.handlers.armed())
-        else {
+        if self.handlers.on_message.is_none() {
             if self.unpacker.is_some() {
                 self.rbuf.clear();
             }
             return Ok(());
-        };
-        let _d = Dispatch::enter(&self.ch);
+        }
         let Some(unpacker) = &mut self.unpacker else {
             // C callers sometimes print the chunk with %s: keep a NUL right after it.
             self.rbuf.spare_capacity_mut()[0].write(0);
-            on_message(&self.ch, &self.rbuf);
+            self.handlers.message(&self.ch, &self.rbuf);
             return Ok(());
         };
         let mut start = 0;
@@ -639,7 +720,8 @@ impl Driver {
             }
             match unpacker.next_frame(&self.rbuf[start..]) {
                 Ok(Some(n)) => {
-                    on_message(&self.ch, &self.rbuf[start..start + n]);
+                    self.handlers
+                        .message(&self.ch, &self.rbuf[start..start + n]);
                     start += n;
                 }
                 Ok(None) => break Ok(()),
@@ -705,4 +787,75 @@ impl Driver {
 
 fn errno(e: &io::Error) -> i32 {
     e.raw_os_error().unwrap_or(libc::EIO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_can_be_attached_after_the_attachment_was_released() {
+        let ch = Channel::failed(None, libc::ECONNREFUSED, EventLoop::new());
+        assert!(ch.set_attachment(Box::new(1u8)).is_ok());
+        assert!(
+            ch.set_attachment(Box::new(2u8)).is_err(),
+            "one attachment at a time"
+        );
+        ch.release_attachment();
+        assert!(ch.with_attachment(|a| a.is_none()));
+        let refused = ch.set_attachment(Box::new(3u8)).unwrap_err();
+        assert_eq!(refused.downcast_ref::<u8>(), Some(&3));
+        assert!(ch.with_attachment(|a| a.is_none()));
+    }
+
+    fn counting_handlers(
+        on_message: impl Fn(&Arc<Channel>, &[u8]) + Send + Sync + 'static,
+    ) -> Arc<Handlers> {
+        Arc::new(Handlers::new(None, Some(Box::new(on_message)), None))
+    }
+
+    #[test]
+    fn disarm_waits_for_a_callback_running_on_another_thread() {
+        let ch = Channel::failed(None, 0, EventLoop::new());
+        let (started_tx, started) = std::sync::mpsc::channel();
+        let finished = Arc::new(AtomicBool::new(false));
+        let done = finished.clone();
+        let handlers = counting_handlers(move |_, _| {
+            started_tx.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(50));
+            done.store(true, Ordering::SeqCst);
+        });
+        let h = handlers.clone();
+        let c = ch.clone();
+        let caller = std::thread::spawn(move || h.message(&c, b"x"));
+        started.recv().unwrap();
+        handlers.disarm();
+        assert!(
+            finished.load(Ordering::SeqCst),
+            "disarm returned while the callback ran"
+        );
+        caller.join().unwrap();
+        handlers.message(&ch, b"y");
+        assert_eq!(handlers.in_flight.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn disarm_inside_its_own_callback_returns_and_stops_later_ones() {
+        let ch = Channel::failed(None, 0, EventLoop::new());
+        let calls = Arc::new(AtomicUsize::new(0));
+        let slot: Arc<Mutex<Option<Arc<Handlers>>>> = Arc::default();
+        let (n, me) = (calls.clone(), slot.clone());
+        let handlers = counting_handlers(move |_, _| {
+            n.fetch_add(1, Ordering::SeqCst);
+            let own = me.lock().unwrap().take();
+            if let Some(h) = own {
+                h.disarm();
+            }
+        });
+        *slot.lock().unwrap() = Some(handlers.clone());
+        handlers.message(&ch, b"first");
+        handlers.message(&ch, b"second");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert!(DISPATCHING.with(|d| d.get().is_null()));
+    }
 }

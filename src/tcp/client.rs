@@ -242,7 +242,9 @@ impl Drop for TcpClient {
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
-        lock(&self.inner.config).handlers.disarm();
+        let handlers = lock(&self.inner.config).handlers.clone();
+        // Outside the config lock: a callback being waited for may still take it.
+        handlers.disarm();
     }
 }
 

@@ -34,6 +34,9 @@ struct Config {
     tls: Option<Arc<rustls::ServerConfig>>,
     unpack: Option<UnpackSetting>,
     handlers: Arc<Handlers>,
+    /// Callbacks replaced by `set_handlers` that connections accepted earlier may still use:
+    /// dropping the server disarms them too.
+    retired: Vec<Weak<Handlers>>,
 }
 
 struct Inner {
@@ -105,6 +108,7 @@ impl TcpServer {
                     tls: None,
                     unpack: None,
                     handlers: Arc::new(Handlers::default()),
+                    retired: Vec::new(),
                 }),
                 listener: Mutex::new(None),
                 listen_fd: std::sync::atomic::AtomicI32::new(-1),
@@ -175,7 +179,10 @@ impl TcpServer {
 
     /// Replaces the callbacks; connections accepted afterwards use the new ones.
     pub fn set_handlers(&self, handlers: Handlers) {
-        lock(&self.inner.config).handlers = Arc::new(handlers);
+        let mut c = lock(&self.inner.config);
+        let old = std::mem::replace(&mut c.handlers, Arc::new(handlers));
+        c.retired.retain(|h| h.strong_count() > 0);
+        c.retired.push(Arc::downgrade(&old));
     }
 
     /// Starts the workers and the acceptor, listening again if `closesocket` closed the socket.
@@ -274,14 +281,24 @@ impl TcpServer {
 }
 
 impl Drop for TcpServer {
-    /// After drop no callback runs (connections left on an external loop are closed quietly).
+    /// After drop no callback runs: connections left on an external loop are closed quietly,
+    /// and a callback already running there is waited for (unless the dropping thread is
+    /// running it).
     fn drop(&mut self) {
         self.stop(true);
         let channels: Vec<_> = lock(&self.inner.channels).values().cloned().collect();
         for ch in channels {
             ch.close();
         }
-        lock(&self.inner.config).handlers.disarm();
+        let handlers: Vec<Arc<Handlers>> = {
+            let c = lock(&self.inner.config);
+            let retired = c.retired.iter().filter_map(Weak::upgrade);
+            std::iter::once(c.handlers.clone()).chain(retired).collect()
+        };
+        // Outside the config lock: a callback being waited for may still take it.
+        for h in handlers {
+            h.disarm();
+        }
     }
 }
 
