@@ -68,8 +68,17 @@ struct ServerState {
     hv::HttpService     default_service;
     ServerTls           tls;
     bool                has_tls;
+    // The service whose changes reach this server while it runs.
+    std::weak_ptr<ServiceLinkState> link;
     ServerState() : server(hv_http_server_new()), has_tls(false) {}
-    ~ServerState() { hv_http_server_free(server); }
+    ~ServerState() {
+        unlink();
+        hv_http_server_free(server);
+    }
+    void unlink() {
+        unlinkServer(link, server);
+        link.reset();
+    }
 };
 
 inline ServerState* serverState(http_server_t* s) {
@@ -104,6 +113,8 @@ inline int http_server_run(http_server_t* server, int wait = 1) {
         if (server->worker_threads < server->worker_processes) server->worker_threads = server->worker_processes;
     }
     hv::HttpService* service = server->service ? server->service : &st->default_service;
+    st->unlink();
+    st->link = service->linkServer(st->server);
     hv_http_service* svc = service->toC();
     hv_http_server_set_service(st->server, svc);
     hv_http_service_free(svc);
@@ -138,6 +149,7 @@ inline int http_server_run(http_server_t* server, int wait = 1) {
         }
     }
     if (hv_http_server_start(st->server) != HV_OK) {
+        st->unlink();
         char msg[256];
         hv_last_error(msg, sizeof(msg));
         hloge("http_server_run: %s", msg);
@@ -152,6 +164,7 @@ inline int http_server_run(http_server_t* server, int wait = 1) {
 inline int http_server_stop(http_server_t* server) {
     if (server->privdata == NULL) return 0;
     hv::detail::ServerState* st = static_cast<hv::detail::ServerState*>(server->privdata);
+    st->unlink();
     hv_http_server_stop(st->server);
     return 0;
 }

@@ -7,6 +7,8 @@
 #include <vector>
 #include <list>
 #include <memory>
+#include <mutex>
+#include <algorithm>
 #include <functional>
 
 #include "hexport.h"
@@ -97,6 +99,44 @@ struct HandlerBinding {
     http_handler        handler;
     bool                header_stage;   // headerHandler: 200 means "go on", like 0
 };
+
+/*
+ * The running servers a service feeds. Copying a service copies none of them; a server unlinks
+ * itself when it stops, and a service that is gone is seen as such through the weak pointer.
+ */
+struct ServiceLinkState {
+    std::mutex                      mutex;
+    std::vector<hv_http_server*>    servers;
+};
+
+class ServiceLinks {
+public:
+    ServiceLinks() : state_(std::make_shared<ServiceLinkState>()) {}
+    ServiceLinks(const ServiceLinks&) : state_(std::make_shared<ServiceLinkState>()) {}
+    ServiceLinks& operator=(const ServiceLinks&) { return *this; }
+
+    std::weak_ptr<ServiceLinkState> add(hv_http_server* server) {
+        std::lock_guard<std::mutex> guard(state_->mutex);
+        state_->servers.push_back(server);
+        return state_;
+    }
+
+    /* Runs fn(server) for each linked server, which cannot unlink meanwhile. */
+    template<class F> void each(F fn) {
+        std::lock_guard<std::mutex> guard(state_->mutex);
+        for (size_t i = 0; i < state_->servers.size(); ++i) fn(state_->servers[i]);
+    }
+
+private:
+    std::shared_ptr<ServiceLinkState> state_;
+};
+
+inline void unlinkServer(const std::weak_ptr<ServiceLinkState>& link, hv_http_server* server) {
+    std::shared_ptr<ServiceLinkState> state = link.lock();
+    if (!state) return;
+    std::lock_guard<std::mutex> guard(state->mutex);
+    state->servers.erase(std::remove(state->servers.begin(), state->servers.end(), server), state->servers.end());
+}
 
 inline void deleteBinding(void* userdata) noexcept {
     delete static_cast<HandlerBinding*>(userdata);
@@ -309,13 +349,16 @@ struct HttpService {
     void AddRoute(const char* path, http_method method, const http_handler& handler) {
         std::shared_ptr<http_method_handlers>& handlers = pathHandlers[path];
         if (!handlers) handlers = std::make_shared<http_method_handlers>();
+        bool replaced = false;
         for (auto& mh : *handlers) {
             if (mh.method == method) {
                 mh.handler = handler;
-                return;
+                replaced = true;
+                break;
             }
         }
-        handlers->push_back(http_method_handler(method, handler));
+        if (!replaced) handlers->push_back(http_method_handler(method, handler));
+        publish();
     }
 
     /* Exact lookup (no patterns): 0, 404 or 405. */
@@ -342,6 +385,7 @@ struct HttpService {
         if (location.empty() || location[location.size() - 1] != '/') location += '/';
         while (directory.size() > 1 && directory[directory.size() - 1] == '/') directory.erase(directory.size() - 1);
         staticDirs[location] = directory;
+        publish();
     }
 
     std::string GetStaticFilepath(const char* path) {
@@ -358,9 +402,18 @@ struct HttpService {
 
     void AllowCORS() { Use(detail::cors); }
 
-    void EnableForwardProxy() { enable_forward_proxy = 1; }
-    void AddTrustProxy(const char* host) { trustProxies.push_back(host); }
-    void AddNoProxy(const char* host) { noProxies.push_back(host); }
+    void EnableForwardProxy() {
+        enable_forward_proxy = 1;
+        publish();
+    }
+    void AddTrustProxy(const char* host) {
+        trustProxies.push_back(host);
+        publish();
+    }
+    void AddNoProxy(const char* host) {
+        noProxies.push_back(host);
+        publish();
+    }
     bool IsTrustProxy(const char* host) {
         if (host == NULL || *host == '\0') return false;
         bool trusted = trustProxies.empty();
@@ -376,7 +429,10 @@ struct HttpService {
         return trusted;
     }
 
-    void Proxy(const char* path, const char* url) { proxies[path] = url; }
+    void Proxy(const char* path, const char* url) {
+        proxies[path] = url;
+        publish();
+    }
     std::string GetProxyUrl(const char* path) {
         std::string request_path(path);
         for (auto& kv : proxies) {
@@ -396,7 +452,10 @@ struct HttpService {
     bool HasRoutes() const { return !pathHandlers.empty(); }
 
     template<typename Handler>
-    void Use(Handler handlerFunc) { middleware.push_back(http_handler(handlerFunc)); }
+    void Use(Handler handlerFunc) {
+        middleware.push_back(http_handler(handlerFunc));
+        publish();
+    }
 
     template<typename Handler>
     void Handle(const char* httpMethod, const char* relativePath, Handler handlerFunc) {
@@ -461,7 +520,24 @@ struct HttpService {
         return svc;
     }
 
+    /*
+     * hv-rs: a running server serves a copy of this service (toC). The methods above that change
+     * it publish a fresh copy to every linked server, which the next request uses; fields
+     * assigned directly are published with the next such call, or the next start.
+     */
+    std::weak_ptr<detail::ServiceLinkState> linkServer(hv_http_server* server) { return links_.add(server); }
+
+    void publish() {
+        links_.each([this](hv_http_server* server) {
+            hv_http_service* svc = toC();
+            hv_http_server_set_service(server, svc);
+            hv_http_service_free(svc);
+        });
+    }
+
 private:
+    detail::ServiceLinks links_;
+
     detail::HandlerBinding* binding(const http_handler& h, bool header_stage) {
         detail::HandlerBinding* b = new detail::HandlerBinding;
         b->service = this;

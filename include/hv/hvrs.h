@@ -894,7 +894,10 @@ struct hv_http_server *hv_http_server_new(void);
 void hv_http_server_free(struct hv_http_server *server);
 
 /*
- Copies the service's routes and stages into the server (before start).
+ Copies the service's routes and stages into the server, before start or while it runs: the
+ next request (on any connection) uses the copy, with no lock on the request path. The
+ previous copy's `userdata_free`s run once the last request using it has finished, on the
+ thread that drops it.
  */
 hv_status hv_http_server_set_service(const struct hv_http_server *server,
                                      const struct hv_http_service *service);

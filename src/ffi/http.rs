@@ -813,7 +813,10 @@ pub extern "C" fn hv_http_server_free(server: *mut hv_http_server) {
     ffi_boundary! { box_free(server) }
 }
 
-/// Copies the service's routes and stages into the server (before start).
+/// Copies the service's routes and stages into the server, before start or while it runs: the
+/// next request (on any connection) uses the copy, with no lock on the request path. The
+/// previous copy's `userdata_free`s run once the last request using it has finished, on the
+/// thread that drops it.
 #[no_mangle]
 pub extern "C" fn hv_http_server_set_service(
     server: *const hv_http_server,

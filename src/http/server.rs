@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -41,11 +42,13 @@ struct Config {
     worker_connections: u32,
     keepalive: Duration,
     tls: Option<Arc<rustls::ServerConfig>>,
-    service: Arc<Service>,
 }
 
 struct Inner {
     config: Mutex<Config>,
+    /// Read by every request without a lock, so a service replaced while the server runs
+    /// (libhv's services are live) answers the next request, on connections already open too.
+    service: Arc<ArcSwap<Service>>,
     pool: Mutex<Option<Arc<LoopPool>>>,
     bound: Mutex<Vec<(SocketAddr, bool)>>,
     connections: AtomicUsize,
@@ -79,8 +82,8 @@ impl HttpServer {
                     worker_connections: 1024,
                     keepalive: Duration::from_millis(75_000),
                     tls: None,
-                    service: Arc::new(Service::default()),
                 }),
+                service: Arc::new(ArcSwap::from_pointee(Service::default())),
                 pool: Mutex::new(None),
                 bound: Mutex::new(Vec::new()),
                 connections: AtomicUsize::new(0),
@@ -89,8 +92,11 @@ impl HttpServer {
         }
     }
 
+    /// Installs `service` for the next request, also while running. The previous one is
+    /// dropped (with its callbacks' userdata) when the last request using it has finished.
     pub fn set_service(&self, service: Service) {
-        lock(&self.inner.config).service = Arc::new(service);
+        let previous = self.inner.service.swap(Arc::new(service));
+        drop(previous);
     }
 
     pub fn set_host(&self, host: &str) {
@@ -261,10 +267,11 @@ fn accept_on_loop(
                     continue;
                 }
             };
-            let (limit, keepalive, service) = {
+            let (limit, keepalive) = {
                 let c = lock(&inner.config);
-                (c.worker_connections, c.keepalive, c.service.clone())
+                (c.worker_connections, c.keepalive)
             };
+            let service = inner.service.clone();
             if el.connection_num.load(Ordering::Acquire) >= limit {
                 continue;
             }
@@ -286,7 +293,7 @@ async fn serve_connection(
     sock: TcpStream,
     peer: SocketAddr,
     tls: Option<Arc<rustls::ServerConfig>>,
-    service: Arc<Service>,
+    service: Arc<ArcSwap<Service>>,
     keepalive: Duration,
     closer: Arc<ConnCloser>,
 ) {
@@ -312,13 +319,14 @@ async fn serve_io<I>(
     io: I,
     peer: SocketAddr,
     scheme: &'static str,
-    service: Arc<Service>,
+    service: Arc<ArcSwap<Service>>,
     keepalive: Duration,
     closer: Arc<ConnCloser>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let svc = hyper::service::service_fn(move |req| dispatch(service.clone(), req, peer, scheme));
+    let svc =
+        hyper::service::service_fn(move |req| dispatch(service.load_full(), req, peer, scheme));
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
