@@ -213,6 +213,10 @@ fn every_entry_point_rejects_null_handles() {
         NULL_PARAM
     );
     assert_eq!(hv_http_client_request_set_timeout(null(), 1), NULL_PARAM);
+    assert_eq!(
+        hv_http_client_request_set_stream(null(), None, ud, Some(count_free)),
+        NULL_PARAM
+    );
     assert_eq!(hv_http_client_send(null(), null_mut()), NULL_PARAM);
     assert_eq!(
         hv_http_client_send_async(null(), None, ud, Some(count_free)),
@@ -343,7 +347,7 @@ fn every_entry_point_rejects_null_handles() {
     hv_log_write(2, null(), 5);
 
     // Each of the 15 calls above that handed over userdata freed it exactly once.
-    assert_eq!(FREED.load(Ordering::SeqCst) - before, 15);
+    assert_eq!(FREED.load(Ordering::SeqCst) - before, 16);
 }
 
 #[test]

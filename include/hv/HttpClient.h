@@ -53,8 +53,45 @@ inline void fromClientResponse(const hv_http_response* in, HttpResponse* resp) {
     resp->ContentType();
 }
 
+/* Where a streamed answer goes: the request's http_cb, and the C++ response it fills (the
+ * caller's for a blocking send; for an async one, the response its callback then receives). */
+struct StreamTarget {
+    std::function<void(HttpMessage*, http_parser_state, const char*, size_t)> http_cb;
+    HttpResponse* resp;
+};
+
+inline void onClientStream(void* userdata, int32_t part, const hv_http_response* in,
+                           const uint8_t* data, size_t len) noexcept {
+    StreamTarget* t = static_cast<StreamTarget*>(userdata);
+    guarded("an http_cb", [&] {
+        if (part == HV_HTTP_STREAM_HEAD) {
+            fromClientResponse(in, t->resp);
+            t->http_cb(t->resp, HP_MESSAGE_BEGIN, NULL, 0);
+            t->http_cb(t->resp, HP_HEADERS_COMPLETE, NULL, 0);
+        } else if (part == HV_HTTP_STREAM_BODY) {
+            t->http_cb(t->resp, HP_BODY, (const char*)data, len);
+        } else if (part == HV_HTTP_STREAM_COMPLETE) {
+            t->http_cb(t->resp, HP_MESSAGE_COMPLETE, NULL, 0);
+        }
+    });
+}
+
+inline void deleteStreamTarget(void* userdata) noexcept {
+    delete static_cast<StreamTarget*>(userdata);
+}
+
+/* With an http_cb, the body is streamed to it (as libhv's parser does) instead of collected. */
+inline void streamTo(hv_http_client_request* creq, HttpRequest* req, HttpResponse* resp) {
+    if (!req->http_cb) return;
+    StreamTarget* t = new StreamTarget;
+    t->http_cb = req->http_cb;
+    t->resp = resp;
+    hv_http_client_request_set_stream(creq, onClientStream, t, deleteStreamTarget);
+}
+
 struct AsyncCall {
     HttpRequestPtr request;
+    HttpResponsePtr response;
     HttpResponseCallback callback;
 };
 
@@ -66,7 +103,7 @@ inline void onClientResponse(void* userdata, hv_status status, const hv_http_res
             call->callback(NULL);
             return;
         }
-        HttpResponsePtr resp = std::make_shared<HttpResponse>();
+        HttpResponsePtr resp = call->response;
         fromClientResponse(in, resp.get());
         call->callback(resp);
     });
@@ -84,6 +121,7 @@ inline int http_client_send(HttpRequest* req, HttpResponse* resp) {
     if (req == NULL || resp == NULL) return HV_ERR_NULL_PARAMETER;
     hv_http_client_request* creq = hv::detail::toClientRequest(req);
     if (creq == NULL) return HV_ERR_INVALID_ARGUMENT;
+    hv::detail::streamTo(creq, req, resp);
     hv_http_response* out = NULL;
     hv_status st = hv_http_client_send(creq, &out);
     hv_http_client_request_free(creq);
@@ -100,7 +138,9 @@ inline int http_client_send_async(HttpRequestPtr req, HttpResponseCallback resp_
     if (creq == NULL) return HV_ERR_INVALID_ARGUMENT;
     hv::detail::AsyncCall* call = new hv::detail::AsyncCall;
     call->request = req;
+    call->response = std::make_shared<HttpResponse>();
     call->callback = std::move(resp_cb);
+    hv::detail::streamTo(creq, req.get(), call->response.get());
     hv_status st = hv_http_client_send_async(creq, hv::detail::onClientResponse, call, hv::detail::deleteAsyncCall);
     hv_http_client_request_free(creq);
     return st == HV_OK ? 0 : (int)st;

@@ -27,6 +27,15 @@
  */
 #define HV_HTTP_NEXT 0
 
+/*
+ A streamed answer's parts, in the order a stream callback receives them.
+ */
+#define HV_HTTP_STREAM_HEAD 0
+
+#define HV_HTTP_STREAM_BODY 1
+
+#define HV_HTTP_STREAM_COMPLETE 2
+
 #define HV_UNPACK_NONE 0
 
 #define HV_UNPACK_BY_FIXED_LENGTH 1
@@ -236,6 +245,18 @@ typedef struct hv_tls_options {
   const char *ca_path;
   int32_t verify_peer;
 } hv_tls_options;
+
+/*
+ Runs on the client's loop thread for each part of a streamed answer: `HV_HTTP_STREAM_HEAD`
+ once with `resp` (status and headers, no body; borrowed for the call), `HV_HTTP_STREAM_BODY`
+ for each piece of the body (`data`, `len`, valid for the call; `resp` NULL), then
+ `HV_HTTP_STREAM_COMPLETE` once the whole body has arrived. The send then completes as usual.
+ */
+typedef void (*hv_http_client_stream_cb)(void *userdata,
+                                         int32_t part,
+                                         const struct hv_http_response *resp,
+                                         const uint8_t *data,
+                                         size_t len);
 
 /*
  Runs on the client's loop thread with the outcome: `HV_OK` and a response borrowed for the
@@ -995,6 +1016,17 @@ hv_status hv_http_client_request_set_body(const struct hv_http_client_request *r
  Limit for the whole exchange in ms (default 60000).
  */
 hv_status hv_http_client_request_set_timeout(const struct hv_http_client_request *req, uint32_t ms);
+
+/*
+ Hands the answer's body to `cb` as it arrives instead of collecting it, so an answer of any
+ size uses bounded memory; the response a send returns then has an empty body. A NULL `cb`
+ collects bodies again. `userdata_free` runs once the request and every send made with it
+ are finished.
+ */
+hv_status hv_http_client_request_set_stream(const struct hv_http_client_request *req,
+                                            hv_http_client_stream_cb cb,
+                                            void *userdata,
+                                            hv_userdata_free userdata_free);
 
 /*
  Sends and blocks until answered; `*out` gets a response to free with

@@ -10,7 +10,7 @@ use super::boundary::hv_userdata_free;
 use super::boundary::{box_free, box_handle, bytes, opt_str, ForeignData};
 use super::http::hv_http_response;
 use super::status::{fail, hv_status, set_last_error};
-use crate::http::client::{self, ClientRequest};
+use crate::http::client::{self, ClientRequest, StreamEvent};
 use crate::http::message::header;
 use crate::http::Response;
 
@@ -24,6 +24,25 @@ castable!(hv_http_client_request => std::sync::Mutex<ClientRequest>, boxed);
 /// call, or an error status and NULL.
 pub type hv_http_client_cb = Option<
     unsafe extern "C" fn(userdata: *mut c_void, status: hv_status, resp: *const hv_http_response),
+>;
+
+/// A streamed answer's parts, in the order a stream callback receives them.
+pub const HV_HTTP_STREAM_HEAD: i32 = 0;
+pub const HV_HTTP_STREAM_BODY: i32 = 1;
+pub const HV_HTTP_STREAM_COMPLETE: i32 = 2;
+
+/// Runs on the client's loop thread for each part of a streamed answer: `HV_HTTP_STREAM_HEAD`
+/// once with `resp` (status and headers, no body; borrowed for the call), `HV_HTTP_STREAM_BODY`
+/// for each piece of the body (`data`, `len`, valid for the call; `resp` NULL), then
+/// `HV_HTTP_STREAM_COMPLETE` once the whole body has arrived. The send then completes as usual.
+pub type hv_http_client_stream_cb = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        part: i32,
+        resp: *const hv_http_response,
+        data: *const u8,
+        len: usize,
+    ),
 >;
 
 fn with_request(
@@ -107,6 +126,41 @@ pub extern "C" fn hv_http_client_request_set_timeout(
             r.timeout = Duration::from_millis(u64::from(ms.max(1)));
             hv_status::HV_OK
         })
+    }
+}
+
+/// Hands the answer's body to `cb` as it arrives instead of collecting it, so an answer of any
+/// size uses bounded memory; the response a send returns then has an empty body. A NULL `cb`
+/// collects bodies again. `userdata_free` runs once the request and every send made with it
+/// are finished.
+#[no_mangle]
+pub extern "C" fn hv_http_client_request_set_stream(
+    req: *const hv_http_client_request,
+    cb: hv_http_client_stream_cb,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
+    ffi_boundary! {
+        let data = ForeignData::new(userdata, userdata_free);
+        let sink = cb.map(|cb| -> client::StreamSink {
+            std::sync::Arc::new(move |event: StreamEvent<'_>| {
+                let (part, resp, bytes): (i32, *const hv_http_response, &[u8]) = match event {
+                    StreamEvent::Head(r) => (HV_HTTP_STREAM_HEAD, r as *const Response as *const hv_http_response, &[]),
+                    StreamEvent::Body(b) => (HV_HTTP_STREAM_BODY, std::ptr::null(), b),
+                    StreamEvent::Complete => (HV_HTTP_STREAM_COMPLETE, std::ptr::null(), &[]),
+                };
+                // SAFETY: the caller registered `cb` for this userdata; `resp` and `bytes` are
+                // valid for the duration of the call.
+                unsafe { cb(data.ptr, part, resp, bytes.as_ptr(), bytes.len()) }
+            })
+        });
+        let previous = match try_ref!(req).lock() {
+            Ok(mut r) => std::mem::replace(&mut r.stream, sink),
+            Err(p) => std::mem::replace(&mut p.into_inner().stream, sink),
+        };
+        // Dropped with no lock held: its userdata_free is foreign code.
+        drop(previous);
+        hv_status::HV_OK
     }
 }
 

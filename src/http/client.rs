@@ -1,8 +1,9 @@
 //! A small HTTP/1.1 client for `requests.h` / `HttpClient`: one request per connection, run on
 //! a shared client loop thread, answered synchronously (to a blocked caller) or through a
-//! callback on that loop.
+//! callback on that loop. With a stream sink (libhv's `http_cb`) the answer's body is handed
+//! over as it arrives instead of being collected, so a download of any size uses bounded memory.
 
-use std::sync::{mpsc, OnceLock};
+use std::sync::{mpsc, Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,7 +20,18 @@ use crate::event_loop::LoopThread;
 /// Answers larger than this are refused rather than held in memory.
 const MAX_RESPONSE_BODY: usize = 64 << 20;
 
-#[derive(Debug, Clone)]
+/// What a stream sink receives, in this order: the head once, the body in pieces as they
+/// arrive, then the end (only if the whole body arrived).
+pub enum StreamEvent<'a> {
+    Head(&'a Response),
+    Body(&'a [u8]),
+    Complete,
+}
+
+/// Runs on the client loop thread for each event of one answer.
+pub type StreamSink = Arc<dyn Fn(StreamEvent<'_>) + Send + Sync>;
+
+#[derive(Clone)]
 pub struct ClientRequest {
     pub method: Method,
     pub url: String,
@@ -27,6 +39,8 @@ pub struct ClientRequest {
     pub body: Bytes,
     /// The whole exchange, connect included.
     pub timeout: Duration,
+    /// When set, the body goes here as it arrives and the answer comes back without one.
+    pub stream: Option<StreamSink>,
 }
 
 impl ClientRequest {
@@ -37,6 +51,7 @@ impl ClientRequest {
             headers: HeaderMap::new(),
             body: Bytes::new(),
             timeout: Duration::from_secs(60),
+            stream: None,
         }
     }
 }
@@ -89,18 +104,32 @@ async fn fetch(req: ClientRequest) -> Result<Response> {
             .send_request(out)
             .await
             .map_err(|e| Error::io("HTTP request", std::io::Error::other(e)))?;
-        let (parts, body) = resp.into_parts();
-        let body = Limited::new(body, MAX_RESPONSE_BODY)
-            .collect()
-            .await
-            .map_err(|e| Error::OverLimit(format!("response body: {e}")))?
-            .to_bytes();
-        Ok(Response {
+        let (parts, mut body) = resp.into_parts();
+        let mut answer = Response {
             status: parts.status.as_u16(),
             headers: parts.headers,
-            body: body.to_vec(),
+            body: Vec::new(),
             file: None,
-        })
+        };
+        let Some(sink) = req.stream else {
+            answer.body = Limited::new(body, MAX_RESPONSE_BODY)
+                .collect()
+                .await
+                .map_err(|e| Error::OverLimit(format!("response body: {e}")))?
+                .to_bytes()
+                .to_vec();
+            return Ok(answer);
+        };
+        sink(StreamEvent::Head(&answer));
+        while let Some(frame) = body.frame().await {
+            let frame =
+                frame.map_err(|e| Error::io("HTTP response body", std::io::Error::other(e)))?;
+            if let Some(data) = frame.data_ref() {
+                sink(StreamEvent::Body(data));
+            }
+        }
+        sink(StreamEvent::Complete);
+        Ok(answer)
     };
     tokio::time::timeout(req.timeout, exchange)
         .await
