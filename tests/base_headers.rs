@@ -33,6 +33,9 @@ const C_HEADERS: &[&str] = &[
     "hbuf.h",
     "hendian.h",
     "ThreadLocalStorage.h",
+    "base64.h",
+    "md5.h",
+    "sha1.h",
 ];
 
 /// C++-only headers (libhv's cpputil).
@@ -255,6 +258,151 @@ fn cxx_program_exercises_cpputil_helpers() {
     assert!(out.contains("C++ OK"), "unexpected output: {out}");
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// base64.h, md5.h and sha1.h against the RFC test vectors, from one source built as C99 and as
+/// C++11 (which also checks `hv::Base64Encode` / `hv::Base64Decode`).
+#[test]
+fn base64_md5_sha1_match_the_rfc_vectors_from_c_and_cxx() {
+    for lang in [Lang::C, Lang::Cxx] {
+        let dir = scratch(&format!("digests-{}", lang.ext()));
+        let name = format!("digests.{}", lang.ext());
+        let out = build_and_run(lang, &dir, &[(&name, DIGEST_PROGRAM)], &include_dir(), &dir);
+        assert!(out.contains("digests OK"), "unexpected output: {out}");
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
+
+const DIGEST_PROGRAM: &str = r##"#include "hv/base64.h"
+#include "hv/md5.h"
+#include "hv/sha1.h"
+#include <stdio.h>
+#include <string.h>
+
+static int failures = 0;
+#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); ++failures; } } while (0)
+
+static void check_base64(const char* plain, const char* encoded) {
+    char enc[64];
+    unsigned char dec[64];
+    unsigned int plen = (unsigned int)strlen(plain);
+    unsigned int elen = (unsigned int)strlen(encoded);
+    int n = hv_base64_encode((const unsigned char*)plain, plen, enc);
+    CHECK(n == (int)elen && n == BASE64_ENCODE_OUT_SIZE((int)plen));
+    CHECK(memcmp(enc, encoded, elen) == 0);
+    n = hv_base64_decode(encoded, elen, dec);
+    CHECK(n == (int)plen && memcmp(dec, plain, plen) == 0);
+    CHECK(n <= BASE64_DECODE_OUT_SIZE((int)elen));
+#ifdef __cplusplus
+    CHECK(hv::Base64Encode((const unsigned char*)plain, plen) == encoded);
+    CHECK(hv::Base64Decode(encoded) == plain);
+#endif
+}
+
+static void check_md5(const char* msg, const char* hex) {
+    char out[33];
+    unsigned char digest[16], incremental[16];
+    HV_MD5_CTX ctx;
+    unsigned int len = (unsigned int)strlen(msg), i;
+    memset(out, 'x', sizeof(out));
+    hv_md5_hex((unsigned char*)msg, len, out, sizeof(out));
+    CHECK(strcmp(out, hex) == 0);
+    hv_md5((unsigned char*)msg, len, digest);
+    HV_MD5Init(&ctx);
+    for (i = 0; i < len; i += 7) HV_MD5Update(&ctx, (unsigned char*)msg + i, len - i < 7 ? len - i : 7);
+    HV_MD5Final(&ctx, incremental);
+    CHECK(memcmp(digest, incremental, 16) == 0);
+}
+
+static void check_sha1(const char* msg, unsigned int repeat, const char* hex) {
+    char out[41];
+    unsigned char digest[20];
+    HV_SHA1_CTX ctx;
+    unsigned int len = (unsigned int)strlen(msg), i, j;
+    static const char digits[] = "0123456789abcdef";
+    HV_SHA1Init(&ctx);
+    for (i = 0; i < repeat; ++i) HV_SHA1Update(&ctx, (const unsigned char*)msg, len);
+    HV_SHA1Final(digest, &ctx);
+    for (j = 0; j < 20; ++j) {
+        out[2 * j] = digits[digest[j] >> 4];
+        out[2 * j + 1] = digits[digest[j] & 15];
+    }
+    out[40] = '\0';
+    CHECK(strcmp(out, hex) == 0);
+    if (repeat == 1) {
+        char raw[21];
+        memset(out, 'x', sizeof(out));
+        hv_sha1_hex((unsigned char*)msg, len, out, sizeof(out));
+        CHECK(strcmp(out, hex) == 0);
+        HV_SHA1(raw, msg, len);
+        CHECK(memcmp(raw, digest, 20) == 0 && raw[20] == '\0');
+    }
+}
+
+int main(void) {
+    /* RFC 4648 section 10 */
+    check_base64("", "");
+    check_base64("f", "Zg==");
+    check_base64("fo", "Zm8=");
+    check_base64("foo", "Zm9v");
+    check_base64("foob", "Zm9vYg==");
+    check_base64("fooba", "Zm9vYmE=");
+    check_base64("foobar", "Zm9vYmFy");
+    {
+        unsigned char dec[16];
+        unsigned char all[256];
+        char enc[BASE64_ENCODE_OUT_SIZE(256)];
+        unsigned char back[BASE64_DECODE_OUT_SIZE(BASE64_ENCODE_OUT_SIZE(256))];
+        int i, n;
+        CHECK(hv_base64_decode("Zm9vYmE", 7, dec) == 5 && memcmp(dec, "fooba", 5) == 0);
+        CHECK(hv_base64_decode("Zm9v!mFy", 8, dec) == -1);
+        CHECK(hv_base64_decode("Zm 9v", 5, dec) == -1);
+        for (i = 0; i < 256; ++i) all[i] = (unsigned char)i;
+        n = hv_base64_encode(all, 256, enc);
+        CHECK(n == (int)sizeof(enc));
+        CHECK(memcmp(enc, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g", 44) == 0);
+        CHECK(memcmp(enc + n - 4, "/w==", 4) == 0);
+        CHECK(hv_base64_decode(enc, (unsigned int)n, back) == 256 && memcmp(back, all, 256) == 0);
+    }
+#ifdef __cplusplus
+    CHECK(hv::Base64Decode("Zm9vYmE") == "fooba");
+    CHECK(hv::Base64Decode("Zm9vYg") == "foob");
+    CHECK(hv::Base64Decode("not base64!").empty());
+#endif
+
+    /* RFC 1321 appendix A.5 */
+    check_md5("", "d41d8cd98f00b204e9800998ecf8427e");
+    check_md5("a", "0cc175b9c0f1b6a831c399e269772661");
+    check_md5("abc", "900150983cd24fb0d6963f7d28e17f72");
+    check_md5("message digest", "f96b697d7cb7938d525a2f31aaf161d0");
+    check_md5("abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b");
+    check_md5("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+              "d174ab98d277d9f5a5611c2c9f419d9f");
+    check_md5("12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+              "57edf4a22be3c955ac49da2e2107b67a");
+    {
+        char small[32];
+        char exact[32];
+        memset(small, 'x', sizeof(small));
+        hv_md5_hex((unsigned char*)"abc", 3, small, 31);
+        CHECK(small[0] == 'x');
+        hv_md5_hex((unsigned char*)"abc", 3, exact, 32);
+        CHECK(memcmp(exact, "900150983cd24fb0d6963f7d28e17f72", 32) == 0);
+    }
+
+    /* RFC 3174 section 7.3 and FIPS 180 */
+    check_sha1("", 1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    check_sha1("abc", 1, "a9993e364706816aba3e25717850c26c9cd0d89d");
+    check_sha1("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
+               "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+    check_sha1("a", 1000000, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+    check_sha1("0123456701234567012345670123456701234567012345670123456701234567", 10,
+               "dea356a2cddd90c7a7ecedc5ebb563934f460452");
+
+    if (failures) return 1;
+    printf("digests OK\n");
+    return 0;
+}
+"##;
 
 /// hlog.h and hmain.h against a stub logger: the headers are copied to a private directory
 /// next to a stand-in hvrs.h, so this does not depend on the generated header.
