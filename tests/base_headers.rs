@@ -48,6 +48,8 @@ const CXX_HEADERS: &[&str] = &[
     "hurl.h",
     "hscope.h",
     "singleton.h",
+    "hobjectpool.h",
+    "ifconfig.h",
 ];
 
 /// Headers that include the generated hvrs.h.
@@ -400,6 +402,218 @@ int main(void) {
 
     if (failures) return 1;
     printf("digests OK\n");
+    return 0;
+}
+"##;
+
+/// hobjectpool.h: counts, creation up to the maximum, waiting for a returned object, timeouts,
+/// Add/Remove/Clear, HPoolObject scopes, a failing factory, and many threads sharing a pool.
+#[test]
+fn object_pool_lends_creates_waits_and_bounds() {
+    let dir = scratch("objectpool");
+    let out = build_and_run(
+        Lang::Cxx,
+        &dir,
+        &[("pool.cpp", OBJECT_POOL_PROGRAM)],
+        &include_dir(),
+        &dir,
+    );
+    assert!(out.contains("objectpool OK"), "unexpected output: {out}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// ifconfig.h against the kernel's SIOCGIFCONF/SIOCGIFNETMASK/SIOCGIFHWADDR answers: the same
+/// interfaces, addresses, masks and MACs, with loopback (lo, 127.0.0.1) present in the kernel's
+/// list and left out of ifconfig()'s, as libhv does.
+#[test]
+fn ifconfig_lists_the_kernels_ipv4_interfaces_without_loopback() {
+    let dir = scratch("ifconfig");
+    let out = build_and_run(
+        Lang::Cxx,
+        &dir,
+        &[("ifc.cpp", IFCONFIG_PROGRAM)],
+        &include_dir(),
+        &dir,
+    );
+    assert!(out.contains("ifconfig OK"), "unexpected output: {out}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+const OBJECT_POOL_PROGRAM: &str = r##"#include "hv/hobjectpool.h"
+#include <stdio.h>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+static int failures = 0;
+#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); ++failures; } } while (0)
+
+static std::atomic<int> g_created(0);
+struct Conn {
+    int id;
+    Conn() : id(++g_created) {}
+    int query() const { return id * 10; }
+};
+
+static bool g_factory_fails = false;
+struct FlakyFactory {
+    static Conn* create() { return g_factory_fails ? NULL : new Conn; }
+};
+
+int main() {
+    {
+        HObjectPool<Conn> pool(1, 2, 60000);
+        CHECK(g_created == 1 && pool.ObjectNum() == 1 && pool.IdleNum() == 1 && pool.BorrowNum() == 0);
+        std::shared_ptr<Conn> a = pool.Borrow();
+        CHECK(a && a->id == 1 && pool.IdleNum() == 0 && pool.BorrowNum() == 1);
+        CHECK(!pool.TryBorrow());
+        std::shared_ptr<Conn> b = pool.Borrow();
+        CHECK(b && b->id == 2 && pool.ObjectNum() == 2 && pool.BorrowNum() == 2);
+        /* full: Borrow waits until another thread returns an object */
+        std::thread giver([&] { pool.Return(a); });
+        std::shared_ptr<Conn> c = pool.Borrow();
+        giver.join();
+        CHECK(c && c->id == 1 && pool.ObjectNum() == 2);
+        pool.Return(b);
+        pool.Return(c);
+        CHECK(pool.IdleNum() == 2 && pool.BorrowNum() == 0);
+        std::shared_ptr<Conn> none;
+        pool.Return(none);
+        CHECK(pool.IdleNum() == 2);
+        {
+            HPoolObject<Conn> obj(pool);
+            CHECK(obj && obj->query() == 20 && (*obj).id == 2 && obj.get()->id == 2); /* the first returned comes out first */
+            CHECK(pool.IdleNum() == 1);
+        }
+        CHECK(pool.IdleNum() == 2);
+        /* Add refuses beyond max_num; Remove takes idle objects only */
+        std::shared_ptr<Conn> extra(new Conn);
+        CHECK(!pool.Add(extra));
+        std::shared_ptr<Conn> idle = pool.TryBorrow();
+        pool.Return(idle);
+        CHECK(pool.Remove(idle) && pool.ObjectNum() == 1);
+        CHECK(!pool.Remove(idle));
+        CHECK(pool.Add(extra) && pool.ObjectNum() == 2 && pool.IdleNum() == 2);
+        pool.Clear();
+        CHECK(pool.ObjectNum() == 0 && pool.IdleNum() == 0);
+    }
+    {
+        /* timeout <= 0: a full pool answers NULL at once; a short timeout answers NULL too */
+        HObjectPool<Conn> now(0, 1, 0);
+        std::shared_ptr<Conn> only = now.Borrow();
+        CHECK(only && !now.Borrow());
+        HObjectPool<Conn> brief(0, 1, 1);
+        std::shared_ptr<Conn> one = brief.Borrow();
+        CHECK(one && !brief.Borrow());
+        HPoolObject<Conn> empty(brief);
+        CHECK(!empty);
+    }
+    {
+        /* a factory that fails gives NULL and does not use up a slot */
+        HObjectPool<Conn, FlakyFactory> pool(0, 1, 0);
+        g_factory_fails = true;
+        CHECK(!pool.Borrow() && pool.ObjectNum() == 0);
+        g_factory_fails = false;
+        CHECK(pool.Borrow() && pool.ObjectNum() == 1);
+    }
+    {
+        /* 8 threads share 3 objects: never more than 3 exist or are out at once */
+        HObjectPool<Conn> pool(0, 3, 60000);
+        std::atomic<int> out(0), most(0), got(0);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; ++t) {
+            threads.push_back(std::thread([&] {
+                for (int i = 0; i < 500; ++i) {
+                    std::shared_ptr<Conn> p = pool.Borrow();
+                    if (!p) continue;
+                    ++got;
+                    int now = ++out;
+                    int prev = most.load();
+                    while (now > prev && !most.compare_exchange_weak(prev, now)) {}
+                    --out;
+                    pool.Return(p);
+                }
+            }));
+        }
+        for (size_t t = 0; t < threads.size(); ++t) threads[t].join();
+        CHECK(got == 8 * 500);
+        CHECK(most <= 3 && pool.ObjectNum() <= 3 && pool.IdleNum() == pool.ObjectNum());
+    }
+    if (failures) return 1;
+    printf("objectpool OK\n");
+    return 0;
+}
+"##;
+
+const IFCONFIG_PROGRAM: &str = r##"#include "hv/ifconfig.h"
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <string>
+
+static int failures = 0;
+#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); ++failures; } } while (0)
+
+static std::string ntoa(const struct sockaddr* sa) {
+    struct sockaddr_in sin;
+    char buf[16];
+    memcpy(&sin, sa, sizeof(sin));
+    inet_ntop(AF_INET, &sin.sin_addr, buf, sizeof(buf));
+    return buf;
+}
+
+int main() {
+    std::vector<ifconfig_t> ifcs;
+    CHECK(ifconfig(ifcs) == 0);
+    for (size_t i = 0; i < ifcs.size(); ++i) {
+        printf("%s ip=%s mask=%s broadcast=%s mac=%s\n", ifcs[i].name, ifcs[i].ip, ifcs[i].mask,
+               ifcs[i].broadcast, ifcs[i].mac);
+    }
+
+    int sock = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(sock >= 0);
+    struct ifreq reqs[64];
+    struct ifconf conf;
+    conf.ifc_len = sizeof(reqs);
+    conf.ifc_req = reqs;
+    CHECK(ioctl(sock, SIOCGIFCONF, &conf) == 0);
+    int n = conf.ifc_len / (int)sizeof(struct ifreq);
+    bool saw_loopback = false;
+    size_t expected = 0;
+    for (int i = 0; i < n; ++i) {
+        std::string name = reqs[i].ifr_name;
+        std::string ip = ntoa(&reqs[i].ifr_addr);
+        struct ifreq r;
+        memset(&r, 0, sizeof(r));
+        snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", name.c_str());
+        CHECK(ioctl(sock, SIOCGIFNETMASK, &r) == 0);
+        std::string mask = ntoa(&r.ifr_netmask);
+        CHECK(ioctl(sock, SIOCGIFHWADDR, &r) == 0);
+        char mac[20];
+        const unsigned char* hw = (const unsigned char*)r.ifr_hwaddr.sa_data;
+        snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", hw[0], hw[1], hw[2], hw[3], hw[4], hw[5]);
+        if (ip == "127.0.0.1") {
+            saw_loopback = true;
+            CHECK(name == "lo");
+        }
+        bool listed = false;
+        for (size_t j = 0; j < ifcs.size(); ++j) {
+            if (name == ifcs[j].name && ip == ifcs[j].ip) {
+                listed = true;
+                CHECK(mask == ifcs[j].mask);
+                CHECK(strcmp(mac, ifcs[j].mac) == 0);
+            }
+        }
+        bool wanted = ip != "127.0.0.1" && ip != "0.0.0.0" && strcmp(mac, "00:00:00:00:00:00") != 0;
+        if (wanted) ++expected;
+        CHECK(listed == wanted);
+    }
+    close(sock);
+    CHECK(saw_loopback);
+    CHECK(ifcs.size() == expected);
+    if (failures) return 1;
+    printf("ifconfig OK (%u listed)\n", (unsigned)ifcs.size());
     return 0;
 }
 "##;
