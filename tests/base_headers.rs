@@ -53,7 +53,7 @@ const CXX_HEADERS: &[&str] = &[
 ];
 
 /// Headers that include the generated hvrs.h.
-const HVRS_HEADERS: &[&str] = &["hlog.h", "hmain.h", "hv.h"];
+const HVRS_HEADERS: &[&str] = &["hlog.h", "hmain.h", "hv.h", "nlog.h"];
 
 const C_FLAGS: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Werror"];
 const CXX_FLAGS: &[&str] = &["-std=c++11", "-Wall", "-Wextra", "-Werror"];

@@ -342,6 +342,10 @@ fn every_entry_point_rejects_null_handles() {
     assert_ne!(hv_log_set_level_by_str(null()), 0);
     hv_log_write(2, null(), 5);
 
+    // network logger
+    assert!(hv_nlog_listen(null(), 0).is_null());
+    assert_eq!(hv_nlog_write(null(), 5), 0);
+
     // Each of the 15 calls above that handed over userdata freed it exactly once.
     assert_eq!(FREED.load(Ordering::SeqCst) - before, 15);
 }

@@ -1054,6 +1054,26 @@ void hv_log_set_handler(hv_log_handler handler);
 void hv_log_write(int level, const char *msg, size_t len);
 
 /*
+ libhv's `nlog_listen`: listens on `0.0.0.0:port` (0 picks a free port) and serves every
+ line given to `hv_nlog_write` to each client connected then; the clients' connections run
+ on `event_loop`, which must be running (or be run later) for them to be accepted, and what
+ they send is ignored.
+
+ Returns a pointer standing for the listening socket, borrowed and valid until the process
+ ends (do not free it): `hv_channel_fd` gives the listening fd, `hv_channel_localaddr` the
+ bound address; it is never connected, so writing fails and closing does nothing. NULL when
+ `event_loop` is NULL, `port` is outside 0..=65535 or listening fails (`hv_last_error()`).
+ */
+const struct hv_channel *hv_nlog_listen(const struct hv_loop *event_loop, int32_t port);
+
+/*
+ libhv's `network_logger`: queues `len` bytes of `data` to every client of every
+ `hv_nlog_listen` listener (usable as an `hv_log_set_handler` handler through `nlog.h`).
+ Returns how many clients there were; 0 when `data` is NULL with `len` > 0. Any thread.
+ */
+size_t hv_nlog_write(const void *data, size_t len);
+
+/*
  A static, NUL-terminated description of `status`. Never NULL; never freed.
  */
 const char *hv_status_str(hv_status status);
