@@ -1,5 +1,6 @@
 //! Programs in libhv's style for the headers that complete libhv 1.3.3's install set and need
-//! the library: nlog.h (log lines served to TCP clients), ...
+//! the library: nlog.h (log lines served to TCP clients), axios.h, AsyncHttpClient.h and
+//! `http_client_strerror` (against an HttpServer in the same program).
 
 mod common;
 
@@ -64,5 +65,13 @@ fn nlog_serves_hlog_lines_to_every_connected_client() {
         log(&mut p, &format!("after a left {i}"));
     }
     read_until(&mut b, "after a left 19", || {});
+    assert_eq!(p.wait(), 0, "output:\n{}", p.seen.join("\n"));
+}
+
+#[test]
+fn axios_async_http_client_and_http_client_strerror_program() {
+    let exe = build("axios_client", &["c-examples/evpp/axios_client.cpp"]);
+    let mut p = Program::start(&exe, &[]);
+    p.expect("axios OK");
     assert_eq!(p.wait(), 0, "output:\n{}", p.seen.join("\n"));
 }

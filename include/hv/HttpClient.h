@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "hexport.h"
+#include "herr.h"
 #include "hssl.h"
 #include "hvrs.h"
 #include "HttpMessage.h"
@@ -78,6 +79,15 @@ inline void deleteAsyncCall(void* userdata) noexcept {
 
 } // namespace detail
 } // namespace hv
+
+/* Text for what http_client_send / http_client_send_async returned: an hv_status, or an errno
+ * or libhv error code. */
+inline const char* http_client_strerror(int errcode) {
+    if (errcode >= (int)HV_ERR_NULL_PARAMETER && errcode <= (int)HV_ERR_CALLBACK) {
+        return hv_status_str((hv_status)errcode);
+    }
+    return hv_strerror(errcode);
+}
 
 /* Sends and blocks. @retval 0 ok, else an hv_status (the answer is in resp). */
 inline int http_client_send(HttpRequest* req, HttpResponse* resp) {
