@@ -42,6 +42,35 @@
 #define HV_ENCODE_BY_BIG_ENDIAN 4321
 
 /*
+ libhv's `http_parser_state` values.
+ */
+#define HP_START_REQ_OR_RES 0
+
+#define HP_MESSAGE_BEGIN 1
+
+#define HP_HEADERS_COMPLETE 6
+
+#define HP_CHUNK_HEADER 7
+
+#define HP_BODY 8
+
+#define HP_CHUNK_COMPLETE 9
+
+#define HP_MESSAGE_COMPLETE 10
+
+#define HP_ERROR 11
+
+/*
+ The largest head (start line and header fields) accepted.
+ */
+#define MAX_HEAD (64 * 1024)
+
+/*
+ The most header fields accepted.
+ */
+#define MAX_HEADERS 100
+
+/*
  The pipeline stages a service can have (libhv's names).
  */
 typedef enum hv_http_stage {
