@@ -75,3 +75,11 @@ fn axios_async_http_client_and_http_client_strerror_program() {
     p.expect("axios OK");
     assert_eq!(p.wait(), 0, "output:\n{}", p.seen.join("\n"));
 }
+
+#[test]
+fn http_parser_program_round_trips_streams_and_rejects() {
+    let exe = build("http_parser", &["c-examples/evpp/http_parser.cpp"]);
+    let mut p = Program::start(&exe, &[]);
+    p.expect("http_parser OK");
+    assert_eq!(p.wait(), 0, "output:\n{}", p.seen.join("\n"));
+}

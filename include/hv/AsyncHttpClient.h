@@ -23,6 +23,7 @@
 #include "EventLoopThread.h"
 #include "HttpMessage.h"
 #include "HttpClient.h"
+#include "HttpParser.h"
 
 namespace hv {
 

@@ -42,35 +42,6 @@
 #define HV_ENCODE_BY_BIG_ENDIAN 4321
 
 /*
- libhv's `http_parser_state` values.
- */
-#define HP_START_REQ_OR_RES 0
-
-#define HP_MESSAGE_BEGIN 1
-
-#define HP_HEADERS_COMPLETE 6
-
-#define HP_CHUNK_HEADER 7
-
-#define HP_BODY 8
-
-#define HP_CHUNK_COMPLETE 9
-
-#define HP_MESSAGE_COMPLETE 10
-
-#define HP_ERROR 11
-
-/*
- The largest head (start line and header fields) accepted.
- */
-#define MAX_HEAD (64 * 1024)
-
-/*
- The most header fields accepted.
- */
-#define MAX_HEADERS 100
-
-/*
  The pipeline stages a service can have (libhv's names).
  */
 typedef enum hv_http_stage {
@@ -134,6 +105,14 @@ typedef struct hv_channel hv_channel;
  A request to send. Owned by its creator; `hv_http_client_request_free` releases it.
  */
 typedef struct hv_http_client_request hv_http_client_request;
+
+/*
+ Parses one HTTP/1.x request or response from bytes fed as they arrive. Owned by its
+ creator; `hv_http_parser_free` releases it. Usable from any thread (calls are serialized).
+ Pointers it returns are borrowed: valid until the next call that changes the parser
+ (`_feed`, `_finish`, `_reset`, `_clear_body`, `_free`).
+ */
+typedef struct hv_http_parser hv_http_parser;
 
 /*
  A request, borrowed by a handler for the duration of its call.
@@ -1041,6 +1020,96 @@ hv_status hv_http_client_send_async(const struct hv_http_client_request *req,
  Frees a response from `hv_http_client_send`.
  */
 void hv_http_response_free(struct hv_http_response *resp);
+
+/*
+ A parser for a request (`request`) or a response.
+ */
+struct hv_http_parser *hv_http_parser_new(bool request);
+
+void hv_http_parser_free(struct hv_http_parser *parser);
+
+/*
+ Starts over for a new message (a request with `request`, else a response).
+ */
+hv_status hv_http_parser_reset(const struct hv_http_parser *parser, bool request);
+
+/*
+ For a response parser: expect no body whatever the headers say (the answer to HEAD).
+ Kept across `hv_http_parser_reset`.
+ */
+hv_status hv_http_parser_set_skip_body(const struct hv_http_parser *parser, bool skip);
+
+/*
+ Parses `len` bytes at `data`. Returns the bytes consumed (fewer than `len` only once the
+ message is complete: the rest starts the next message), or -1 for a malformed message
+ (then the state is `HP_ERROR` and `hv_http_parser_error` says why) or a NULL argument.
+ */
+int64_t hv_http_parser_feed(const struct hv_http_parser *parser, const void *data, size_t len);
+
+/*
+ The peer closed the connection: a response read up to EOF completes; a message cut short
+ is an error (`HV_ERR_INVALID_ARGUMENT`, state `HP_ERROR`).
+ */
+hv_status hv_http_parser_finish(const struct hv_http_parser *parser);
+
+/*
+ libhv's `http_parser_state`: `HP_START_REQ_OR_RES` (0) .. `HP_MESSAGE_COMPLETE` (10),
+ `HP_ERROR` (11); `HP_ERROR` for NULL.
+ */
+int32_t hv_http_parser_state(const struct hv_http_parser *parser);
+
+/*
+ The request method ("" until the head is parsed); borrowed. NULL for NULL.
+ */
+const char *hv_http_parser_method(const struct hv_http_parser *parser);
+
+/*
+ The request target as sent ("" until the head is parsed); borrowed. NULL for NULL.
+ */
+const char *hv_http_parser_url(const struct hv_http_parser *parser);
+
+/*
+ The response status (0 until the head is parsed, and for requests); -1 for NULL.
+ */
+int32_t hv_http_parser_status_code(const struct hv_http_parser *parser);
+
+/*
+ The minor HTTP version (1.0 or 1.1; 1 until the head is parsed); -1 for NULL.
+ */
+int32_t hv_http_parser_http_minor(const struct hv_http_parser *parser);
+
+/*
+ Header fields parsed (0 until the head is parsed or for NULL).
+ */
+size_t hv_http_parser_header_count(const struct hv_http_parser *parser);
+
+/*
+ Header field `index` (in arrival order): borrowed name and value bytes (not NUL-terminated)
+ with their lengths. False (outputs untouched) for a NULL argument or an index out of range.
+ */
+bool hv_http_parser_header(const struct hv_http_parser *parser,
+                           size_t index,
+                           const char **name,
+                           size_t *name_len,
+                           const char **value,
+                           size_t *value_len);
+
+/*
+ Body bytes parsed since the last `hv_http_parser_clear_body` (chunked framing removed);
+ borrowed, `*len` of them. NULL (and 0) for a NULL argument.
+ */
+const char *hv_http_parser_body(const struct hv_http_parser *parser, size_t *len);
+
+/*
+ Forgets the body bytes parsed so far (for programs that consume the body as it arrives).
+ */
+void hv_http_parser_clear_body(const struct hv_http_parser *parser);
+
+/*
+ Why the message was rejected, written into `buf` (NUL-terminated, truncated to `len`); ""
+ when it was not. Returns the message's full length (0 for NULL `parser`).
+ */
+size_t hv_http_parser_error(const struct hv_http_parser *parser, char *buf, size_t len);
 
 /*
  Sets the minimum level: 0 VERBOSE, 1 DEBUG, 2 INFO (default), 3 WARN, 4 ERROR, 5 FATAL,

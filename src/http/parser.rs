@@ -6,19 +6,23 @@
 use std::ffi::CString;
 
 /// libhv's `http_parser_state` values.
-pub const HP_START_REQ_OR_RES: i32 = 0;
-pub const HP_MESSAGE_BEGIN: i32 = 1;
-pub const HP_HEADERS_COMPLETE: i32 = 6;
-pub const HP_CHUNK_HEADER: i32 = 7;
-pub const HP_BODY: i32 = 8;
-pub const HP_CHUNK_COMPLETE: i32 = 9;
-pub const HP_MESSAGE_COMPLETE: i32 = 10;
-pub const HP_ERROR: i32 = 11;
+pub(crate) const HP_START_REQ_OR_RES: i32 = 0;
+pub(crate) const HP_MESSAGE_BEGIN: i32 = 1;
+pub(crate) const HP_HEADERS_COMPLETE: i32 = 6;
+pub(crate) const HP_CHUNK_HEADER: i32 = 7;
+pub(crate) const HP_BODY: i32 = 8;
+pub(crate) const HP_CHUNK_COMPLETE: i32 = 9;
+pub(crate) const HP_MESSAGE_COMPLETE: i32 = 10;
+pub(crate) const HP_ERROR: i32 = 11;
 
 /// The largest head (start line and header fields) accepted.
-pub const MAX_HEAD: usize = 64 * 1024;
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
 /// The most header fields accepted.
-pub const MAX_HEADERS: usize = 100;
+pub(crate) const MAX_HEADERS: usize = 100;
+
+/// The message was rejected; `Parser::error` says why.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Malformed;
 
 /// The parsed start line and header fields.
 #[derive(Debug)]
@@ -121,17 +125,17 @@ impl Parser {
         self.body.clear();
     }
 
-    fn fail(&mut self, msg: impl Into<String>) -> Result<usize, ()> {
+    fn fail(&mut self, msg: impl Into<String>) -> Result<usize, Malformed> {
         self.state = HP_ERROR;
         self.error = Some(msg.into());
-        Err(())
+        Err(Malformed)
     }
 
     /// Parses what it can of `data`; returns the bytes consumed, which is less than
     /// `data.len()` only once the message is complete (the rest belongs to the next one).
-    pub fn feed(&mut self, data: &[u8]) -> Result<usize, ()> {
+    pub fn feed(&mut self, data: &[u8]) -> Result<usize, Malformed> {
         if self.state == HP_ERROR {
-            return Err(());
+            return Err(Malformed);
         }
         let mut used = 0;
         while used < data.len() && self.state != HP_MESSAGE_COMPLETE {
@@ -145,10 +149,10 @@ impl Parser {
     }
 
     /// The peer closed: completes a response read up to EOF, fails a message cut short.
-    pub fn finish(&mut self) -> Result<(), ()> {
+    pub fn finish(&mut self) -> Result<(), Malformed> {
         match self.state {
             HP_MESSAGE_COMPLETE | HP_START_REQ_OR_RES => Ok(()),
-            HP_ERROR => Err(()),
+            HP_ERROR => Err(Malformed),
             _ if matches!(self.body_mode, Some(Body::UntilEof)) => {
                 self.state = HP_MESSAGE_COMPLETE;
                 Ok(())
@@ -159,7 +163,7 @@ impl Parser {
         }
     }
 
-    fn feed_head(&mut self, data: &[u8]) -> Result<usize, ()> {
+    fn feed_head(&mut self, data: &[u8]) -> Result<usize, Malformed> {
         let old = self.buf.len();
         // Only the first MAX_HEAD bytes can hold a head; take no more than that.
         let take = data.len().min(MAX_HEAD + 4 - old.min(MAX_HEAD + 4));
@@ -228,7 +232,7 @@ impl Parser {
         }
     }
 
-    fn body_mode_for(&mut self, head: &Head) -> Result<Option<Body>, ()> {
+    fn body_mode_for(&mut self, head: &Head) -> Result<Option<Body>, Malformed> {
         let mut length: Option<u64> = None;
         let mut chunked = false;
         let mut other_coding = false;
@@ -287,7 +291,7 @@ impl Parser {
         }
     }
 
-    fn feed_body(&mut self, data: &[u8]) -> Result<usize, ()> {
+    fn feed_body(&mut self, data: &[u8]) -> Result<usize, Malformed> {
         let Some(mode) = self.body_mode.as_mut() else {
             self.state = HP_MESSAGE_COMPLETE;
             return Ok(0);
