@@ -1,5 +1,5 @@
 /*
- * axios.h, AsyncHttpClient.h and http_client_strerror, used the way libhv's
+ * axios.h, AsyncHttpClient.h, http_client_strerror and the http_client_t handle, used the way libhv's
  * examples/http_client_test.cpp and examples/curl.cpp use them, against an HttpServer in the
  * same process whose /echo answers with what it received (as JSON).
  *
@@ -138,6 +138,32 @@ int main() {
     CHECK(strcmp(http_client_strerror(ret), hv_status_str((hv_status)ret)) == 0);
     CHECK(strcmp(http_client_strerror(ETIMEDOUT), strerror(ETIMEDOUT)) == 0);
     CHECK(strcmp(http_client_strerror(0), hv_strerror(0)) == 0);
+
+    /* libhv's C-style client handle */
+    {
+        http_client_t* cli = http_client_new("127.0.0.1", server.port);
+        CHECK(http_client_set_header(cli, "X-Id", "c-style") == 0);
+        CHECK(strcmp(http_client_get_header(cli, "X-Id"), "c-style") == 0);
+        CHECK(http_client_set_timeout(cli, 5) == 0);
+        HttpRequest creq;
+        creq.method = HTTP_PUT;
+        creq.url = "/echo";
+        HttpResponse cresp;
+        CHECK(http_client_send(cli, &creq, &cresp) == 0);
+        j = hv::Json::parse(cresp.body);
+        CHECK(j["method"] == "PUT" && j["x_id"] == "c-style");
+        CHECK(http_client_del_header(cli, "X-Id") == 0 && http_client_get_header(cli, "X-Id") == NULL);
+        CHECK(http_client_set_http_proxy(cli, "127.0.0.1", 3128) != 0);
+        std::promise<int> status;
+        auto areq = std::make_shared<HttpRequest>();
+        areq->url = "/echo";
+        CHECK(http_client_send_async(cli, areq, [&status](const HttpResponsePtr& r) {
+            status.set_value(r ? (int)r->status_code : -1);
+        }) == 0);
+        CHECK(status.get_future().get() == 200);
+        CHECK(http_client_send(NULL, &creq, &cresp) != 0 && http_client_close(cli) == 0);
+        CHECK(http_client_del(cli) == 0);
+    }
 
     server.stop();
     if (failures) return 1;
