@@ -33,6 +33,9 @@ const C_HEADERS: &[&str] = &[
     "hbuf.h",
     "hendian.h",
     "ThreadLocalStorage.h",
+    "base64.h",
+    "md5.h",
+    "sha1.h",
 ];
 
 /// C++-only headers (libhv's cpputil).
@@ -45,10 +48,12 @@ const CXX_HEADERS: &[&str] = &[
     "hurl.h",
     "hscope.h",
     "singleton.h",
+    "hobjectpool.h",
+    "ifconfig.h",
 ];
 
 /// Headers that include the generated hvrs.h.
-const HVRS_HEADERS: &[&str] = &["hlog.h", "hmain.h", "hv.h"];
+const HVRS_HEADERS: &[&str] = &["hlog.h", "hmain.h", "hv.h", "nlog.h"];
 
 const C_FLAGS: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Werror"];
 const CXX_FLAGS: &[&str] = &["-std=c++11", "-Wall", "-Wextra", "-Werror"];
@@ -255,6 +260,363 @@ fn cxx_program_exercises_cpputil_helpers() {
     assert!(out.contains("C++ OK"), "unexpected output: {out}");
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// base64.h, md5.h and sha1.h against the RFC test vectors, from one source built as C99 and as
+/// C++11 (which also checks `hv::Base64Encode` / `hv::Base64Decode`).
+#[test]
+fn base64_md5_sha1_match_the_rfc_vectors_from_c_and_cxx() {
+    for lang in [Lang::C, Lang::Cxx] {
+        let dir = scratch(&format!("digests-{}", lang.ext()));
+        let name = format!("digests.{}", lang.ext());
+        let out = build_and_run(lang, &dir, &[(&name, DIGEST_PROGRAM)], &include_dir(), &dir);
+        assert!(out.contains("digests OK"), "unexpected output: {out}");
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
+
+const DIGEST_PROGRAM: &str = r##"#include "hv/base64.h"
+#include "hv/md5.h"
+#include "hv/sha1.h"
+#include <stdio.h>
+#include <string.h>
+
+static int failures = 0;
+#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); ++failures; } } while (0)
+
+static void check_base64(const char* plain, const char* encoded) {
+    char enc[64];
+    unsigned char dec[64];
+    unsigned int plen = (unsigned int)strlen(plain);
+    unsigned int elen = (unsigned int)strlen(encoded);
+    int n = hv_base64_encode((const unsigned char*)plain, plen, enc);
+    CHECK(n == (int)elen && n == BASE64_ENCODE_OUT_SIZE((int)plen));
+    CHECK(memcmp(enc, encoded, elen) == 0);
+    n = hv_base64_decode(encoded, elen, dec);
+    CHECK(n == (int)plen && memcmp(dec, plain, plen) == 0);
+    CHECK(n <= BASE64_DECODE_OUT_SIZE((int)elen));
+#ifdef __cplusplus
+    CHECK(hv::Base64Encode((const unsigned char*)plain, plen) == encoded);
+    CHECK(hv::Base64Decode(encoded) == plain);
+#endif
+}
+
+static void check_md5(const char* msg, const char* hex) {
+    char out[33];
+    unsigned char digest[16], incremental[16];
+    HV_MD5_CTX ctx;
+    unsigned int len = (unsigned int)strlen(msg), i;
+    memset(out, 'x', sizeof(out));
+    hv_md5_hex((unsigned char*)msg, len, out, sizeof(out));
+    CHECK(strcmp(out, hex) == 0);
+    hv_md5((unsigned char*)msg, len, digest);
+    HV_MD5Init(&ctx);
+    for (i = 0; i < len; i += 7) HV_MD5Update(&ctx, (unsigned char*)msg + i, len - i < 7 ? len - i : 7);
+    HV_MD5Final(&ctx, incremental);
+    CHECK(memcmp(digest, incremental, 16) == 0);
+}
+
+static void check_sha1(const char* msg, unsigned int repeat, const char* hex) {
+    char out[41];
+    unsigned char digest[20];
+    HV_SHA1_CTX ctx;
+    unsigned int len = (unsigned int)strlen(msg), i, j;
+    static const char digits[] = "0123456789abcdef";
+    HV_SHA1Init(&ctx);
+    for (i = 0; i < repeat; ++i) HV_SHA1Update(&ctx, (const unsigned char*)msg, len);
+    HV_SHA1Final(digest, &ctx);
+    for (j = 0; j < 20; ++j) {
+        out[2 * j] = digits[digest[j] >> 4];
+        out[2 * j + 1] = digits[digest[j] & 15];
+    }
+    out[40] = '\0';
+    CHECK(strcmp(out, hex) == 0);
+    if (repeat == 1) {
+        char raw[21];
+        memset(out, 'x', sizeof(out));
+        hv_sha1_hex((unsigned char*)msg, len, out, sizeof(out));
+        CHECK(strcmp(out, hex) == 0);
+        HV_SHA1(raw, msg, len);
+        CHECK(memcmp(raw, digest, 20) == 0 && raw[20] == '\0');
+    }
+}
+
+int main(void) {
+    /* RFC 4648 section 10 */
+    check_base64("", "");
+    check_base64("f", "Zg==");
+    check_base64("fo", "Zm8=");
+    check_base64("foo", "Zm9v");
+    check_base64("foob", "Zm9vYg==");
+    check_base64("fooba", "Zm9vYmE=");
+    check_base64("foobar", "Zm9vYmFy");
+    {
+        unsigned char dec[16];
+        unsigned char all[256];
+        char enc[BASE64_ENCODE_OUT_SIZE(256)];
+        unsigned char back[BASE64_DECODE_OUT_SIZE(BASE64_ENCODE_OUT_SIZE(256))];
+        int i, n;
+        CHECK(hv_base64_decode("Zm9vYmE", 7, dec) == 5 && memcmp(dec, "fooba", 5) == 0);
+        CHECK(hv_base64_decode("Zm9v!mFy", 8, dec) == -1);
+        CHECK(hv_base64_decode("Zm 9v", 5, dec) == -1);
+        for (i = 0; i < 256; ++i) all[i] = (unsigned char)i;
+        n = hv_base64_encode(all, 256, enc);
+        CHECK(n == (int)sizeof(enc));
+        CHECK(memcmp(enc, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g", 44) == 0);
+        CHECK(memcmp(enc + n - 4, "/w==", 4) == 0);
+        CHECK(hv_base64_decode(enc, (unsigned int)n, back) == 256 && memcmp(back, all, 256) == 0);
+    }
+#ifdef __cplusplus
+    CHECK(hv::Base64Decode("Zm9vYmE") == "fooba");
+    CHECK(hv::Base64Decode("Zm9vYg") == "foob");
+    CHECK(hv::Base64Decode("not base64!").empty());
+#endif
+
+    /* RFC 1321 appendix A.5 */
+    check_md5("", "d41d8cd98f00b204e9800998ecf8427e");
+    check_md5("a", "0cc175b9c0f1b6a831c399e269772661");
+    check_md5("abc", "900150983cd24fb0d6963f7d28e17f72");
+    check_md5("message digest", "f96b697d7cb7938d525a2f31aaf161d0");
+    check_md5("abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b");
+    check_md5("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+              "d174ab98d277d9f5a5611c2c9f419d9f");
+    check_md5("12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+              "57edf4a22be3c955ac49da2e2107b67a");
+    {
+        char small[32];
+        char exact[32];
+        memset(small, 'x', sizeof(small));
+        hv_md5_hex((unsigned char*)"abc", 3, small, 31);
+        CHECK(small[0] == 'x');
+        hv_md5_hex((unsigned char*)"abc", 3, exact, 32);
+        CHECK(memcmp(exact, "900150983cd24fb0d6963f7d28e17f72", 32) == 0);
+    }
+
+    /* RFC 3174 section 7.3 and FIPS 180 */
+    check_sha1("", 1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    check_sha1("abc", 1, "a9993e364706816aba3e25717850c26c9cd0d89d");
+    check_sha1("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
+               "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+    check_sha1("a", 1000000, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+    check_sha1("0123456701234567012345670123456701234567012345670123456701234567", 10,
+               "dea356a2cddd90c7a7ecedc5ebb563934f460452");
+
+    if (failures) return 1;
+    printf("digests OK\n");
+    return 0;
+}
+"##;
+
+/// hobjectpool.h: counts, creation up to the maximum, waiting for a returned object, timeouts,
+/// Add/Remove/Clear, HPoolObject scopes, a failing factory, and many threads sharing a pool.
+#[test]
+fn object_pool_lends_creates_waits_and_bounds() {
+    let dir = scratch("objectpool");
+    let out = build_and_run(
+        Lang::Cxx,
+        &dir,
+        &[("pool.cpp", OBJECT_POOL_PROGRAM)],
+        &include_dir(),
+        &dir,
+    );
+    assert!(out.contains("objectpool OK"), "unexpected output: {out}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// ifconfig.h against the kernel's SIOCGIFCONF/SIOCGIFNETMASK/SIOCGIFHWADDR answers: the same
+/// interfaces, addresses, masks and MACs, with loopback (lo, 127.0.0.1) present in the kernel's
+/// list and left out of ifconfig()'s, as libhv does.
+#[test]
+fn ifconfig_lists_the_kernels_ipv4_interfaces_without_loopback() {
+    let dir = scratch("ifconfig");
+    let out = build_and_run(
+        Lang::Cxx,
+        &dir,
+        &[("ifc.cpp", IFCONFIG_PROGRAM)],
+        &include_dir(),
+        &dir,
+    );
+    assert!(out.contains("ifconfig OK"), "unexpected output: {out}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+const OBJECT_POOL_PROGRAM: &str = r##"#include "hv/hobjectpool.h"
+#include <stdio.h>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+static int failures = 0;
+#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); ++failures; } } while (0)
+
+static std::atomic<int> g_created(0);
+struct Conn {
+    int id;
+    Conn() : id(++g_created) {}
+    int query() const { return id * 10; }
+};
+
+static bool g_factory_fails = false;
+struct FlakyFactory {
+    static Conn* create() { return g_factory_fails ? NULL : new Conn; }
+};
+
+int main() {
+    {
+        HObjectPool<Conn> pool(1, 2, 60000);
+        CHECK(g_created == 1 && pool.ObjectNum() == 1 && pool.IdleNum() == 1 && pool.BorrowNum() == 0);
+        std::shared_ptr<Conn> a = pool.Borrow();
+        CHECK(a && a->id == 1 && pool.IdleNum() == 0 && pool.BorrowNum() == 1);
+        CHECK(!pool.TryBorrow());
+        std::shared_ptr<Conn> b = pool.Borrow();
+        CHECK(b && b->id == 2 && pool.ObjectNum() == 2 && pool.BorrowNum() == 2);
+        /* full: Borrow waits until another thread returns an object */
+        std::thread giver([&] { pool.Return(a); });
+        std::shared_ptr<Conn> c = pool.Borrow();
+        giver.join();
+        CHECK(c && c->id == 1 && pool.ObjectNum() == 2);
+        pool.Return(b);
+        pool.Return(c);
+        CHECK(pool.IdleNum() == 2 && pool.BorrowNum() == 0);
+        std::shared_ptr<Conn> none;
+        pool.Return(none);
+        CHECK(pool.IdleNum() == 2);
+        {
+            HPoolObject<Conn> obj(pool);
+            CHECK(obj && obj->query() == 20 && (*obj).id == 2 && obj.get()->id == 2); /* the first returned comes out first */
+            CHECK(pool.IdleNum() == 1);
+        }
+        CHECK(pool.IdleNum() == 2);
+        /* Add refuses beyond max_num; Remove takes idle objects only */
+        std::shared_ptr<Conn> extra(new Conn);
+        CHECK(!pool.Add(extra));
+        std::shared_ptr<Conn> idle = pool.TryBorrow();
+        pool.Return(idle);
+        CHECK(pool.Remove(idle) && pool.ObjectNum() == 1);
+        CHECK(!pool.Remove(idle));
+        CHECK(pool.Add(extra) && pool.ObjectNum() == 2 && pool.IdleNum() == 2);
+        pool.Clear();
+        CHECK(pool.ObjectNum() == 0 && pool.IdleNum() == 0);
+    }
+    {
+        /* timeout <= 0: a full pool answers NULL at once; a short timeout answers NULL too */
+        HObjectPool<Conn> now(0, 1, 0);
+        std::shared_ptr<Conn> only = now.Borrow();
+        CHECK(only && !now.Borrow());
+        HObjectPool<Conn> brief(0, 1, 1);
+        std::shared_ptr<Conn> one = brief.Borrow();
+        CHECK(one && !brief.Borrow());
+        HPoolObject<Conn> empty(brief);
+        CHECK(!empty);
+    }
+    {
+        /* a factory that fails gives NULL and does not use up a slot */
+        HObjectPool<Conn, FlakyFactory> pool(0, 1, 0);
+        g_factory_fails = true;
+        CHECK(!pool.Borrow() && pool.ObjectNum() == 0);
+        g_factory_fails = false;
+        CHECK(pool.Borrow() && pool.ObjectNum() == 1);
+    }
+    {
+        /* 8 threads share 3 objects: never more than 3 exist or are out at once */
+        HObjectPool<Conn> pool(0, 3, 60000);
+        std::atomic<int> out(0), most(0), got(0);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; ++t) {
+            threads.push_back(std::thread([&] {
+                for (int i = 0; i < 500; ++i) {
+                    std::shared_ptr<Conn> p = pool.Borrow();
+                    if (!p) continue;
+                    ++got;
+                    int now = ++out;
+                    int prev = most.load();
+                    while (now > prev && !most.compare_exchange_weak(prev, now)) {}
+                    --out;
+                    pool.Return(p);
+                }
+            }));
+        }
+        for (size_t t = 0; t < threads.size(); ++t) threads[t].join();
+        CHECK(got == 8 * 500);
+        CHECK(most <= 3 && pool.ObjectNum() <= 3 && pool.IdleNum() == pool.ObjectNum());
+    }
+    if (failures) return 1;
+    printf("objectpool OK\n");
+    return 0;
+}
+"##;
+
+const IFCONFIG_PROGRAM: &str = r##"#include "hv/ifconfig.h"
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <string>
+
+static int failures = 0;
+#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); ++failures; } } while (0)
+
+static std::string ntoa(const struct sockaddr* sa) {
+    struct sockaddr_in sin;
+    char buf[16];
+    memcpy(&sin, sa, sizeof(sin));
+    inet_ntop(AF_INET, &sin.sin_addr, buf, sizeof(buf));
+    return buf;
+}
+
+int main() {
+    std::vector<ifconfig_t> ifcs;
+    CHECK(ifconfig(ifcs) == 0);
+    for (size_t i = 0; i < ifcs.size(); ++i) {
+        printf("%s ip=%s mask=%s broadcast=%s mac=%s\n", ifcs[i].name, ifcs[i].ip, ifcs[i].mask,
+               ifcs[i].broadcast, ifcs[i].mac);
+    }
+
+    int sock = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(sock >= 0);
+    struct ifreq reqs[64];
+    struct ifconf conf;
+    conf.ifc_len = sizeof(reqs);
+    conf.ifc_req = reqs;
+    CHECK(ioctl(sock, SIOCGIFCONF, &conf) == 0);
+    int n = conf.ifc_len / (int)sizeof(struct ifreq);
+    bool saw_loopback = false;
+    size_t expected = 0;
+    for (int i = 0; i < n; ++i) {
+        std::string name = reqs[i].ifr_name;
+        std::string ip = ntoa(&reqs[i].ifr_addr);
+        struct ifreq r;
+        memset(&r, 0, sizeof(r));
+        snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", name.c_str());
+        CHECK(ioctl(sock, SIOCGIFNETMASK, &r) == 0);
+        std::string mask = ntoa(&r.ifr_netmask);
+        CHECK(ioctl(sock, SIOCGIFHWADDR, &r) == 0);
+        char mac[20];
+        const unsigned char* hw = (const unsigned char*)r.ifr_hwaddr.sa_data;
+        snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", hw[0], hw[1], hw[2], hw[3], hw[4], hw[5]);
+        if (ip == "127.0.0.1") {
+            saw_loopback = true;
+            CHECK(name == "lo");
+        }
+        bool listed = false;
+        for (size_t j = 0; j < ifcs.size(); ++j) {
+            if (name == ifcs[j].name && ip == ifcs[j].ip) {
+                listed = true;
+                CHECK(mask == ifcs[j].mask);
+                CHECK(strcmp(mac, ifcs[j].mac) == 0);
+            }
+        }
+        bool wanted = ip != "127.0.0.1" && ip != "0.0.0.0" && strcmp(mac, "00:00:00:00:00:00") != 0;
+        if (wanted) ++expected;
+        CHECK(listed == wanted);
+    }
+    close(sock);
+    CHECK(saw_loopback);
+    CHECK(ifcs.size() == expected);
+    if (failures) return 1;
+    printf("ifconfig OK (%u listed)\n", (unsigned)ifcs.size());
+    return 0;
+}
+"##;
 
 /// hlog.h and hmain.h against a stub logger: the headers are copied to a private directory
 /// next to a stand-in hvrs.h, so this does not depend on the generated header.

@@ -346,6 +346,58 @@ fn every_entry_point_rejects_null_handles() {
     assert_ne!(hv_log_set_level_by_str(null()), 0);
     hv_log_write(2, null(), 5);
 
+    // HTTP/1 parser
+    hv_http_parser_free(null_mut());
+    assert_eq!(hv_http_parser_reset(null(), true), NULL_PARAM);
+    assert_eq!(hv_http_parser_set_skip_body(null(), true), NULL_PARAM);
+    assert_eq!(hv_http_parser_feed(null(), c"x".as_ptr().cast(), 1), -1);
+    assert_eq!(hv_http_parser_finish(null()), NULL_PARAM);
+    assert_eq!(hv_http_parser_state(null()), 11);
+    assert!(hv_http_parser_method(null()).is_null());
+    assert!(hv_http_parser_url(null()).is_null());
+    assert_eq!(hv_http_parser_status_code(null()), -1);
+    assert_eq!(hv_http_parser_http_minor(null()), -1);
+    assert_eq!(hv_http_parser_header_count(null()), 0);
+    let (mut name, mut value) = (null(), null());
+    let (mut name_len, mut value_len) = (0usize, 0usize);
+    assert!(!hv_http_parser_header(
+        null(),
+        0,
+        &mut name,
+        &mut name_len,
+        &mut value,
+        &mut value_len
+    ));
+    let mut body_len = 7usize;
+    assert!(hv_http_parser_body(null(), &mut body_len).is_null());
+    assert_eq!(body_len, 0);
+    hv_http_parser_clear_body(null());
+    assert_eq!(hv_http_parser_error(null(), buf.as_mut_ptr(), buf.len()), 0);
+    {
+        let p = hv_http_parser_new(true);
+        assert_eq!(
+            hv_http_parser_feed(p, null(), 3),
+            -1,
+            "NULL data with a length"
+        );
+        assert!(!hv_http_parser_header(
+            p,
+            0,
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut()
+        ));
+        assert!(hv_http_parser_body(p, null_mut()).is_null());
+        assert_eq!(hv_http_parser_header_count(p), 0);
+        assert_eq!(hv_http_parser_error(p, null_mut(), 0), 0);
+        hv_http_parser_free(p);
+    }
+
+    // network logger
+    assert!(hv_nlog_listen(null(), 0).is_null());
+    assert_eq!(hv_nlog_write(null(), 5), 0);
+
     // Each of the 15 calls above that handed over userdata freed it exactly once.
     assert_eq!(FREED.load(Ordering::SeqCst) - before, 16);
 }

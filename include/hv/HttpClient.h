@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "hexport.h"
+#include "herr.h"
 #include "hssl.h"
 #include "hvrs.h"
 #include "HttpMessage.h"
@@ -116,6 +117,15 @@ inline void deleteAsyncCall(void* userdata) noexcept {
 } // namespace detail
 } // namespace hv
 
+/* Text for what http_client_send / http_client_send_async returned: an hv_status, or an errno
+ * or libhv error code. */
+inline const char* http_client_strerror(int errcode) {
+    if (errcode >= (int)HV_ERR_NULL_PARAMETER && errcode <= (int)HV_ERR_CALLBACK) {
+        return hv_status_str((hv_status)errcode);
+    }
+    return hv_strerror(errcode);
+}
+
 /* Sends and blocks. @retval 0 ok, else an hv_status (the answer is in resp). */
 inline int http_client_send(HttpRequest* req, HttpResponse* resp) {
     if (req == NULL || resp == NULL) return HV_ERR_NULL_PARAMETER;
@@ -223,5 +233,67 @@ private:
 };
 
 } // namespace hv
+
+/*
+ * libhv's C-style client handle: default headers and timeout for the requests sent with it.
+ * The low-level calls (http_client_connect, _send_header, _send_data, _recv_data,
+ * _recv_response) are not provided; proxies and SSL contexts are refused (-1).
+ */
+struct http_client_s : public hv::HttpClient {
+    http_client_s(const char* host, int port, int https) : hv::HttpClient(host, port, https) {}
+};
+typedef struct http_client_s http_client_t;
+
+inline http_client_t* http_client_new(const char* host = NULL, int port = DEFAULT_HTTP_PORT, int https = 0) {
+    return new http_client_t(host, port, https);
+}
+inline int http_client_del(http_client_t* cli) {
+    delete cli;
+    return 0;
+}
+/* timeout: s */
+inline int http_client_set_timeout(http_client_t* cli, int timeout) {
+    return cli ? cli->setTimeout(timeout) : HV_ERR_NULL_PARAMETER;
+}
+inline int http_client_set_ssl_ctx(http_client_t* cli, hssl_ctx_t ssl_ctx) {
+    return cli ? cli->setSslCtx(ssl_ctx) : HV_ERR_NULL_PARAMETER;
+}
+inline int http_client_new_ssl_ctx(http_client_t* cli, hssl_ctx_opt_t* opt) {
+    return cli ? cli->newSslCtx(opt) : HV_ERR_NULL_PARAMETER;
+}
+inline int http_client_clear_headers(http_client_t* cli) {
+    return cli ? cli->clearHeaders() : HV_ERR_NULL_PARAMETER;
+}
+inline int http_client_set_header(http_client_t* cli, const char* key, const char* value) {
+    if (cli == NULL || key == NULL || value == NULL) return HV_ERR_NULL_PARAMETER;
+    return cli->setHeader(key, value);
+}
+inline int http_client_del_header(http_client_t* cli, const char* key) {
+    if (cli == NULL || key == NULL) return HV_ERR_NULL_PARAMETER;
+    return cli->delHeader(key);
+}
+inline const char* http_client_get_header(http_client_t* cli, const char* key) {
+    return cli && key ? cli->getHeader(key) : NULL;
+}
+inline int http_client_set_http_proxy(http_client_t* cli, const char* host, int port) {
+    return cli ? cli->setHttpProxy(host, port) : HV_ERR_NULL_PARAMETER;
+}
+inline int http_client_set_https_proxy(http_client_t* cli, const char* host, int port) {
+    return cli ? cli->setHttpsProxy(host, port) : HV_ERR_NULL_PARAMETER;
+}
+inline int http_client_add_no_proxy(http_client_t* cli, const char* host) {
+    return cli ? cli->addNoProxy(host) : HV_ERR_NULL_PARAMETER;
+}
+inline int http_client_send(http_client_t* cli, HttpRequest* req, HttpResponse* resp) {
+    if (cli == NULL || req == NULL || resp == NULL) return HV_ERR_NULL_PARAMETER;
+    return cli->send(req, resp);
+}
+inline int http_client_send_async(http_client_t* cli, HttpRequestPtr req, HttpResponseCallback resp_cb = NULL) {
+    if (cli == NULL || !req) return HV_ERR_NULL_PARAMETER;
+    return cli->sendAsync(req, std::move(resp_cb));
+}
+inline int http_client_close(http_client_t* cli) {
+    return cli ? cli->close() : HV_ERR_NULL_PARAMETER;
+}
 
 #endif // HV_HTTP_CLIENT_H_

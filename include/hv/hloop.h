@@ -2,8 +2,8 @@
 #define HV_LOOP_H_
 
 /*
- * libhv's event types, constants, unpack and reconnect settings. The hio_* C API is not part of
- * hv-rs; C programs use the hv_* functions of hvrs.h, C++ programs the evpp classes.
+ * libhv's event types, constants, unpack and reconnect settings. The hloop_* / hio_* C API is
+ * not provided yet; C programs use the hv_* functions of hvrs.h, C++ programs the evpp classes.
  */
 
 #include "hexport.h"

@@ -116,6 +116,14 @@ typedef struct hv_channel hv_channel;
 typedef struct hv_http_client_request hv_http_client_request;
 
 /*
+ Parses one HTTP/1.x request or response from bytes fed as they arrive. Owned by its
+ creator; `hv_http_parser_free` releases it. Usable from any thread (calls are serialized).
+ Pointers it returns are borrowed: valid until the next call that changes the parser
+ (`_feed`, `_finish`, `_reset`, `_clear_body`, `_free`).
+ */
+typedef struct hv_http_parser hv_http_parser;
+
+/*
  A request, borrowed by a handler for the duration of its call.
  */
 typedef struct hv_http_request hv_http_request;
@@ -1049,6 +1057,96 @@ hv_status hv_http_client_send_async(const struct hv_http_client_request *req,
 void hv_http_response_free(struct hv_http_response *resp);
 
 /*
+ A parser for a request (`request`) or a response.
+ */
+struct hv_http_parser *hv_http_parser_new(bool request);
+
+void hv_http_parser_free(struct hv_http_parser *parser);
+
+/*
+ Starts over for a new message (a request with `request`, else a response).
+ */
+hv_status hv_http_parser_reset(const struct hv_http_parser *parser, bool request);
+
+/*
+ For a response parser: expect no body whatever the headers say (the answer to HEAD).
+ Kept across `hv_http_parser_reset`.
+ */
+hv_status hv_http_parser_set_skip_body(const struct hv_http_parser *parser, bool skip);
+
+/*
+ Parses `len` bytes at `data`. Returns the bytes consumed (fewer than `len` only once the
+ message is complete: the rest starts the next message), or -1 for a malformed message
+ (then the state is `HP_ERROR` and `hv_http_parser_error` says why) or a NULL argument.
+ */
+int64_t hv_http_parser_feed(const struct hv_http_parser *parser, const void *data, size_t len);
+
+/*
+ The peer closed the connection: a response read up to EOF completes; a message cut short
+ is an error (`HV_ERR_INVALID_ARGUMENT`, state `HP_ERROR`).
+ */
+hv_status hv_http_parser_finish(const struct hv_http_parser *parser);
+
+/*
+ libhv's `http_parser_state`: `HP_START_REQ_OR_RES` (0) .. `HP_MESSAGE_COMPLETE` (10),
+ `HP_ERROR` (11); `HP_ERROR` for NULL.
+ */
+int32_t hv_http_parser_state(const struct hv_http_parser *parser);
+
+/*
+ The request method ("" until the head is parsed); borrowed. NULL for NULL.
+ */
+const char *hv_http_parser_method(const struct hv_http_parser *parser);
+
+/*
+ The request target as sent ("" until the head is parsed); borrowed. NULL for NULL.
+ */
+const char *hv_http_parser_url(const struct hv_http_parser *parser);
+
+/*
+ The response status (0 until the head is parsed, and for requests); -1 for NULL.
+ */
+int32_t hv_http_parser_status_code(const struct hv_http_parser *parser);
+
+/*
+ The minor HTTP version (1.0 or 1.1; 1 until the head is parsed); -1 for NULL.
+ */
+int32_t hv_http_parser_http_minor(const struct hv_http_parser *parser);
+
+/*
+ Header fields parsed (0 until the head is parsed or for NULL).
+ */
+size_t hv_http_parser_header_count(const struct hv_http_parser *parser);
+
+/*
+ Header field `index` (in arrival order): borrowed name and value bytes (not NUL-terminated)
+ with their lengths. False (outputs untouched) for a NULL argument or an index out of range.
+ */
+bool hv_http_parser_header(const struct hv_http_parser *parser,
+                           size_t index,
+                           const char **name,
+                           size_t *name_len,
+                           const char **value,
+                           size_t *value_len);
+
+/*
+ Body bytes parsed since the last `hv_http_parser_clear_body` (chunked framing removed);
+ borrowed, `*len` of them. NULL (and 0) for a NULL argument.
+ */
+const char *hv_http_parser_body(const struct hv_http_parser *parser, size_t *len);
+
+/*
+ Forgets the body bytes parsed so far (for programs that consume the body as it arrives).
+ */
+void hv_http_parser_clear_body(const struct hv_http_parser *parser);
+
+/*
+ Why the message was rejected, written into `buf` (NUL-terminated, truncated to `len`); ""
+ when it was not. Returns the message's full length (0 for NULL `parser`).
+ */
+size_t hv_http_parser_error(const struct hv_http_parser *parser, char *buf, size_t len);
+
+/*
  Sets the minimum level: 0 VERBOSE, 1 DEBUG, 2 INFO (default), 3 WARN, 4 ERROR, 5 FATAL,
  6 SILENT.
  */
@@ -1087,6 +1185,26 @@ void hv_log_set_handler(hv_log_handler handler);
  Writes one already-formatted message (no trailing newline needed) at `level`.
  */
 void hv_log_write(int level, const char *msg, size_t len);
+
+/*
+ libhv's `nlog_listen`: listens on `0.0.0.0:port` (0 picks a free port) and serves every
+ line given to `hv_nlog_write` to each client connected then; the clients' connections run
+ on `event_loop`, which must be running (or be run later) for them to be accepted, and what
+ they send is ignored.
+
+ Returns a pointer standing for the listening socket, borrowed and valid until the process
+ ends (do not free it): `hv_channel_fd` gives the listening fd, `hv_channel_localaddr` the
+ bound address; it is never connected, so writing fails and closing does nothing. NULL when
+ `event_loop` is NULL, `port` is outside 0..=65535 or listening fails (`hv_last_error()`).
+ */
+const struct hv_channel *hv_nlog_listen(const struct hv_loop *event_loop, int32_t port);
+
+/*
+ libhv's `network_logger`: queues `len` bytes of `data` to every client of every
+ `hv_nlog_listen` listener (usable as an `hv_log_set_handler` handler through `nlog.h`).
+ Returns how many clients there were; 0 when `data` is NULL with `len` > 0. Any thread.
+ */
+size_t hv_nlog_write(const void *data, size_t len);
 
 /*
  A static, NUL-terminated description of `status`. Never NULL; never freed.

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod message;
+pub mod parser;
 pub mod proxy;
 pub mod router;
 mod server;

@@ -167,6 +167,12 @@ impl Channel {
         Self::new(fd, peer, local, ChannelStatus::Opened, el)
     }
 
+    /// Stands for a listening socket (libhv's listen `hio_t`): never connected, so writes fail
+    /// and closing does nothing; it reports the listening fd and the bound address.
+    pub(crate) fn listener(fd: i32, local: Option<SocketAddr>, el: Arc<EventLoop>) -> Arc<Self> {
+        Self::new(fd, None, local, ChannelStatus::Closed, el)
+    }
+
     /// A channel that never connected: what a failed connect reports to `onConnection`.
     pub(crate) fn failed(peer: Option<SocketAddr>, error: i32, el: Arc<EventLoop>) -> Arc<Self> {
         let ch = Self::new(-1, peer, None, ChannelStatus::Closed, el);

@@ -2,6 +2,7 @@
 
 mod channel;
 mod client;
+pub mod nlog;
 mod nosigpipe;
 mod reconnect;
 mod server;
