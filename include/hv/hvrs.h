@@ -670,10 +670,11 @@ hv_status hv_http_service_set_proxy_timeouts(const struct hv_http_service *servi
 hv_status hv_http_service_set_access_log(const struct hv_http_service *service, bool on);
 
 /*
- Sets (or, for middleware, appends) a pipeline stage; a NULL `cb` clears it.
+ Sets (or, for middleware, appends) a pipeline stage; a NULL `cb` clears it. `stage` is an
+ `hv_http_stage` value; any other number is `HV_ERR_INVALID_ARGUMENT`.
  */
 hv_status hv_http_service_set_stage(const struct hv_http_service *service,
-                                    enum hv_http_stage stage,
+                                    int32_t stage,
                                     hv_http_handler cb,
                                     void *userdata,
                                     hv_userdata_free userdata_free);
@@ -1039,9 +1040,10 @@ void hv_log_set_handler(hv_log_handler handler);
 void hv_log_write(int level, const char *msg, size_t len);
 
 /*
- A static, NUL-terminated description of `status`. Never NULL; never freed.
+ A static, NUL-terminated description of `status` (an `hv_status` value; any other number
+ gives "unknown status"). Never NULL; never freed.
  */
-const char *hv_status_str(hv_status status);
+const char *hv_status_str(uint32_t status);
 
 /*
  Copies the calling thread's last error message into `buf` (NUL-terminated, truncated to

@@ -12,7 +12,7 @@ use super::boundary::{
     ForeignData,
 };
 use super::event_loop::{hv_loop, hv_post_cb};
-use super::status::{fail, hv_status, set_last_error, status_of};
+use super::status::{fail, hv_status, set_last_error, status_of, UnknownEnumValue};
 use super::types::{configure_tls, hv_tls_options};
 use crate::event_loop::EventLoop;
 use crate::http::{Exchange, Handler, HttpServer, Request, Response, Service, Writer};
@@ -275,17 +275,42 @@ pub enum hv_http_stage {
     HV_HTTP_PROCESSOR = 4,
 }
 
-/// Sets (or, for middleware, appends) a pipeline stage; a NULL `cb` clears it.
+impl TryFrom<i32> for hv_http_stage {
+    type Error = UnknownEnumValue;
+
+    fn try_from(value: i32) -> Result<Self, Self::Error> {
+        Ok(match value {
+            0 => hv_http_stage::HV_HTTP_PREPROCESSOR,
+            1 => hv_http_stage::HV_HTTP_MIDDLEWARE,
+            2 => hv_http_stage::HV_HTTP_POSTPROCESSOR,
+            3 => hv_http_stage::HV_HTTP_ERROR_HANDLER,
+            4 => hv_http_stage::HV_HTTP_PROCESSOR,
+            _ => {
+                return Err(UnknownEnumValue {
+                    type_name: "hv_http_stage",
+                    value: i64::from(value),
+                })
+            }
+        })
+    }
+}
+
+/// Sets (or, for middleware, appends) a pipeline stage; a NULL `cb` clears it. `stage` is an
+/// `hv_http_stage` value; any other number is `HV_ERR_INVALID_ARGUMENT`.
 #[no_mangle]
 pub extern "C" fn hv_http_service_set_stage(
     service: *const hv_http_service,
-    stage: hv_http_stage,
+    stage: i32,
     cb: hv_http_handler,
     userdata: *mut c_void,
     userdata_free: hv_userdata_free,
 ) -> hv_status {
     ffi_boundary! {
         let data = ForeignData::new(userdata, userdata_free);
+        let stage = match hv_http_stage::try_from(stage) {
+            Ok(stage) => stage,
+            Err(e) => return e.report(),
+        };
         let h = cb.map(|cb| handler(cb, data));
         with_service(service, |s| match stage {
             hv_http_stage::HV_HTTP_PREPROCESSOR => s.preprocessor = h,
