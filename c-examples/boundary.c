@@ -2,12 +2,20 @@
  * The edges of the C ABI, one case per run:
  *
  *   boundary enums       out-of-range values where the header names an enum
+ *   boundary log         a log handler that logs, on its own thread and on another one
  *
- * Each case prints "ok <case>" at the end.
+ * Each case prints "ok <case>" at the end; a callback or finalizer run under a library lock
+ * that it needs again would hang instead.
  */
+#define _POSIX_C_SOURCE 200809L
+
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "hlog.h"
 #include "hvrs.h"
 
 /* ---- enums ---------------------------------------------------------------------------------- */
@@ -51,6 +59,37 @@ static int case_enums(void) {
     return 0;
 }
 
+/* ---- log ------------------------------------------------------------------------------------ */
+
+static void *log_from_thread(void *arg) {
+    (void)arg;
+    hlogw("from another thread");
+    return NULL;
+}
+
+static void log_handler(int level, const char *buf, int len) {
+    (void)level;
+    printf("handler got: %.*s", len, buf);
+    if (strstr(buf, "outer")) {
+        pthread_t t;
+        /* Same thread: the line cannot reach this handler again, so it goes to stderr. */
+        hlogw("inner from the handler");
+        /* Another thread logging while this handler runs reaches the handler. */
+        pthread_create(&t, NULL, log_from_thread, NULL);
+        pthread_join(t, NULL);
+    }
+}
+
+static int case_log(void) {
+    /* The test reads stdout only: let the stderr fallback show there too. */
+    dup2(STDOUT_FILENO, STDERR_FILENO);
+    hlog_set_handler(log_handler);
+    hlogw("outer line");
+    hlog_set_handler(NULL);
+    printf("log returned\n");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *c = argc > 1 ? argv[1] : "";
     int rc;
@@ -58,8 +97,10 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (strcmp(c, "enums") == 0) {
         rc = case_enums();
+    } else if (strcmp(c, "log") == 0) {
+        rc = case_log();
     } else {
-        fprintf(stderr, "usage: %s enums\n", argv[0]);
+        fprintf(stderr, "usage: %s enums|log\n", argv[0]);
         return 2;
     }
     printf("ok %s\n", c);

@@ -1,5 +1,6 @@
 //! The C ABI's edges, driven from C and C++ programs: out-of-range values where the header names
-//! an enum.
+//! an enum, and callbacks that call back into the library. No callback runs under a library
+//! lock, so none of them hangs; every wait has a deadline.
 
 mod common;
 
@@ -37,4 +38,31 @@ fn out_of_range_enum_values_from_c_are_errors() {
             "stage postprocessor: ok",
         ],
     );
+}
+
+#[test]
+fn a_log_handler_that_logs_neither_hangs_nor_recurses() {
+    let seen = boundary_case("log");
+    let handled = |needle: &str| {
+        seen.iter()
+            .filter(|l| l.starts_with("handler got: ") && l.contains(needle))
+            .count()
+    };
+    assert_eq!(handled("outer line"), 1, "{seen:#?}");
+    assert_eq!(
+        handled("inner from the handler"),
+        0,
+        "a line logged by the handler itself goes to stderr: {seen:#?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|l| !l.starts_with("handler got: ") && l.contains("WARN  inner from the handler")),
+        "{seen:#?}"
+    );
+    assert_eq!(
+        handled("from another thread"),
+        1,
+        "another thread's line reaches the handler while it runs: {seen:#?}"
+    );
+    assert_lines(&seen, &["log returned"]);
 }

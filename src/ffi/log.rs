@@ -7,7 +7,9 @@ use super::status::{fail, hv_status};
 use crate::error::Error;
 use crate::log;
 
-/// Receives each formatted line (with its newline). Runs on the thread that logged.
+/// Receives each formatted line (with its newline). Runs on the thread that logged, without any
+/// library lock held: it may log itself (that line goes to stderr, not back to the handler) or
+/// replace the handler.
 pub type hv_log_handler =
     Option<unsafe extern "C" fn(level: c_int, buf: *const c_char, len: c_int)>;
 
