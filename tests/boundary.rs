@@ -1,6 +1,6 @@
 //! The C ABI's edges, driven from C and C++ programs: out-of-range values where the header names
-//! an enum, and callbacks that call back into the library. No callback runs under a library
-//! lock, so none of them hangs; every wait has a deadline.
+//! an enum, and callbacks and finalizers that call back into the library. No callback or
+//! finalizer runs under a library lock, so none of them hangs; every wait has a deadline.
 
 mod common;
 
@@ -65,4 +65,49 @@ fn a_log_handler_that_logs_neither_hangs_nor_recurses() {
         "another thread's line reaches the handler while it runs: {seen:#?}"
     );
     assert_lines(&seen, &["log returned"]);
+}
+
+#[test]
+fn finalizers_of_replaced_tcp_callbacks_call_back_in() {
+    let seen = boundary_case("tcp");
+    assert_lines(
+        &seen,
+        &[
+            "server finalizer called back (port: -1)",
+            "server callbacks replaced",
+            "client finalizer called back (connected: 0)",
+            "client callbacks replaced",
+        ],
+    );
+}
+
+#[test]
+fn finalizers_of_replaced_http_handlers_call_back_in() {
+    let seen = boundary_case("http");
+    assert_lines(
+        &seen,
+        &[
+            "stage finalizer called back",
+            "route finalizer called back",
+            "service finalizer called back",
+            "hooks finalizer called back",
+        ],
+    );
+}
+
+#[test]
+fn timer_and_loop_userdata_finalizers_and_visitors_call_back_in() {
+    let seen = boundary_case("loop");
+    assert_lines(
+        &seen,
+        &[
+            "killed timer finalizer called back",
+            "finished timer finalizer called back",
+            "refused userdata finalizer called back (attached: yes)",
+            "visitor called back (same: yes)",
+            "live timer finalizer called back at stop",
+            "loop userdata finalizer called back (attached: no)",
+            "loop stopped",
+        ],
+    );
 }

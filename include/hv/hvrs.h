@@ -505,7 +505,8 @@ void hv_loop_reset_timer(const struct hv_loop *event_loop, uint64_t timer_id, ui
 
 /*
  Attaches `userdata` to the loop (the C++ headers keep their `EventLoop` object here).
- `userdata_free` runs when the loop finishes running, or with `hv_loop_clear_userdata`.
+ `userdata_free` runs when the loop finishes running, or with `hv_loop_clear_userdata` (after
+ a `hv_loop_visit_userdata` call visiting it then, on that thread).
  `HV_ERR_STATE` (and `userdata_free` at once) if something is attached already or the loop
  has finished.
  */
@@ -519,8 +520,10 @@ hv_status hv_loop_set_userdata(const struct hv_loop *event_loop,
 void *hv_loop_userdata(const struct hv_loop *event_loop);
 
 /*
- Calls `visit(ctx, userdata)` on the calling thread while holding the attachment, so another
- thread cannot free it meanwhile. `visit` must not call the `hv_loop_*userdata` functions.
+ Calls `visit(ctx, userdata)` on the calling thread with the attached userdata (or NULL).
+ No lock is held during the call, so `visit` may call any function (the `hv_loop_*userdata`
+ ones included), yet the userdata stays valid until `visit` returns: if it is detached
+ meanwhile, its `userdata_free` runs on this thread once `visit` has returned.
  */
 void hv_loop_visit_userdata(const struct hv_loop *event_loop, hv_userdata_visitor visit, void *ctx);
 

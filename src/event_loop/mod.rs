@@ -153,13 +153,14 @@ impl EventLoop {
         drop(runtime);
         self.status
             .store(LoopStatus::Stopped as u8, Ordering::Release);
-        // Dropped under the lock, so `with_attachment` never sees it half-destroyed.
-        drop(
-            self.attachment
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .take(),
-        );
+        // Taken out under the lock, so `with_attachment` never sees it half-destroyed, and
+        // dropped after it: its finalizer may call back into this loop.
+        let attachment = self
+            .attachment
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        drop(attachment);
         CURRENT.with(|c| *c.borrow_mut() = previous);
         Ok(())
     }
@@ -259,10 +260,13 @@ impl EventLoop {
     }
 
     /// Stores an object that lives as long as the loop runs (the C++ `EventLoop` companion).
-    /// Returns `false`, leaving the slot unchanged, when it is taken or the loop has finished.
+    /// Returns `false`, leaving the slot unchanged, when it is taken or the loop has finished;
+    /// the refused value is then dropped after the lock is released.
     pub fn set_attachment(&self, value: Box<dyn Any + Send>) -> bool {
         let mut slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_some() || self.status() == LoopStatus::Stopped {
+            drop(slot);
+            drop(value);
             return false;
         }
         *slot = Some(value);

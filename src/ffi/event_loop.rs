@@ -192,7 +192,8 @@ pub extern "C" fn hv_loop_reset_timer(event_loop: *const hv_loop, timer_id: u64,
 }
 
 /// Attaches `userdata` to the loop (the C++ headers keep their `EventLoop` object here).
-/// `userdata_free` runs when the loop finishes running, or with `hv_loop_clear_userdata`.
+/// `userdata_free` runs when the loop finishes running, or with `hv_loop_clear_userdata` (after
+/// a `hv_loop_visit_userdata` call visiting it then, on that thread).
 /// `HV_ERR_STATE` (and `userdata_free` at once) if something is attached already or the loop
 /// has finished.
 #[no_mangle]
@@ -222,8 +223,10 @@ pub extern "C" fn hv_loop_userdata(event_loop: *const hv_loop) -> *mut c_void {
 pub type hv_userdata_visitor =
     Option<unsafe extern "C" fn(ctx: *mut c_void, userdata: *mut c_void)>;
 
-/// Calls `visit(ctx, userdata)` on the calling thread while holding the attachment, so another
-/// thread cannot free it meanwhile. `visit` must not call the `hv_loop_*userdata` functions.
+/// Calls `visit(ctx, userdata)` on the calling thread with the attached userdata (or NULL).
+/// No lock is held during the call, so `visit` may call any function (the `hv_loop_*userdata`
+/// ones included), yet the userdata stays valid until `visit` returns: if it is detached
+/// meanwhile, its `userdata_free` runs on this thread once `visit` has returned.
 #[no_mangle]
 pub extern "C" fn hv_loop_visit_userdata(
     event_loop: *const hv_loop,
@@ -233,10 +236,12 @@ pub extern "C" fn hv_loop_visit_userdata(
     ffi_boundary! {
         let el = try_ref!(event_loop, ());
         let Some(visit) = visit else { return };
-        el.with_attachment(|a| {
-            // SAFETY: the caller's visitor, called with its own context pointer.
-            unsafe { visit(ctx, attached_ptr(a)) }
-        })
+        let held = el.with_attachment(|a| a.and_then(|a| a.downcast_ref::<Arc<ForeignData>>()).cloned());
+        let userdata = held.as_ref().map_or(std::ptr::null_mut(), |d| d.ptr);
+        // SAFETY: the caller's visitor, called with its own context pointer; `held` keeps the
+        // userdata from being freed until the call returns.
+        unsafe { visit(ctx, userdata) };
+        drop(held);
     }
 }
 

@@ -90,9 +90,15 @@ fn handler(
     })
 }
 
-fn with_service(service: *const hv_http_service, f: impl FnOnce(&mut Service)) -> hv_status {
+/// Runs `f` under the service lock. What `f` returns (the handlers it replaced) is dropped
+/// after the lock is released, so their finalizers may call back into the service.
+fn with_service<R>(
+    service: *const hv_http_service,
+    f: impl FnOnce(&mut Service) -> R,
+) -> hv_status {
     let svc = try_ref!(service);
-    f(&mut svc.lock().unwrap_or_else(|p| p.into_inner()));
+    let replaced = f(&mut svc.lock().unwrap_or_else(|p| p.into_inner()));
+    drop(replaced);
     hv_status::HV_OK
 }
 
@@ -312,12 +318,18 @@ pub extern "C" fn hv_http_service_set_stage(
             Err(e) => return e.report(),
         };
         let h = cb.map(|cb| handler(cb, data));
-        with_service(service, |s| match stage {
-            hv_http_stage::HV_HTTP_PREPROCESSOR => s.preprocessor = h,
-            hv_http_stage::HV_HTTP_MIDDLEWARE => s.middleware.extend(h),
-            hv_http_stage::HV_HTTP_POSTPROCESSOR => s.postprocessor = h,
-            hv_http_stage::HV_HTTP_ERROR_HANDLER => s.error_handler = h,
-            hv_http_stage::HV_HTTP_PROCESSOR => s.processor = h,
+        with_service(service, |s| {
+            let slot = match stage {
+                hv_http_stage::HV_HTTP_PREPROCESSOR => &mut s.preprocessor,
+                hv_http_stage::HV_HTTP_MIDDLEWARE => {
+                    s.middleware.extend(h);
+                    return None;
+                }
+                hv_http_stage::HV_HTTP_POSTPROCESSOR => &mut s.postprocessor,
+                hv_http_stage::HV_HTTP_ERROR_HANDLER => &mut s.error_handler,
+                hv_http_stage::HV_HTTP_PROCESSOR => &mut s.processor,
+            };
+            std::mem::replace(slot, h)
         })
     }
 }
@@ -788,7 +800,10 @@ pub extern "C" fn hv_http_server_set_service(
     ffi_boundary! {
         let srv = try_ref!(server);
         let svc = try_ref!(service);
-        srv.set_service(svc.lock().unwrap_or_else(|p| p.into_inner()).clone());
+        // Copied in a statement of its own: the service lock is released before the server
+        // drops its old service (whose finalizers may call back into this service).
+        let copy = svc.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        srv.set_service(copy);
         hv_status::HV_OK
     }
 }

@@ -306,10 +306,13 @@ impl Channel {
         Ok(())
     }
 
-    /// Stores one object with the channel (the C++ `SocketChannel` companion).
+    /// Stores one object with the channel (the C++ `SocketChannel` companion). Returns `false`
+    /// when one is stored already; the refused value is then dropped after the lock is released.
     pub fn set_attachment(&self, value: Box<dyn Any + Send>) -> bool {
         let mut slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_some() {
+            drop(slot);
+            drop(value);
             return false;
         }
         *slot = Some(value);

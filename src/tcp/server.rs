@@ -172,9 +172,11 @@ impl TcpServer {
         Ok(())
     }
 
-    /// Replaces the callbacks; connections accepted afterwards use the new ones.
+    /// Replaces the callbacks; connections accepted afterwards use the new ones. The old set is
+    /// dropped after the lock is released: its finalizer may call back into the server.
     pub fn set_handlers(&self, handlers: Handlers) {
-        lock(&self.inner.config).handlers = Arc::new(handlers);
+        let old = std::mem::replace(&mut lock(&self.inner.config).handlers, Arc::new(handlers));
+        drop(old);
     }
 
     /// Starts the workers and the acceptor, listening again if `closesocket` closed the socket.
@@ -426,8 +428,10 @@ impl Inner {
         let mut driver = Driver::new(ch.clone(), stream, handlers, unpack);
         driver.announce();
         driver.run().await;
-        lock(&self.channels).remove(&ch.id());
+        // Taken out first: a channel is never dropped under the registry lock.
+        let removed = lock(&self.channels).remove(&ch.id());
         self.registered.fetch_sub(1, Ordering::AcqRel);
+        drop(removed);
         ch.release_attachment();
     }
 
