@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{build, Program};
+use std::io::{Read, Write};
+
+use common::{build, connect, free_port, Program};
 
 /// Runs one case of `c-examples/boundary.c` to its end and returns its output.
 fn boundary_case(case: &str) -> Vec<String> {
@@ -110,4 +112,49 @@ fn timer_and_loop_userdata_finalizers_and_visitors_call_back_in() {
             "loop stopped",
         ],
     );
+}
+
+/// Clients connect and disconnect while the program walks the connections in a loop, calling
+/// `connectionNum()` and `getChannelById()` from inside the walk, and its workers walk them too
+/// from `onConnection`: every echo comes back, and the program ends.
+#[test]
+fn foreach_channel_while_connections_come_and_go() {
+    const CLIENTS: usize = 60;
+    let exe = build(
+        "evpp_foreach_channel",
+        &["c-examples/evpp/foreach_channel.cpp"],
+    );
+    let port = free_port();
+    let mut p = Program::start(&exe, &[&port.to_string()]);
+    p.expect("started");
+    p.expect("walking");
+    let mut open = Vec::new();
+    for i in 0..CLIENTS {
+        let mut s = connect(port);
+        s.write_all(b"ping").unwrap();
+        let mut echo = [0u8; 4];
+        s.read_exact(&mut echo)
+            .unwrap_or_else(|e| panic!("client {i}: no echo: {e}"));
+        assert_eq!(&echo, b"ping");
+        // Some connections stay open across later connects, so the walks see several at once.
+        if i % 3 == 0 {
+            open.push(s);
+        }
+        if open.len() > 5 {
+            open.remove(0);
+        }
+    }
+    drop(open);
+    p.close_stdin();
+    let walked = p.expect("walked ");
+    assert!(walked.contains(" mismatched=0 "), "{walked}");
+    assert!(!walked.contains(" visits=0 "), "{walked}");
+    let counts = p.expect("opened=");
+    assert_eq!(
+        counts,
+        format!("opened={CLIENTS} closed={CLIENTS}"),
+        "every connection opened and closed once"
+    );
+    p.expect("exit");
+    assert_eq!(p.wait(), 0);
 }

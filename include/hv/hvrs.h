@@ -392,7 +392,9 @@ hv_status hv_channel_set_unpack(const struct hv_channel *channel,
 
 /*
  Attaches `userdata` (the C++ headers keep their `SocketChannel` here). `userdata_free` runs
- on the loop thread after the disconnect callback. `HV_ERR_STATE` if already attached.
+ on the loop thread after the disconnect callback (or, if `hv_tcp_server_foreach_channel` is
+ showing the connection to its callback then, on that thread once the callback returns).
+ `HV_ERR_STATE` if already attached.
  */
 hv_status hv_channel_set_userdata(const struct hv_channel *channel,
                                   void *userdata,
@@ -1257,8 +1259,11 @@ void hv_tcp_server_stop(const struct hv_tcp_server *server, bool wait);
 size_t hv_tcp_server_connection_num(const struct hv_tcp_server *server);
 
 /*
- Calls `cb(userdata, channel)` for each connection, on the calling thread, while holding the
- registry lock (so `cb` must not start or stop the server). Returns the count.
+ Calls `cb(userdata, channel)` for each connection registered when the call began, on the
+ calling thread, with no lock held: `cb` may call any function (this one, `hv_tcp_server_channel`
+ or `hv_tcp_server_connection_num` included), and workers keep opening and closing connections
+ meanwhile. A connection may close during the walk; its userdata stays attached until `cb`
+ returns for it. Returns the count.
  */
 size_t hv_tcp_server_foreach_channel(const struct hv_tcp_server *server,
                                      hv_channel_cb cb,

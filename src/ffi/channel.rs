@@ -257,7 +257,9 @@ pub extern "C" fn hv_channel_set_unpack(
 }
 
 /// Attaches `userdata` (the C++ headers keep their `SocketChannel` here). `userdata_free` runs
-/// on the loop thread after the disconnect callback. `HV_ERR_STATE` if already attached.
+/// on the loop thread after the disconnect callback (or, if `hv_tcp_server_foreach_channel` is
+/// showing the connection to its callback then, on that thread once the callback returns).
+/// `HV_ERR_STATE` if already attached.
 #[no_mangle]
 pub extern "C" fn hv_channel_set_userdata(
     channel: *const hv_channel,

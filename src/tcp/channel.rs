@@ -90,7 +90,35 @@ pub struct Channel {
     dispatching: AtomicBool,
     unsent: AtomicUsize,
     max_write_bufsize: AtomicUsize,
-    attachment: Mutex<Option<Box<dyn Any + Send>>>,
+    attachment: Mutex<Attachment>,
+}
+
+/// The object stored with a channel, and what keeps it there.
+#[derive(Default)]
+struct Attachment {
+    value: Option<Box<dyn Any + Send>>,
+    /// Walks (`TcpServer::foreach_channel`) showing the channel to a callback right now.
+    pins: usize,
+    /// `release_attachment` was called: the last pin drops the value.
+    released: bool,
+}
+
+/// Keeps a channel's attachment in place while a callback outside the loop sees the channel.
+pub(crate) struct AttachmentPin<'a>(&'a Channel);
+
+impl Drop for AttachmentPin<'_> {
+    fn drop(&mut self) {
+        let value = {
+            let mut slot = self.0.attachment();
+            slot.pins -= 1;
+            if slot.pins == 0 && slot.released {
+                slot.value.take()
+            } else {
+                None
+            }
+        };
+        drop(value);
+    }
 }
 
 impl Channel {
@@ -117,7 +145,7 @@ impl Channel {
             dispatching: AtomicBool::new(false),
             unsent: AtomicUsize::new(0),
             max_write_bufsize: AtomicUsize::new(DEFAULT_MAX_WRITE_BUFSIZE),
-            attachment: Mutex::new(None),
+            attachment: Mutex::new(Attachment::default()),
         })
     }
 
@@ -309,28 +337,44 @@ impl Channel {
     /// Stores one object with the channel (the C++ `SocketChannel` companion). Returns `false`
     /// when one is stored already; the refused value is then dropped after the lock is released.
     pub fn set_attachment(&self, value: Box<dyn Any + Send>) -> bool {
-        let mut slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_some() {
+        let mut slot = self.attachment();
+        if slot.value.is_some() {
             drop(slot);
             drop(value);
             return false;
         }
-        *slot = Some(value);
+        slot.value = Some(value);
         true
     }
 
+    /// Runs `f` on the attachment under its lock (`f` must not run foreign code).
     pub fn with_attachment<R>(&self, f: impl FnOnce(Option<&(dyn Any + Send)>) -> R) -> R {
-        let slot = self.attachment.lock().unwrap_or_else(|p| p.into_inner());
-        f(slot.as_deref())
+        let slot = self.attachment();
+        f(slot.value.as_deref())
     }
 
-    /// Drops the attachment once no callback can see the channel any more.
+    fn attachment(&self) -> std::sync::MutexGuard<'_, Attachment> {
+        self.attachment.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps the attachment from being released until the pin is dropped.
+    pub(crate) fn pin_attachment(&self) -> AttachmentPin<'_> {
+        self.attachment().pins += 1;
+        AttachmentPin(self)
+    }
+
+    /// Drops the attachment once no callback can see the channel any more: now, or when the
+    /// last pin goes. Always after the lock is released.
     pub(crate) fn release_attachment(&self) {
-        let value = self
-            .attachment
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let value = {
+            let mut slot = self.attachment();
+            slot.released = true;
+            if slot.pins == 0 {
+                slot.value.take()
+            } else {
+                None
+            }
+        };
         drop(value);
     }
 }
@@ -708,4 +752,46 @@ impl Driver {
 
 fn errno(e: &io::Error) -> i32 {
     e.raw_os_error().unwrap_or(libc::EIO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sets its flag when dropped.
+    struct Flag(Arc<AtomicBool>);
+
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_pinned_attachment_is_released_by_the_last_pin() {
+        let ch = Channel::failed(None, 0, EventLoop::new());
+        let dropped = Arc::new(AtomicBool::new(false));
+        assert!(ch.set_attachment(Box::new(Flag(dropped.clone()))));
+        let first = ch.pin_attachment();
+        let second = ch.pin_attachment();
+        ch.release_attachment();
+        assert!(
+            ch.with_attachment(|a| a.is_some()),
+            "still there while pinned"
+        );
+        drop(first);
+        assert!(!dropped.load(Ordering::SeqCst));
+        drop(second);
+        assert!(dropped.load(Ordering::SeqCst), "the last pin released it");
+        assert!(ch.with_attachment(|a| a.is_none()));
+
+        let unpinned = Arc::new(AtomicBool::new(false));
+        let ch = Channel::failed(None, 0, EventLoop::new());
+        assert!(ch.set_attachment(Box::new(Flag(unpinned.clone()))));
+        ch.release_attachment();
+        assert!(
+            unpinned.load(Ordering::SeqCst),
+            "released at once without pins"
+        );
+    }
 }

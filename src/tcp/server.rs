@@ -45,7 +45,7 @@ struct Inner {
     acceptor_thread: Option<LoopThread>,
     workers: Mutex<Option<Arc<LoopPool>>>,
     channels: Mutex<HashMap<u32, Arc<Channel>>>,
-    /// `channels.len()`, readable without the lock (so `foreach_channel` callbacks may ask).
+    /// `channels.len()`, readable without the lock.
     registered: AtomicUsize,
     /// Accepted connections not yet closed, counted from accept (before any TLS handshake).
     live: AtomicUsize,
@@ -246,12 +246,14 @@ impl TcpServer {
         lock(&self.inner.channels).get(&id).cloned()
     }
 
-    /// Calls `f` for every connection under the registry lock; returns how many. `f` may write
-    /// and ask `connection_num`, but must not call back into `foreach_channel`, `broadcast`,
-    /// `channel_by_id`, `start` or `stop`.
+    /// Calls `f` for every connection registered when the call began, on the calling thread,
+    /// with no lock held (workers open and close connections meanwhile, and `f` may call any
+    /// method, this one included). Each channel's attachment stays in place while `f` sees it,
+    /// even if the connection closes then. Returns how many connections there were.
     pub fn foreach_channel(&self, mut f: impl FnMut(&Arc<Channel>)) -> usize {
-        let channels = lock(&self.inner.channels);
-        for ch in channels.values() {
+        let channels: Vec<Arc<Channel>> = lock(&self.inner.channels).values().cloned().collect();
+        for ch in &channels {
+            let _pin = ch.pin_attachment();
             f(ch);
         }
         channels.len()
