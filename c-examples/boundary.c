@@ -73,6 +73,7 @@ static void *log_from_thread(void *arg) {
 static void log_handler(int level, const char *buf, int len) {
     (void)level;
     printf("handler got: %.*s", len, buf);
+    /* buf is a C string, as libhv's handlers get. */
     if (strstr(buf, "outer")) {
         pthread_t t;
         /* Same thread: the line cannot reach this handler again, so it goes to stderr. */

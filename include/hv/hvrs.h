@@ -246,7 +246,8 @@ typedef void (*hv_http_client_cb)(void *userdata,
                                   const struct hv_http_response *resp);
 
 /*
- Receives each formatted line (with its newline). Runs on the thread that logged, without any
+ Receives each formatted line (with its newline; NUL-terminated, as libhv's, with `len` not
+ counting the NUL). Runs on the thread that logged, without any
  library lock held: it may log itself (that line goes to stderr, not back to the handler) or
  replace the handler.
  */
