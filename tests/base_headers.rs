@@ -5,7 +5,9 @@
 //! can be checked without the Rust library (time formatting, socket addresses, Listen and
 //! Connect on loopback, strings, URLs, buffers, thread-local storage, ...). The hlog.h and
 //! hmain.h logic is exercised against a stub logger, on a private copy of the headers.
-//! Only std is used; the system `cc` and `c++` do the compiling.
+//! Only std and the shared helpers are used; the system `cc` and `c++` do the compiling.
+
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -179,6 +181,7 @@ fn build_and_run(
     let mut cmd = Command::new(lang.compiler());
     cmd.args(lang.flags())
         .arg("-O2")
+        .args(common::sanitize_flags())
         .arg("-I")
         .arg(include)
         .args(&paths)
@@ -193,7 +196,9 @@ fn build_and_run(
         ),
     );
     let out = run(
-        Command::new(&exe).arg(dir).current_dir(cwd),
+        common::sanitizer_env(&mut Command::new(&exe))
+            .arg(dir)
+            .current_dir(cwd),
         "running the test program",
     );
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -158,3 +158,14 @@ fn foreach_channel_while_connections_come_and_go() {
     p.expect("exit");
     assert_eq!(p.wait(), 0);
 }
+
+/// In the sanitizer pass (`HV_SANITIZE=1`) the programs carry the ASan and UBSan runtimes; in the
+/// normal pass they do not.
+#[test]
+fn programs_carry_the_sanitizer_runtimes_exactly_in_the_sanitizer_pass() {
+    common::assert_sanitizer_runtime(&build("boundary", &["c-examples/boundary.c"]));
+    common::assert_sanitizer_runtime(&build(
+        "evpp_foreach_channel",
+        &["c-examples/evpp/foreach_channel.cpp"],
+    ));
+}

@@ -8,7 +8,9 @@
 //! `GetString`, `FillContentType` / `FillContentLength` / `DumpHeaders`, `ParseUrl` and `Path()`,
 //! ranges, `Redirect`, `File` / `SaveFile`, and `hv::async`. Its `key=value` output (CR, LF and
 //! backslash escaped) is compared with the expected values below.
-//! Only std is used; the system `cc` and `c++` do the compiling.
+//! Only std and the shared helpers are used; the system `cc` and `c++` do the compiling.
+
+mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -131,7 +133,11 @@ fn build_and_run(dir: &Path, sources: &[(&str, &str)]) -> String {
         let obj = dir.join(format!("{name}.o"));
         let what = format!("compiling {name}");
         let mut cmd = compiler(false);
-        cmd.arg("-c").arg(&src).arg("-o").arg(&obj);
+        cmd.args(common::sanitize_flags())
+            .arg("-c")
+            .arg(&src)
+            .arg("-o")
+            .arg(&obj);
         let (child, cmdline) = spawn(&mut cmd, &what);
         jobs.push((child, cmdline, what));
         objects.push(obj);
@@ -142,6 +148,7 @@ fn build_and_run(dir: &Path, sources: &[(&str, &str)]) -> String {
     let exe = dir.join("prog");
     run(
         Command::new("c++")
+            .args(common::sanitize_flags())
             .args(&objects)
             .arg("-o")
             .arg(&exe)
@@ -149,7 +156,9 @@ fn build_and_run(dir: &Path, sources: &[(&str, &str)]) -> String {
         "linking the test program",
     );
     let out = run(
-        Command::new(&exe).arg(dir).current_dir(dir),
+        common::sanitizer_env(&mut Command::new(&exe))
+            .arg(dir)
+            .current_dir(dir),
         "running the test program",
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
