@@ -547,8 +547,8 @@ fn last_error() -> String {
 /// (or "unknown status"), never undefined behaviour, and userdata handed over is still freed.
 #[test]
 fn enum_arguments_out_of_range_are_errors() {
-    // SAFETY: hv_status_str returns a static NUL-terminated string for any number.
     let text = |n: u32| {
+        // SAFETY: hv_status_str returns a static NUL-terminated string for any number.
         unsafe { CStr::from_ptr(hv_status_str(n)) }
             .to_str()
             .unwrap()
