@@ -15,9 +15,13 @@ reports=$(mktemp -d)
 trap 'rm -rf "$log" "$reports"' EXIT
 cargo test --locked 2>&1 | tee "$log"
 
-# The sanitizer pass: the same test binaries (nothing is rebuilt), programs rebuilt sanitized.
-sanitized_tests=(--test boundary --test c_programs --test base_headers --test http_message
-                 --test iniparser --test install)
+# The sanitizer pass: the test binaries that build C or C++ programs through tests/common's
+# helpers run again (nothing Rust is rebuilt), every program rebuilt sanitized.
+sanitized_tests=()
+for t in $(grep -lE 'build\("|sanitizer_env\(|sanitize_flags\(' tests/*.rs); do
+    sanitized_tests+=(--test "$(basename "$t" .rs)")
+done
+echo "sanitizer pass: ${sanitized_tests[*]}"
 start=$SECONDS
 status=0
 HV_SANITIZE=1 HV_SANITIZE_REPORTS="$reports" cargo test --locked "${sanitized_tests[@]}" 2>&1 \
