@@ -51,28 +51,28 @@ pub fn sanitizer_report_dir() -> PathBuf {
 /// Sets the sanitizer runtime options on `cmd` (a built program) in the sanitizer pass: stop at
 /// the first finding, and write every report to a file of its own, since the tests read the
 /// programs' output and kill some of them (a killed program reports no leaks; findings made while
-/// it ran are already on disk).
+/// it ran are already on disk). Options already in the environment come last and win: for
+/// example `ASAN_OPTIONS=fast_unwind_on_malloc=0` gives leak reports whole allocation stacks
+/// through the Rust library (built without frame pointers), at a large cost in speed.
 pub fn sanitizer_env(cmd: &mut Command) -> &mut Command {
     if !sanitize() {
         return cmd;
     }
     let dir = sanitizer_report_dir();
-    cmd.env(
-        "ASAN_OPTIONS",
-        format!(
-            // The slow unwinder: the Rust library has no frame pointers, and without it the
-            // allocation stacks of leak reports stop at its first frame.
-            "halt_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:log_path={}",
-            dir.join("asan").display()
-        ),
-    )
-    .env(
-        "UBSAN_OPTIONS",
-        format!(
-            "halt_on_error=1:print_stacktrace=1:log_path={}",
-            dir.join("ubsan").display()
-        ),
-    )
+    let with_inherited = |ours: String, var: &str| match std::env::var(var) {
+        Ok(theirs) if !theirs.is_empty() => format!("{ours}:{theirs}"),
+        _ => ours,
+    };
+    let asan = format!(
+        "halt_on_error=1:detect_leaks=1:log_path={}",
+        dir.join("asan").display()
+    );
+    let ubsan = format!(
+        "halt_on_error=1:print_stacktrace=1:log_path={}",
+        dir.join("ubsan").display()
+    );
+    cmd.env("ASAN_OPTIONS", with_inherited(asan, "ASAN_OPTIONS"))
+        .env("UBSAN_OPTIONS", with_inherited(ubsan, "UBSAN_OPTIONS"))
 }
 
 pub fn manifest_dir() -> PathBuf {
@@ -95,6 +95,12 @@ pub fn lib_dir() -> PathBuf {
         let _ = std::os::unix::fs::symlink("libhv.so", &soname);
     }
     dir
+}
+
+/// True in the sanitizer pass, for tests that build no program to run (header syntax checks):
+/// they ran in the normal pass, and compiling them again would only cost time.
+pub fn skip_compile_only_test() -> bool {
+    sanitize()
 }
 
 /// Asserts that `exe` carries the ASan and UBSan runtimes exactly in the sanitizer pass (`nm`
