@@ -247,9 +247,8 @@ typedef void (*hv_http_client_cb)(void *userdata,
 
 /*
  Receives each formatted line (with its newline; NUL-terminated, as libhv's, with `len` not
- counting the NUL). Runs on the thread that logged, without any
- library lock held: it may log itself (that line goes to stderr, not back to the handler) or
- replace the handler.
+ counting the NUL). Runs on the thread that logged, with no library lock held: it may log
+ itself (that line goes to stderr, not back to the handler) or replace the handler.
  */
 typedef void (*hv_log_handler)(int level, const char *buf, int len);
 

@@ -8,9 +8,8 @@ use crate::error::Error;
 use crate::log;
 
 /// Receives each formatted line (with its newline; NUL-terminated, as libhv's, with `len` not
-/// counting the NUL). Runs on the thread that logged, without any
-/// library lock held: it may log itself (that line goes to stderr, not back to the handler) or
-/// replace the handler.
+/// counting the NUL). Runs on the thread that logged, with no library lock held: it may log
+/// itself (that line goes to stderr, not back to the handler) or replace the handler.
 pub type hv_log_handler =
     Option<unsafe extern "C" fn(level: c_int, buf: *const c_char, len: c_int)>;
 

@@ -25,7 +25,8 @@ pub enum hv_status {
 }
 
 impl hv_status {
-    /// Every status, in numeric order.
+    /// Every status, in numeric order (`TryFrom<u32>` accepts exactly these: a new status
+    /// goes here too).
     pub const ALL: [hv_status; 12] = [
         hv_status::HV_OK,
         hv_status::HV_ERR_NULL_PARAMETER,
