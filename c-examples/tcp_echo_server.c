@@ -28,10 +28,12 @@ static void on_message(void *userdata, const hv_channel *ch, const uint8_t *data
     hv_channel_write(ch, data, len);
 }
 
-static int fail(const char *what, hv_status st) {
+/* Reports the failed step and frees the server: every exit path releases what it made. */
+static int fail(hv_tcp_server *srv, const char *what, hv_status st) {
     char msg[256];
     hv_last_error(msg, sizeof(msg));
     fprintf(stderr, "%s: %s (%s)\n", what, hv_status_str(st), msg);
+    hv_tcp_server_free(srv);
     return 1;
 }
 
@@ -67,12 +69,14 @@ int main(int argc, char **argv) {
 
     srv = hv_tcp_server_new(NULL);
     st = hv_tcp_server_createsocket(srv, atoi(argv[1]), "127.0.0.1", &fd);
-    if (st != HV_OK) return fail("createsocket", st);
+    if (st != HV_OK) return fail(srv, "createsocket", st);
     hv_tcp_server_set_thread_num(srv, threads);
-    if (use_tls && (st = hv_tcp_server_set_tls(srv, &tls)) != HV_OK) return fail("tls", st);
-    if (use_unpack && (st = hv_tcp_server_set_unpack(srv, &unpack)) != HV_OK) return fail("unpack", st);
+    if (use_tls && (st = hv_tcp_server_set_tls(srv, &tls)) != HV_OK) return fail(srv, "tls", st);
+    if (use_unpack && (st = hv_tcp_server_set_unpack(srv, &unpack)) != HV_OK) {
+        return fail(srv, "unpack", st);
+    }
     hv_tcp_server_set_callbacks(srv, on_connection, on_message, NULL, NULL, NULL);
-    if ((st = hv_tcp_server_start(srv, true)) != HV_OK) return fail("start", st);
+    if ((st = hv_tcp_server_start(srv, true)) != HV_OK) return fail(srv, "start", st);
 
     printf("listening on port %d fd=%d\n", hv_tcp_server_port(srv), fd);
     fflush(stdout);

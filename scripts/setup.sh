@@ -12,6 +12,10 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 [ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
+# The sanitizer pass of scripts/test.sh links every test program with ASan and UBSan: gcc 12's
+# runtimes (installed with Debian 12's gcc, but separate packages that can be missing).
+dpkg -s libasan8 >/dev/null 2>&1 || need+=(libasan8)
+dpkg -s libubsan1 >/dev/null 2>&1 || need+=(libubsan1)
 
 if [ ${#need[@]} -gt 0 ]; then
     SUDO=""

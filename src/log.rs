@@ -3,11 +3,12 @@
 //! Lines look like libhv's default format (`2024-01-02 03:04:05.067 INFO  message`). The default
 //! sink is stderr (libhv writes a file in the working directory; see the README's differences).
 
+use std::cell::Cell;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub const LEVEL_VERBOSE: i32 = 0;
 pub const LEVEL_DEBUG: i32 = 1;
@@ -24,8 +25,35 @@ const LEVEL_NAMES: [&str; 7] = [
 static LEVEL: AtomicI32 = AtomicI32::new(LEVEL_INFO);
 static MAX_FILESIZE: AtomicU64 = AtomicU64::new(16 << 20);
 
-/// A user-supplied sink receives the formatted line (with its trailing newline).
+/// A user-supplied sink receives the formatted line (with its trailing newline). It is called
+/// without the logger's lock held, so it may log itself: such a line goes to stderr.
 pub type Handler = Box<dyn Fn(i32, &[u8]) + Send + Sync>;
+
+thread_local! {
+    /// Set while this thread runs the handler: a line it logs then goes to stderr instead of
+    /// calling the handler again (which would recurse without end).
+    static IN_HANDLER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Clears `IN_HANDLER` when the handler returns or unwinds.
+struct HandlerCall;
+
+impl HandlerCall {
+    /// `None` when this thread is already inside the handler, or is being torn down (its
+    /// thread-locals are gone, so re-entrancy cannot be tracked).
+    fn enter() -> Option<HandlerCall> {
+        IN_HANDLER
+            .try_with(|inside| !inside.replace(true))
+            .unwrap_or(false)
+            .then_some(HandlerCall)
+    }
+}
+
+impl Drop for HandlerCall {
+    fn drop(&mut self) {
+        let _ = IN_HANDLER.try_with(|inside| inside.set(false));
+    }
+}
 
 enum Sink {
     Stderr,
@@ -34,7 +62,8 @@ enum Sink {
         file: File,
         size: u64,
     },
-    Handler(Handler),
+    /// Shared so that `write` can call it after releasing the lock.
+    Handler(Arc<Handler>),
 }
 
 struct Logger {
@@ -89,17 +118,21 @@ pub fn set_file(path: Option<PathBuf>) -> std::io::Result<()> {
             Sink::File { path, file, size }
         }
     };
-    with_logger(|l| l.sink = sink);
+    replace_sink(sink);
     Ok(())
 }
 
 pub fn set_handler(handler: Option<Handler>) {
-    with_logger(|l| {
-        l.sink = match handler {
-            Some(h) => Sink::Handler(h),
-            None => Sink::Stderr,
-        }
+    replace_sink(match handler {
+        Some(h) => Sink::Handler(Arc::new(h)),
+        None => Sink::Stderr,
     });
+}
+
+/// Installs `sink`; the old one (a handler may own anything) is dropped after the lock.
+fn replace_sink(sink: Sink) {
+    let old = with_logger(|l| std::mem::replace(&mut l.sink, sink));
+    drop(old);
 }
 
 pub fn set_max_filesize(bytes: u64) {
@@ -129,13 +162,14 @@ pub fn write(level: i32, msg: &[u8]) {
     let _ = write!(line, " {name:<5} ");
     line.extend_from_slice(msg);
     line.push(b'\n');
-    with_logger(|l| {
+    let handler = with_logger(|l| {
         let fsync = l.fsync;
         match &mut l.sink {
             Sink::Stderr => {
                 let _ = std::io::stderr().write_all(&line);
+                None
             }
-            Sink::Handler(h) => h(level, &line),
+            Sink::Handler(h) => Some(h.clone()),
             Sink::File { path, file, size } => {
                 if *size + line.len() as u64 > MAX_FILESIZE.load(Ordering::Relaxed) {
                     rotate(path, file, size);
@@ -146,9 +180,19 @@ pub fn write(level: i32, msg: &[u8]) {
                         let _ = file.sync_data();
                     }
                 }
+                None
             }
         }
     });
+    // The handler runs without the lock: it may log (or set the sink) without deadlocking.
+    if let Some(handler) = handler {
+        match HandlerCall::enter() {
+            Some(_call) => handler(level, &line),
+            None => {
+                let _ = std::io::stderr().write_all(&line);
+            }
+        }
+    }
 }
 
 /// Writes one line only to a file or handler the program set up, never to stderr (for the
@@ -228,8 +272,12 @@ mod tests {
         assert_eq!(parse_level("loud"), None);
     }
 
+    /// The sink is process-wide: tests that install a handler take turns.
+    static SINK_TESTS: Mutex<()> = Mutex::new(());
+
     #[test]
     fn handler_receives_formatted_line_at_or_above_level() {
+        let _turn = SINK_TESTS.lock().unwrap_or_else(|p| p.into_inner());
         let seen = std::sync::Arc::new(Mutex::new(Vec::<String>::new()));
         let sink = seen.clone();
         set_handler(Some(Box::new(move |_, line| {
@@ -245,5 +293,20 @@ mod tests {
         let lines = seen.lock().unwrap();
         assert_eq!(lines.len(), 1);
         assert!(lines[0].ends_with(" ERROR shown\n"), "{:?}", lines[0]);
+    }
+
+    #[test]
+    fn handler_may_log_and_replace_itself() {
+        let _turn = SINK_TESTS.lock().unwrap_or_else(|p| p.into_inner());
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = calls.clone();
+        set_handler(Some(Box::new(move |_, _| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            write(LEVEL_FATAL, b"from the handler: to stderr, not back here");
+            set_handler(None);
+        })));
+        write(LEVEL_FATAL, b"outer");
+        write(LEVEL_FATAL, b"after the handler removed itself: stderr");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 }

@@ -5,7 +5,9 @@
 //! can be checked without the Rust library (time formatting, socket addresses, Listen and
 //! Connect on loopback, strings, URLs, buffers, thread-local storage, ...). The hlog.h and
 //! hmain.h logic is exercised against a stub logger, on a private copy of the headers.
-//! Only std is used; the system `cc` and `c++` do the compiling.
+//! Only std and the shared helpers are used; the system `cc` and `c++` do the compiling.
+
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -184,6 +186,7 @@ fn build_and_run(
     let mut cmd = Command::new(lang.compiler());
     cmd.args(lang.flags())
         .arg("-O2")
+        .args(common::sanitize_flags())
         .arg("-I")
         .arg(include)
         .args(&paths)
@@ -198,7 +201,9 @@ fn build_and_run(
         ),
     );
     let out = run(
-        Command::new(&exe).arg(dir).current_dir(cwd),
+        common::sanitizer_env(&mut Command::new(&exe))
+            .arg(dir)
+            .current_dir(cwd),
         "running the test program",
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -206,6 +211,9 @@ fn build_and_run(
 
 #[test]
 fn c_headers_compile_as_c99() {
+    if common::skip_compile_only_test() {
+        return;
+    }
     let dir = scratch("c99");
     syntax_check(Lang::C, C_HEADERS, &dir);
     let _ = fs::remove_dir_all(&dir);
@@ -213,6 +221,9 @@ fn c_headers_compile_as_c99() {
 
 #[test]
 fn c_headers_compile_as_cxx11() {
+    if common::skip_compile_only_test() {
+        return;
+    }
     let dir = scratch("c-as-cxx11");
     syntax_check(Lang::Cxx, C_HEADERS, &dir);
     let _ = fs::remove_dir_all(&dir);
@@ -220,6 +231,9 @@ fn c_headers_compile_as_cxx11() {
 
 #[test]
 fn cxx_headers_compile_as_cxx11() {
+    if common::skip_compile_only_test() {
+        return;
+    }
     let dir = scratch("cxx11");
     syntax_check(Lang::Cxx, CXX_HEADERS, &dir);
     let _ = fs::remove_dir_all(&dir);
@@ -227,6 +241,9 @@ fn cxx_headers_compile_as_cxx11() {
 
 #[test]
 fn headers_using_hvrs_h_compile() {
+    if common::skip_compile_only_test() {
+        return;
+    }
     require_hvrs_h();
     let dir = scratch("hvrs");
     syntax_check(Lang::C, HVRS_HEADERS, &dir);

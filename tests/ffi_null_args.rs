@@ -37,9 +37,11 @@ fn every_entry_point_rejects_null_handles() {
     // status and version
     // SAFETY: both return static NUL-terminated strings.
     unsafe {
-        assert!(!CStr::from_ptr(hv_status_str(hv_status::HV_ERR_PANIC))
-            .to_bytes()
-            .is_empty());
+        assert!(
+            !CStr::from_ptr(hv_status_str(hv_status::HV_ERR_PANIC as u32))
+                .to_bytes()
+                .is_empty()
+        );
         assert!(!CStr::from_ptr(hv_rs_version()).to_bytes().is_empty());
     }
     assert!(hv_last_error(null_mut(), 0) < usize::MAX);
@@ -237,7 +239,7 @@ fn every_entry_point_rejects_null_handles() {
     assert_eq!(
         hv_http_service_set_stage(
             null(),
-            hv_http_stage::HV_HTTP_MIDDLEWARE,
+            hv_http_stage::HV_HTTP_MIDDLEWARE as i32,
             None,
             ud,
             Some(count_free)
@@ -585,6 +587,62 @@ fn http_objects_reject_bad_arguments() {
         "https_port without a certificate"
     );
     hv_http_server_free(srv);
+}
+
+fn last_error() -> String {
+    let mut buf = [0 as std::ffi::c_char; 128];
+    hv_last_error(buf.as_mut_ptr(), buf.len());
+    // SAFETY: hv_last_error NUL-terminates what it writes into `buf`.
+    unsafe { CStr::from_ptr(buf.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// C lets a caller pass any integer where the header names an enum: such values are errors
+/// (or "unknown status"), never undefined behaviour, and userdata handed over is still freed.
+#[test]
+fn enum_arguments_out_of_range_are_errors() {
+    let text = |n: u32| {
+        // SAFETY: hv_status_str returns a static NUL-terminated string for any number.
+        unsafe { CStr::from_ptr(hv_status_str(n)) }
+            .to_str()
+            .unwrap()
+    };
+    for bad in [1, 7000, 7012, 0x8000_0000, u32::MAX] {
+        assert_eq!(text(bad), "unknown status", "{bad}");
+    }
+    for s in hv_status::ALL {
+        assert_ne!(text(s as u32), "unknown status", "{s:?}");
+    }
+    assert_eq!(
+        text(hv_status::HV_ERR_CLOSED as u32),
+        "connection is closed"
+    );
+
+    // Its own counter: the other tests here count their frees concurrently.
+    static STAGE_FREED: AtomicUsize = AtomicUsize::new(0);
+    unsafe extern "C" fn count_stage_free(_: *mut c_void) {
+        STAGE_FREED.fetch_add(1, Ordering::SeqCst);
+    }
+    let svc = hv_http_service_new();
+    let ud = std::ptr::dangling_mut::<c_void>();
+    for bad in [-1, 5, 42, i32::MAX, i32::MIN] {
+        assert_eq!(
+            hv_http_service_set_stage(svc, bad, Some(noop_handler), ud, Some(count_stage_free)),
+            hv_status::HV_ERR_INVALID_ARGUMENT,
+            "stage {bad}"
+        );
+        assert_eq!(last_error(), format!("{bad} is not a valid hv_http_stage"));
+    }
+    assert_eq!(STAGE_FREED.load(Ordering::SeqCst), 5);
+    for stage in 0..=4 {
+        assert_eq!(
+            hv_http_service_set_stage(svc, stage, Some(noop_handler), null_mut(), None),
+            hv_status::HV_OK,
+            "stage {stage}"
+        );
+    }
+    hv_http_service_free(svc);
 }
 
 #[test]

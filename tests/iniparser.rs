@@ -4,7 +4,10 @@
 //! `-std=c++11 -Wall -Wextra -Werror`. Then a C++ program (two translation units, to catch
 //! duplicate symbols) loads an httpd.conf-like file from a scratch directory, queries it,
 //! edits it, saves it and reloads it, and prints `key=value` lines that are asserted here.
-//! Only std is used; the system `c++` does the compiling and nothing is linked but libstdc++.
+//! Only std and the shared helpers are used; the system `c++` does the compiling and nothing is
+//! linked but libstdc++ (and the sanitizer runtimes in the sanitizer pass).
+
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -43,6 +46,9 @@ fn run(cmd: &mut Command, what: &str) -> Output {
 
 #[test]
 fn header_compiles_alone_and_twice_in_both_include_styles() {
+    if common::skip_compile_only_test() {
+        return;
+    }
     let dir = scratch("syntax");
     let once = dir.join("once.cpp");
     fs::write(
@@ -91,6 +97,7 @@ fn program_loads_queries_edits_and_saves_an_httpd_conf() {
     let exe = dir.join("prog");
     let mut cmd = Command::new("c++");
     cmd.args(CXX_FLAGS)
+        .args(common::sanitize_flags())
         .arg("-I")
         .arg(include_dir())
         .arg(&prog)
@@ -99,7 +106,9 @@ fn program_loads_queries_edits_and_saves_an_httpd_conf() {
         .arg(&exe);
     run(&mut cmd, "building the IniParser program");
     let out = run(
-        Command::new(&exe).arg(&dir).current_dir(&dir),
+        common::sanitizer_env(&mut Command::new(&exe))
+            .arg(&dir)
+            .current_dir(&dir),
         "running the IniParser program",
     );
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

@@ -1,5 +1,6 @@
 //! `scripts/install.sh` lays out a prefix the way libhv's install does, and applications built
-//! out of tree (CMake `find_package(libhv)`, a Makefile with pkg-config) link and run against it.
+//! out of tree (CMake `find_package(libhv)`, a Makefile with pkg-config) link and run against it
+//! (built with the sanitizers, through the standard `CFLAGS` / `CMAKE_*_FLAGS`, in that pass).
 
 mod common;
 
@@ -80,25 +81,34 @@ fn install_layout_and_out_of_tree_consumers() {
         )
         .unwrap();
     }
+    let sanitize = common::sanitize_flags().join(" ");
     run(Command::new("make")
         .arg("-s")
         .current_dir(&make_dir)
-        .env("PKG_CONFIG_PATH", &pc));
-    assert!(run(&mut Command::new(make_dir.join("echo_selftest"))).contains("echo ok"));
+        .env("PKG_CONFIG_PATH", &pc)
+        .env("CFLAGS", &sanitize));
+    common::assert_sanitizer_runtime(&make_dir.join("echo_selftest"));
+    assert!(run(common::sanitizer_env(&mut Command::new(
+        make_dir.join("echo_selftest")
+    )))
+    .contains("echo ok"));
 
     // CMake find_package(libhv), shared and static targets.
     let build = root.join("consumer-cmake");
     std::fs::create_dir_all(&build).unwrap();
     run(Command::new("cmake")
         .arg(format!("-DCMAKE_PREFIX_PATH={}", prefix.display()))
+        .arg(format!("-DCMAKE_CXX_FLAGS={sanitize}"))
+        .arg(format!("-DCMAKE_EXE_LINKER_FLAGS={sanitize}"))
         .arg(common::manifest_dir().join("c-examples/consumer-cmake"))
         .current_dir(&build));
     run(Command::new("cmake")
         .args(["--build", "."])
         .current_dir(&build));
     for exe in ["echo_selftest_shared", "echo_selftest_static"] {
+        common::assert_sanitizer_runtime(&build.join(exe));
         assert!(
-            run(&mut Command::new(build.join(exe))).contains("echo ok"),
+            run(common::sanitizer_env(&mut Command::new(build.join(exe)))).contains("echo ok"),
             "{exe}"
         );
     }

@@ -132,7 +132,11 @@ public:
 
     size_t connectionNum() { return hv_tcp_server_connection_num(server_); }
 
-    /* fn runs on the calling thread for each connection, under the registry lock. */
+    /*
+     * fn runs on the calling thread for each connection open when the walk began, with no
+     * library lock held: it may call any method (getChannelById, connectionNum, broadcast...),
+     * while workers keep opening and closing connections. The channel stays usable during fn.
+     */
     int foreachChannel(std::function<void(const TSocketChannelPtr& channel)> fn) {
         return (int)hv_tcp_server_foreach_channel(server_, visitChannel, &fn);
     }

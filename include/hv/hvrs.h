@@ -275,7 +275,9 @@ typedef void (*hv_http_client_cb)(void *userdata,
                                   const struct hv_http_response *resp);
 
 /*
- Receives each formatted line (with its newline). Runs on the thread that logged.
+ Receives each formatted line (with its newline; NUL-terminated, as libhv's, with `len` not
+ counting the NUL). Runs on the thread that logged, with no library lock held: it may log
+ itself (that line goes to stderr, not back to the handler) or replace the handler.
  */
 typedef void (*hv_log_handler)(int level, const char *buf, int len);
 
@@ -707,10 +709,11 @@ hv_status hv_http_service_set_proxy_timeouts(const struct hv_http_service *servi
 hv_status hv_http_service_set_access_log(const struct hv_http_service *service, bool on);
 
 /*
- Sets (or, for middleware, appends) a pipeline stage; a NULL `cb` clears it.
+ Sets (or, for middleware, appends) a pipeline stage; a NULL `cb` clears it. `stage` is an
+ `hv_http_stage` value; any other number is `HV_ERR_INVALID_ARGUMENT`.
  */
 hv_status hv_http_service_set_stage(const struct hv_http_service *service,
-                                    enum hv_http_stage stage,
+                                    int32_t stage,
                                     hv_http_handler cb,
                                     void *userdata,
                                     hv_userdata_free userdata_free);
@@ -1207,9 +1210,10 @@ const struct hv_channel *hv_nlog_listen(const struct hv_loop *event_loop, int32_
 size_t hv_nlog_write(const void *data, size_t len);
 
 /*
- A static, NUL-terminated description of `status`. Never NULL; never freed.
+ A static, NUL-terminated description of `status` (an `hv_status` value; any other number
+ gives "unknown status"). Never NULL; never freed.
  */
-const char *hv_status_str(hv_status status);
+const char *hv_status_str(uint32_t status);
 
 /*
  Copies the calling thread's last error message into `buf` (NUL-terminated, truncated to
@@ -1420,8 +1424,11 @@ void hv_tcp_server_stop(const struct hv_tcp_server *server, bool wait);
 size_t hv_tcp_server_connection_num(const struct hv_tcp_server *server);
 
 /*
- Calls `cb(userdata, channel)` for each connection, on the calling thread, while holding the
- registry lock (so `cb` must not start or stop the server). Returns the count.
+ Calls `cb(userdata, channel)` for each connection registered when the call began, on the
+ calling thread, with no lock held: `cb` may call any function (this one, `hv_tcp_server_channel`
+ or `hv_tcp_server_connection_num` included), and workers keep opening and closing connections
+ meanwhile. A connection may close during the walk: read its userdata with
+ `hv_channel_visit_userdata`, which keeps it alive while visited. Returns the count.
  */
 size_t hv_tcp_server_foreach_channel(const struct hv_tcp_server *server,
                                      hv_channel_cb cb,

@@ -182,7 +182,15 @@ impl EventLoop {
                 },
             }
         }
-        // Work posted after this point is dropped, never run, as on a stopped libhv loop.
+        // Work queued before the stop still runs, as on libhv (its loop handles the events
+        // pending in the iteration that sees the stop), so a `deleteInLoop` posted just before
+        // `stop()` is not leaked. Work posted after this point is dropped, never run.
+        for _ in 0..rx.len() {
+            match rx.try_recv() {
+                Ok(task) => task(),
+                Err(_) => break,
+            }
+        }
         rx.close();
         while rx.try_recv().is_ok() {}
         self.close_all().await;
@@ -377,6 +385,31 @@ mod tests {
         assert_eq!(got, vec![0, 1, 2, 10, 11]);
         assert_eq!(el.status(), LoopStatus::Stopped);
         assert!(el.run().is_err(), "a stopped loop cannot run again");
+    }
+
+    #[test]
+    fn work_queued_before_the_stop_runs_and_work_after_the_loop_ended_does_not() {
+        let el = EventLoop::new();
+        let (tx, rx) = std_mpsc::channel();
+        let (gate_tx, gate_rx) = std_mpsc::channel::<()>();
+        // The first task holds the loop until the others and the stop are all pending.
+        el.queue_in_loop(Box::new(move || gate_rx.recv().unwrap()));
+        let (other, tx2) = (el.clone(), tx.clone());
+        let t = std::thread::spawn(move || {
+            while !other.is_running() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            for i in 0..3 {
+                let tx = tx2.clone();
+                other.queue_in_loop(Box::new(move || tx.send(i).unwrap()));
+            }
+            other.stop();
+            gate_tx.send(()).unwrap();
+        });
+        el.run().unwrap();
+        t.join().unwrap();
+        el.queue_in_loop(Box::new(move || tx.send(99).unwrap()));
+        assert_eq!(rx.try_iter().collect::<Vec<_>>(), vec![0, 1, 2]);
     }
 
     #[test]

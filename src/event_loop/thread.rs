@@ -41,11 +41,18 @@ impl LoopThread {
     /// Starts the thread; with `wait`, returns once the loop is running (or has stopped).
     pub fn start(&self, wait: bool, pre: Option<PreHook>, post: Option<PostHook>) -> Result<()> {
         let mut slot = self.thread.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_some() {
-            return Ok(());
-        }
-        if self.event_loop.status() == LoopStatus::Stopped {
-            return Err(Error::State("the event loop has stopped"));
+        let refused = if slot.is_some() {
+            Some(Ok(()))
+        } else if self.event_loop.status() == LoopStatus::Stopped {
+            Some(Err(Error::State("the event loop has stopped")))
+        } else {
+            None
+        };
+        if let Some(result) = refused {
+            // Unused hooks own userdata: dropped after the lock.
+            drop(slot);
+            drop((pre, post));
+            return result;
         }
         // With `wait`, start returns only once `pre` has run, as libhv's EventLoopThread does.
         let pre_done = Arc::new(AtomicBool::new(pre.is_none()));
@@ -59,17 +66,29 @@ impl LoopThread {
             }));
         }
         let el = self.event_loop.clone();
-        let handle = std::thread::Builder::new()
+        // The hook reaches the thread through a shared slot: if no thread can be spawned, it
+        // (with its userdata) is dropped here after the lock, not inside `spawn` under it.
+        let post = Arc::new(Mutex::new(post));
+        let thread_post = post.clone();
+        let spawned = std::thread::Builder::new()
             .name(format!("hv-loop-{}", el.id()))
             .spawn(move || {
                 if let Err(e) = el.run() {
                     crate::hv_log!(crate::log::LEVEL_ERROR, "event loop: {e}");
                 }
+                let post = thread_post.lock().unwrap_or_else(|p| p.into_inner()).take();
                 if let Some(post) = post {
                     post();
                 }
-            })
-            .map_err(|e| Error::io("spawning the loop thread", e))?;
+            });
+        let handle = match spawned {
+            Ok(handle) => handle,
+            Err(e) => {
+                drop(slot);
+                drop(post);
+                return Err(Error::io("spawning the loop thread", e));
+            }
+        };
         *slot = Some(handle);
         drop(slot);
         if wait {

@@ -38,6 +38,8 @@ impl TimerShared {
     }
 }
 
+/// A live timer as the table knows it. The callback is not here but in the timer's task, so
+/// the table (cleared or shrunk under its lock) never drops foreign code's userdata.
 struct TimerEntry {
     shared: Arc<TimerShared>,
     abort: Option<AbortHandle>,
@@ -101,6 +103,9 @@ impl EventLoop {
     ) {
         let mut table = self.timer_table();
         let Some(entry) = table.entries.get_mut(&id) else {
+            // Killed before it started: its callback is dropped after the lock.
+            drop(table);
+            drop(cb);
             return;
         };
         let weak = Arc::downgrade(&self);

@@ -12,7 +12,7 @@ use super::boundary::{
     ForeignData,
 };
 use super::event_loop::{hv_loop, hv_post_cb};
-use super::status::{fail, hv_status, set_last_error, status_of};
+use super::status::{fail, hv_status, set_last_error, status_of, UnknownEnumValue};
 use super::types::{configure_tls, hv_tls_options};
 use crate::event_loop::EventLoop;
 use crate::http::{Exchange, Handler, HttpServer, Request, Response, Service, Writer};
@@ -90,9 +90,15 @@ fn handler(
     })
 }
 
-fn with_service(service: *const hv_http_service, f: impl FnOnce(&mut Service)) -> hv_status {
+/// Runs `f` under the service lock. What `f` returns (the handlers it replaced) is dropped
+/// after the lock is released, so their finalizers may call back into the service.
+fn with_service<R>(
+    service: *const hv_http_service,
+    f: impl FnOnce(&mut Service) -> R,
+) -> hv_status {
     let svc = try_ref!(service);
-    f(&mut svc.lock().unwrap_or_else(|p| p.into_inner()));
+    let replaced = f(&mut svc.lock().unwrap_or_else(|p| p.into_inner()));
+    drop(replaced);
     hv_status::HV_OK
 }
 
@@ -275,24 +281,55 @@ pub enum hv_http_stage {
     HV_HTTP_PROCESSOR = 4,
 }
 
-/// Sets (or, for middleware, appends) a pipeline stage; a NULL `cb` clears it.
+impl TryFrom<i32> for hv_http_stage {
+    type Error = UnknownEnumValue;
+
+    fn try_from(value: i32) -> Result<Self, Self::Error> {
+        Ok(match value {
+            0 => hv_http_stage::HV_HTTP_PREPROCESSOR,
+            1 => hv_http_stage::HV_HTTP_MIDDLEWARE,
+            2 => hv_http_stage::HV_HTTP_POSTPROCESSOR,
+            3 => hv_http_stage::HV_HTTP_ERROR_HANDLER,
+            4 => hv_http_stage::HV_HTTP_PROCESSOR,
+            _ => {
+                return Err(UnknownEnumValue {
+                    type_name: "hv_http_stage",
+                    value: i64::from(value),
+                })
+            }
+        })
+    }
+}
+
+/// Sets (or, for middleware, appends) a pipeline stage; a NULL `cb` clears it. `stage` is an
+/// `hv_http_stage` value; any other number is `HV_ERR_INVALID_ARGUMENT`.
 #[no_mangle]
 pub extern "C" fn hv_http_service_set_stage(
     service: *const hv_http_service,
-    stage: hv_http_stage,
+    stage: i32,
     cb: hv_http_handler,
     userdata: *mut c_void,
     userdata_free: hv_userdata_free,
 ) -> hv_status {
     ffi_boundary! {
         let data = ForeignData::new(userdata, userdata_free);
+        let stage = match hv_http_stage::try_from(stage) {
+            Ok(stage) => stage,
+            Err(e) => return e.report(),
+        };
         let h = cb.map(|cb| handler(cb, data));
-        with_service(service, |s| match stage {
-            hv_http_stage::HV_HTTP_PREPROCESSOR => s.preprocessor = h,
-            hv_http_stage::HV_HTTP_MIDDLEWARE => s.middleware.extend(h),
-            hv_http_stage::HV_HTTP_POSTPROCESSOR => s.postprocessor = h,
-            hv_http_stage::HV_HTTP_ERROR_HANDLER => s.error_handler = h,
-            hv_http_stage::HV_HTTP_PROCESSOR => s.processor = h,
+        with_service(service, |s| {
+            let slot = match stage {
+                hv_http_stage::HV_HTTP_PREPROCESSOR => &mut s.preprocessor,
+                hv_http_stage::HV_HTTP_MIDDLEWARE => {
+                    s.middleware.extend(h);
+                    return None;
+                }
+                hv_http_stage::HV_HTTP_POSTPROCESSOR => &mut s.postprocessor,
+                hv_http_stage::HV_HTTP_ERROR_HANDLER => &mut s.error_handler,
+                hv_http_stage::HV_HTTP_PROCESSOR => &mut s.processor,
+            };
+            std::mem::replace(slot, h)
         })
     }
 }
@@ -825,7 +862,10 @@ pub extern "C" fn hv_http_server_set_service(
     ffi_boundary! {
         let srv = try_ref!(server);
         let svc = try_ref!(service);
-        srv.set_service(svc.lock().unwrap_or_else(|p| p.into_inner()).clone());
+        // Copied in a statement of its own: the service lock is released before the server
+        // drops its old service (whose finalizers may call back into this service).
+        let copy = svc.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        srv.set_service(copy);
         hv_status::HV_OK
     }
 }

@@ -7,7 +7,9 @@ use super::status::{fail, hv_status};
 use crate::error::Error;
 use crate::log;
 
-/// Receives each formatted line (with its newline). Runs on the thread that logged.
+/// Receives each formatted line (with its newline; NUL-terminated, as libhv's, with `len` not
+/// counting the NUL). Runs on the thread that logged, with no library lock held: it may log
+/// itself (that line goes to stderr, not back to the handler) or replace the handler.
 pub type hv_log_handler =
     Option<unsafe extern "C" fn(level: c_int, buf: *const c_char, len: c_int)>;
 
@@ -84,8 +86,14 @@ pub extern "C" fn hv_log_set_handler(handler: hv_log_handler) {
     ffi_boundary! {
         log::set_handler(handler.map(|h| -> log::Handler {
             Box::new(move |level, line| {
-                // SAFETY: `line` is valid for the call; the handler was supplied by the caller.
-                unsafe { h(level, line.as_ptr() as *const c_char, line.len().min(c_int::MAX as usize) as c_int) }
+                // libhv hands handlers a C string: code ported from it may treat `buf` as one.
+                let mut text = Vec::with_capacity(line.len() + 1);
+                text.extend_from_slice(line);
+                text.push(0);
+                let len = line.len().min(c_int::MAX as usize) as c_int;
+                // SAFETY: `text` holds `len` bytes and a NUL, valid for the call; the handler was
+                // supplied by the caller.
+                unsafe { h(level, text.as_ptr() as *const c_char, len) }
             })
         }))
     }

@@ -24,6 +24,64 @@ pub enum hv_status {
     HV_ERR_CALLBACK = 7011,
 }
 
+impl hv_status {
+    /// Every status, in numeric order (`TryFrom<u32>` accepts exactly these: a new status
+    /// goes here too).
+    pub const ALL: [hv_status; 12] = [
+        hv_status::HV_OK,
+        hv_status::HV_ERR_NULL_PARAMETER,
+        hv_status::HV_ERR_INVALID_ARGUMENT,
+        hv_status::HV_ERR_INVALID_UTF8,
+        hv_status::HV_ERR_PANIC,
+        hv_status::HV_ERR_IO,
+        hv_status::HV_ERR_RESOLVE,
+        hv_status::HV_ERR_TLS_CONFIG,
+        hv_status::HV_ERR_STATE,
+        hv_status::HV_ERR_CLOSED,
+        hv_status::HV_ERR_OVER_LIMIT,
+        hv_status::HV_ERR_CALLBACK,
+    ];
+}
+
+/// An integer from C that names no variant of the enum the header declares for it. C lets a
+/// caller pass any integer where a prototype names an enum, and a Rust enum holding an unlisted
+/// value is undefined behaviour, so entry points take the integer and convert it checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownEnumValue {
+    pub type_name: &'static str,
+    pub value: i64,
+}
+
+impl std::fmt::Display for UnknownEnumValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} is not a valid {}", self.value, self.type_name)
+    }
+}
+
+impl std::error::Error for UnknownEnumValue {}
+
+impl UnknownEnumValue {
+    /// Records the error as the thread's last error; the entry point returns this status.
+    pub(crate) fn report(self) -> hv_status {
+        set_last_error(self.to_string());
+        hv_status::HV_ERR_INVALID_ARGUMENT
+    }
+}
+
+impl TryFrom<u32> for hv_status {
+    type Error = UnknownEnumValue;
+
+    fn try_from(value: u32) -> Result<Self, Self::Error> {
+        hv_status::ALL
+            .into_iter()
+            .find(|s| *s as u32 == value)
+            .ok_or(UnknownEnumValue {
+                type_name: "hv_status",
+                value: i64::from(value),
+            })
+    }
+}
+
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
@@ -62,10 +120,14 @@ pub(crate) fn status_of(r: crate::Result<()>) -> hv_status {
     }
 }
 
-/// A static, NUL-terminated description of `status`. Never NULL; never freed.
+/// A static, NUL-terminated description of `status` (an `hv_status` value; any other number
+/// gives "unknown status"). Never NULL; never freed.
 #[no_mangle]
-pub extern "C" fn hv_status_str(status: hv_status) -> *const c_char {
+pub extern "C" fn hv_status_str(status: u32) -> *const c_char {
     ffi_boundary! {
+        let Ok(status) = hv_status::try_from(status) else {
+            return c"unknown status".as_ptr();
+        };
         let s: &'static CStr = match status {
             hv_status::HV_OK => c"ok",
             hv_status::HV_ERR_NULL_PARAMETER => c"a required pointer argument is NULL",
@@ -112,5 +174,19 @@ pub extern "C" fn hv_last_error(buf: *mut c_char, len: usize) -> usize {
 pub extern "C" fn hv_rs_version() -> *const c_char {
     ffi_boundary! {
         concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr() as *const c_char
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_converts_back_from_its_number_and_others_do_not() {
+        for s in hv_status::ALL {
+            assert_eq!(hv_status::try_from(s as u32), Ok(s));
+        }
+        let err = hv_status::try_from(7012).unwrap_err();
+        assert_eq!(err.to_string(), "7012 is not a valid hv_status");
     }
 }

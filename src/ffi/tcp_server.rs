@@ -173,8 +173,11 @@ pub extern "C" fn hv_tcp_server_connection_num(server: *const hv_tcp_server) -> 
     ffi_boundary! { try_ref!(server, 0).connection_num() }
 }
 
-/// Calls `cb(userdata, channel)` for each connection, on the calling thread, while holding the
-/// registry lock (so `cb` must not start or stop the server). Returns the count.
+/// Calls `cb(userdata, channel)` for each connection registered when the call began, on the
+/// calling thread, with no lock held: `cb` may call any function (this one, `hv_tcp_server_channel`
+/// or `hv_tcp_server_connection_num` included), and workers keep opening and closing connections
+/// meanwhile. A connection may close during the walk: read its userdata with
+/// `hv_channel_visit_userdata`, which keeps it alive while visited. Returns the count.
 #[no_mangle]
 pub extern "C" fn hv_tcp_server_foreach_channel(
     server: *const hv_tcp_server,
@@ -185,7 +188,7 @@ pub extern "C" fn hv_tcp_server_foreach_channel(
         let srv = try_ref!(server, 0);
         srv.foreach_channel(|ch| {
             if let Some(cb) = cb {
-                // SAFETY: `cb` is the caller's; the channel is alive while the lock is held.
+                // SAFETY: `cb` is the caller's; the walk holds a reference to the channel.
                 unsafe { cb(userdata, super::boundary::borrowed_handle::<hv_channel>(ch)) }
             }
         })

@@ -117,8 +117,9 @@ impl Pattern {
 }
 
 impl<T> Router<T> {
-    /// Adds (or replaces) the handler for `method` on `pattern`.
-    pub fn insert(&mut self, method: Method, pattern: &str, value: T) {
+    /// Adds (or replaces) the handler for `method` on `pattern`; returns the one replaced, for
+    /// the caller to drop where it chooses (a handler's drop may run foreign code).
+    pub fn insert(&mut self, method: Method, pattern: &str, value: T) -> Option<T> {
         let route = match self.routes.iter_mut().find(|r| r.text == pattern) {
             Some(r) => r,
             None => {
@@ -131,8 +132,11 @@ impl<T> Router<T> {
             }
         };
         match route.methods.iter_mut().find(|(m, _)| *m == method) {
-            Some(slot) => slot.1 = value,
-            None => route.methods.push((method, value)),
+            Some(slot) => Some(std::mem::replace(&mut slot.1, value)),
+            None => {
+                route.methods.push((method, value));
+                None
+            }
         }
     }
 

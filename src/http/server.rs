@@ -124,8 +124,10 @@ impl HttpServer {
         lock(&self.inner.config).keepalive = Duration::from_millis(u64::from(ms.max(1)));
     }
 
+    /// Replaces the worker hooks; the old ones are dropped after the lock is released.
     pub fn set_worker_hooks(&self, hook: WorkerHook) {
-        lock(&self.inner.config).worker_hook = Some(hook);
+        let old = lock(&self.inner.config).worker_hook.replace(hook);
+        drop(old);
     }
 
     /// TLS for the `https_port` listener; ALPN offers h2 and http/1.1.

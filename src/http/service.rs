@@ -57,22 +57,25 @@ impl Default for Service {
 }
 
 impl Service {
-    pub fn route(&mut self, method: Method, pattern: &str, handler: Handler) {
-        self.router.insert(method, pattern, handler);
+    /// Adds (or replaces) a route; returns the handler replaced.
+    pub fn route(&mut self, method: Method, pattern: &str, handler: Handler) -> Option<Handler> {
+        self.router.insert(method, pattern, handler)
     }
 
-    /// The same handler for HEAD, GET, POST, PUT, DELETE and PATCH (libhv's `Any`).
-    pub fn route_any(&mut self, pattern: &str, handler: Handler) {
-        for m in [
+    /// The same handler for HEAD, GET, POST, PUT, DELETE and PATCH (libhv's `Any`); returns the
+    /// handlers replaced.
+    pub fn route_any(&mut self, pattern: &str, handler: Handler) -> Vec<Handler> {
+        [
             Method::HEAD,
             Method::GET,
             Method::POST,
             Method::PUT,
             Method::DELETE,
             Method::PATCH,
-        ] {
-            self.router.insert(m, pattern, handler.clone());
-        }
+        ]
+        .into_iter()
+        .filter_map(|m| self.router.insert(m, pattern, handler.clone()))
+        .collect()
     }
 
     pub fn paths(&self) -> Vec<&str> {

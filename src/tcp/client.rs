@@ -176,8 +176,11 @@ impl TcpClient {
         Ok(())
     }
 
+    /// Replaces the callbacks; the old set is dropped after the lock is released, so its
+    /// finalizer may call back into the client.
     pub fn set_handlers(&self, handlers: Handlers) {
-        lock(&self.inner.config).handlers = Arc::new(handlers);
+        let old = std::mem::replace(&mut lock(&self.inner.config).handlers, Arc::new(handlers));
+        drop(old);
     }
 
     pub fn channel(&self) -> Option<Arc<Channel>> {
@@ -259,6 +262,13 @@ impl Closable for Inner {
 }
 
 impl Inner {
+    /// Publishes the current connection. The previous one is dropped after the lock is released:
+    /// a closed channel may still own userdata whose finalizer calls back into the client.
+    fn set_channel(&self, ch: Arc<Channel>) {
+        let previous = lock(&self.channel).replace(ch);
+        drop(previous);
+    }
+
     /// Runs on the loop; a second start while connecting or connected does nothing.
     fn start_connect(self: &Arc<Self>) {
         if self.active.swap(true, Ordering::AcqRel) {
@@ -297,7 +307,7 @@ impl Inner {
                 Some(Ok((stream, fd))) => {
                     let local = fd.1;
                     let ch = Channel::opened(fd.0, Some(remote), local, self.event_loop.clone());
-                    *lock(&self.channel) = Some(ch.clone());
+                    self.set_channel(ch.clone());
                     let mut driver = Driver::new(ch.clone(), stream, handlers, unpack);
                     driver.announce();
                     if let Some(r) = lock(&self.config).reconnect.as_mut() {
@@ -308,7 +318,7 @@ impl Inner {
                 }
                 Some(Err(code)) => {
                     let ch = Channel::failed(Some(remote), code, self.event_loop.clone());
-                    *lock(&self.channel) = Some(ch.clone());
+                    self.set_channel(ch.clone());
                     handlers.connection(&ch);
                     ch.release_attachment();
                 }

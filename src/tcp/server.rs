@@ -49,7 +49,7 @@ struct Inner {
     acceptor_thread: Option<LoopThread>,
     workers: Mutex<Option<Arc<LoopPool>>>,
     channels: Mutex<HashMap<u32, Arc<Channel>>>,
-    /// `channels.len()`, readable without the lock (so `foreach_channel` callbacks may ask).
+    /// `channels.len()`, readable without the lock.
     registered: AtomicUsize,
     /// Accepted connections not yet closed, counted from accept (before any TLS handshake).
     live: AtomicUsize,
@@ -177,12 +177,15 @@ impl TcpServer {
         Ok(())
     }
 
-    /// Replaces the callbacks; connections accepted afterwards use the new ones.
+    /// Replaces the callbacks; connections accepted afterwards use the new ones. The old set is
+    /// dropped after the lock is released: its finalizer may call back into the server.
     pub fn set_handlers(&self, handlers: Handlers) {
         let mut c = lock(&self.inner.config);
         let old = std::mem::replace(&mut c.handlers, Arc::new(handlers));
         c.retired.retain(|h| h.strong_count() > 0);
         c.retired.push(Arc::downgrade(&old));
+        drop(c);
+        drop(old);
     }
 
     /// Starts the workers and the acceptor, listening again if `closesocket` closed the socket.
@@ -252,12 +255,14 @@ impl TcpServer {
         lock(&self.inner.channels).get(&id).cloned()
     }
 
-    /// Calls `f` for every connection under the registry lock; returns how many. `f` may write
-    /// and ask `connection_num`, but must not call back into `foreach_channel`, `broadcast`,
-    /// `channel_by_id`, `start` or `stop`.
+    /// Calls `f` for every connection registered when the call began, on the calling thread,
+    /// with no lock held (workers open and close connections meanwhile, and `f` may call any
+    /// method, this one included). A channel may close while `f` sees it; its attachment is
+    /// then read by reference (`hv_channel_visit_userdata`), never freed under a reader.
+    /// Returns how many connections there were.
     pub fn foreach_channel(&self, mut f: impl FnMut(&Arc<Channel>)) -> usize {
-        let channels = lock(&self.inner.channels);
-        for ch in channels.values() {
+        let channels: Vec<Arc<Channel>> = lock(&self.inner.channels).values().cloned().collect();
+        for ch in &channels {
             f(ch);
         }
         channels.len()
@@ -445,8 +450,10 @@ impl Inner {
         let mut driver = Driver::new(ch.clone(), stream, handlers, unpack);
         driver.announce();
         driver.run().await;
-        lock(&self.channels).remove(&ch.id());
+        // Taken out first: a channel is never dropped under the registry lock.
+        let removed = lock(&self.channels).remove(&ch.id());
         self.registered.fetch_sub(1, Ordering::AcqRel);
+        drop(removed);
         ch.release_attachment();
     }
 

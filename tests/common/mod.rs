@@ -1,5 +1,9 @@
 //! Shared helpers: build the C/C++ programs in `c-examples/` against `include/hv` and the freshly
 //! built `libhv.so`, run them, and read their output with deadlines.
+//!
+//! With `HV_SANITIZE=1` (the second pass of `scripts/test.sh`) every program the tests build is
+//! compiled with AddressSanitizer and UBSan and run with their reports written to files in
+//! `sanitizer_report_dir()`; the script fails when any report exists.
 
 #![allow(dead_code)]
 
@@ -11,6 +15,65 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub const WAIT: Duration = Duration::from_secs(10);
+
+/// True in the sanitizer pass (`HV_SANITIZE=1`).
+pub fn sanitize() -> bool {
+    std::env::var_os("HV_SANITIZE").is_some_and(|v| v == "1")
+}
+
+/// Compiler (and linker) flags for this pass: ASan + UBSan in the sanitizer pass, else none.
+pub fn sanitize_flags() -> &'static [&'static str] {
+    if sanitize() {
+        &[
+            "-fsanitize=address,undefined",
+            "-fno-omit-frame-pointer",
+            "-g",
+        ]
+    } else {
+        &[]
+    }
+}
+
+/// Where the sanitizers write their reports: `HV_SANITIZE_REPORTS`, else
+/// `target/<profile>/sanitizer-reports`.
+pub fn sanitizer_report_dir() -> PathBuf {
+    let dir = std::env::var_os("HV_SANITIZE_REPORTS").map_or_else(
+        || {
+            let exe = std::env::current_exe().unwrap();
+            exe.parent().unwrap().with_file_name("sanitizer-reports")
+        },
+        PathBuf::from,
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Sets the sanitizer runtime options on `cmd` (a built program) in the sanitizer pass: stop at
+/// the first finding, and write every report to a file of its own, since the tests read the
+/// programs' output and kill some of them (a killed program reports no leaks; findings made while
+/// it ran are already on disk). Options already in the environment come last and win: for
+/// example `ASAN_OPTIONS=fast_unwind_on_malloc=0` gives leak reports whole allocation stacks
+/// through the Rust library (built without frame pointers), at a large cost in speed.
+pub fn sanitizer_env(cmd: &mut Command) -> &mut Command {
+    if !sanitize() {
+        return cmd;
+    }
+    let dir = sanitizer_report_dir();
+    let with_inherited = |ours: String, var: &str| match std::env::var(var) {
+        Ok(theirs) if !theirs.is_empty() => format!("{ours}:{theirs}"),
+        _ => ours,
+    };
+    let asan = format!(
+        "halt_on_error=1:detect_leaks=1:log_path={}",
+        dir.join("asan").display()
+    );
+    let ubsan = format!(
+        "halt_on_error=1:print_stacktrace=1:log_path={}",
+        dir.join("ubsan").display()
+    );
+    cmd.env("ASAN_OPTIONS", with_inherited(asan, "ASAN_OPTIONS"))
+        .env("UBSAN_OPTIONS", with_inherited(ubsan, "UBSAN_OPTIONS"))
+}
 
 pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -34,7 +97,31 @@ pub fn lib_dir() -> PathBuf {
     dir
 }
 
-/// Compiles `sources` (relative to the crate root) into `target/<profile>/c-examples/<name>`.
+/// True in the sanitizer pass, for tests that build no program to run (header syntax checks):
+/// they ran in the normal pass, and compiling them again would only cost time.
+pub fn skip_compile_only_test() -> bool {
+    sanitize()
+}
+
+/// Asserts that `exe` carries the ASan and UBSan runtimes exactly in the sanitizer pass (`nm`
+/// sees `__asan_init` and `__ubsan_handle_*`), so that pass cannot silently test plain builds.
+pub fn assert_sanitizer_runtime(exe: &Path) {
+    let out = Command::new("nm").arg(exe).output().expect("nm (binutils)");
+    assert!(out.status.success(), "nm {}", exe.display());
+    let symbols = String::from_utf8_lossy(&out.stdout);
+    for runtime in ["__asan_init", "__ubsan_handle_"] {
+        assert_eq!(
+            symbols.contains(runtime),
+            sanitize(),
+            "{runtime} in {} (sanitizer pass: {})",
+            exe.display(),
+            sanitize()
+        );
+    }
+}
+
+/// Compiles `sources` (relative to the crate root) into `target/<profile>/c-examples/<name>`
+/// (`c-examples-sanitized/` in the sanitizer pass, with the sanitizer flags).
 /// C++ sources are built as C++11 with -Wall -Werror, C sources as C99 with -Wextra too.
 /// Each program is compiled once per test binary, even when several tests ask for it at once
 /// (rewriting a binary another test is running fails with ETXTBSY).
@@ -50,7 +137,11 @@ pub fn build(name: &str, sources: &[&str]) -> PathBuf {
 }
 
 fn compile(name: &str, sources: &[&str]) -> PathBuf {
-    let out_dir = lib_dir().join("c-examples");
+    let out_dir = lib_dir().join(if sanitize() {
+        "c-examples-sanitized"
+    } else {
+        "c-examples"
+    });
     std::fs::create_dir_all(&out_dir).unwrap();
     let out = out_dir.join(name);
     let tmp = out_dir.join(format!("{name}.{}.tmp", std::process::id()));
@@ -62,6 +153,7 @@ fn compile(name: &str, sources: &[&str]) -> PathBuf {
         cmd.args(["-std=c99", "-Wall", "-Wextra", "-Werror"]);
     }
     cmd.arg("-g")
+        .args(sanitize_flags())
         .arg("-I")
         .arg(manifest_dir().join("include/hv"));
     for s in sources {
@@ -90,7 +182,7 @@ pub struct Program {
 
 impl Program {
     pub fn start(path: &Path, args: &[&str]) -> Program {
-        let mut child = Command::new(path)
+        let mut child = sanitizer_env(&mut Command::new(path))
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
