@@ -771,7 +771,7 @@ fn httpd_style_program_with_config_router_and_content_types() {
         ),
     )
     .unwrap();
-    let mut p = Program::start(&exe, &["-c", conf.to_str().unwrap()]);
+    let mut p = Program::start_in(&exe, &["-c", conf.to_str().unwrap()], Some(&dir));
     p.expect("httpd listening on port");
     let b = format!("http://127.0.0.1:{port}");
     assert_eq!(curl(&[&format!("{b}/ping")]), "pong");

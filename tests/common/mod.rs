@@ -182,7 +182,17 @@ pub struct Program {
 
 impl Program {
     pub fn start(path: &Path, args: &[&str]) -> Program {
-        let mut child = sanitizer_env(&mut Command::new(path))
+        Self::start_in(path, args, None)
+    }
+
+    /// Starts the program in `dir` (for programs that write next to their working directory,
+    /// as libhv's `hmain` does with `logs/`), or in the test's own directory with `None`.
+    pub fn start_in(path: &Path, args: &[&str], dir: Option<&Path>) -> Program {
+        let mut cmd = Command::new(path);
+        if let Some(dir) = dir {
+            cmd.current_dir(dir);
+        }
+        let mut child = sanitizer_env(&mut cmd)
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
