@@ -16,7 +16,7 @@ use common::{build, free_port, WAIT};
 fn run(mode: &str) -> (Option<i32>, String, String) {
     let exe = build("exit_server", &["c-examples/exit/exit_server.cpp"]);
     let (http_port, tcp_port) = (free_port(), free_port());
-    let mut child = Command::new(&exe)
+    let mut child = common::sanitizer_env(&mut Command::new(&exe))
         .args([&http_port.to_string(), &tcp_port.to_string(), mode])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -253,16 +253,16 @@ inline int http_client_del(http_client_t* cli) {
 }
 /* timeout: s */
 inline int http_client_set_timeout(http_client_t* cli, int timeout) {
-    return cli ? cli->setTimeout(timeout) : HV_ERR_NULL_PARAMETER;
+    return cli ? cli->setTimeout(timeout) : (int)HV_ERR_NULL_PARAMETER;
 }
 inline int http_client_set_ssl_ctx(http_client_t* cli, hssl_ctx_t ssl_ctx) {
-    return cli ? cli->setSslCtx(ssl_ctx) : HV_ERR_NULL_PARAMETER;
+    return cli ? cli->setSslCtx(ssl_ctx) : (int)HV_ERR_NULL_PARAMETER;
 }
 inline int http_client_new_ssl_ctx(http_client_t* cli, hssl_ctx_opt_t* opt) {
-    return cli ? cli->newSslCtx(opt) : HV_ERR_NULL_PARAMETER;
+    return cli ? cli->newSslCtx(opt) : (int)HV_ERR_NULL_PARAMETER;
 }
 inline int http_client_clear_headers(http_client_t* cli) {
-    return cli ? cli->clearHeaders() : HV_ERR_NULL_PARAMETER;
+    return cli ? cli->clearHeaders() : (int)HV_ERR_NULL_PARAMETER;
 }
 inline int http_client_set_header(http_client_t* cli, const char* key, const char* value) {
     if (cli == NULL || key == NULL || value == NULL) return HV_ERR_NULL_PARAMETER;
@@ -276,13 +276,13 @@ inline const char* http_client_get_header(http_client_t* cli, const char* key) {
     return cli && key ? cli->getHeader(key) : NULL;
 }
 inline int http_client_set_http_proxy(http_client_t* cli, const char* host, int port) {
-    return cli ? cli->setHttpProxy(host, port) : HV_ERR_NULL_PARAMETER;
+    return cli ? cli->setHttpProxy(host, port) : (int)HV_ERR_NULL_PARAMETER;
 }
 inline int http_client_set_https_proxy(http_client_t* cli, const char* host, int port) {
-    return cli ? cli->setHttpsProxy(host, port) : HV_ERR_NULL_PARAMETER;
+    return cli ? cli->setHttpsProxy(host, port) : (int)HV_ERR_NULL_PARAMETER;
 }
 inline int http_client_add_no_proxy(http_client_t* cli, const char* host) {
-    return cli ? cli->addNoProxy(host) : HV_ERR_NULL_PARAMETER;
+    return cli ? cli->addNoProxy(host) : (int)HV_ERR_NULL_PARAMETER;
 }
 inline int http_client_send(http_client_t* cli, HttpRequest* req, HttpResponse* resp) {
     if (cli == NULL || req == NULL || resp == NULL) return HV_ERR_NULL_PARAMETER;
@@ -293,7 +293,7 @@ inline int http_client_send_async(http_client_t* cli, HttpRequestPtr req, HttpRe
     return cli->sendAsync(req, std::move(resp_cb));
 }
 inline int http_client_close(http_client_t* cli) {
-    return cli ? cli->close() : HV_ERR_NULL_PARAMETER;
+    return cli ? cli->close() : (int)HV_ERR_NULL_PARAMETER;
 }
 
 #endif // HV_HTTP_CLIENT_H_
