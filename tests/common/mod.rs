@@ -296,8 +296,29 @@ impl Drop for Program {
     }
 }
 
-/// A port that was free a moment ago (for programs that take a port, like libhv's).
+/// Lowest port handed out by `free_port`.
+const FIRST_FIXED_PORT: u16 = 10_000;
+
+/// A port that was free a moment ago (for programs that take a port, like libhv's), below the
+/// kernel's ephemeral range. A port from `bind(":0")` is an ephemeral one, which the client
+/// sockets of tests running meanwhile also draw from: one of them could hold it as its source
+/// port by the time the program binds it (`EADDRINUSE`). Ports below that range are only ever
+/// bound explicitly, and each process starts at its own offset.
 pub fn free_port() -> u16 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32_768);
+    let span = u32::from(ephemeral_low.saturating_sub(FIRST_FIXED_PORT));
+    let offset = std::process::id().wrapping_mul(7919);
+    for _ in 0..span {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let port = FIRST_FIXED_PORT + (offset.wrapping_add(n) % span) as u16;
+        if std::net::TcpListener::bind(("0.0.0.0", port)).is_ok() {
+            return port;
+        }
+    }
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
