@@ -222,19 +222,30 @@ static void killed_timer_freed(void *userdata) {
     printf("killed timer finalizer called back\n");
 }
 
+static void note_userdata(void *ctx, void *userdata) {
+    *(void **)ctx = userdata;
+}
+
+/* What is attached to the loop now (read through a visit, as any thread may). */
+static void *loop_userdata(const hv_loop *loop) {
+    void *attached = NULL;
+    hv_loop_visit_userdata(loop, note_userdata, &attached);
+    return attached;
+}
+
 static void loop_userdata_freed(void *userdata) {
     printf("loop userdata finalizer called back (attached: %s)\n",
-           hv_loop_userdata((const hv_loop *)userdata) ? "yes" : "no");
+           loop_userdata((const hv_loop *)userdata) ? "yes" : "no");
 }
 
 static void refused_userdata_freed(void *userdata) {
     printf("refused userdata finalizer called back (attached: %s)\n",
-           hv_loop_userdata((const hv_loop *)userdata) ? "yes" : "no");
+           loop_userdata((const hv_loop *)userdata) ? "yes" : "no");
 }
 
 static void visit(void *ctx, void *userdata) {
     printf("visitor called back (same: %s)\n",
-           hv_loop_userdata((const hv_loop *)ctx) == userdata ? "yes" : "no");
+           loop_userdata((const hv_loop *)ctx) == userdata ? "yes" : "no");
 }
 
 static int case_loop(void) {
