@@ -95,12 +95,11 @@ async fn fetch(req: ClientRequest) -> Result<Response> {
             .await
             .map_err(|e| Error::OverLimit(format!("response body: {e}")))?
             .to_bytes();
-        Ok(Response {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body: body.to_vec(),
-            file: None,
-        })
+        let mut resp = Response::default();
+        resp.status = parts.status.as_u16();
+        resp.headers = parts.headers;
+        resp.body = body.to_vec();
+        Ok(resp)
     };
     tokio::time::timeout(req.timeout, exchange)
         .await

@@ -93,8 +93,7 @@ impl Service {
                     None => {
                         ex.resp.body = status_page(code as u16).into_bytes();
                         ex.resp
-                            .headers
-                            .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                            .insert_header(CONTENT_TYPE, HeaderValue::from_static("text/html"));
                     }
                 }
             }
@@ -139,7 +138,7 @@ impl Service {
                     .collect::<Vec<_>>()
                     .join(", ");
                 if let Ok(v) = HeaderValue::from_str(&list) {
-                    ex.resp.headers.insert(ALLOW, v);
+                    ex.resp.insert_header(ALLOW, v);
                 }
                 405
             }

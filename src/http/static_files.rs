@@ -162,7 +162,7 @@ fn serve_file(path: &Path, req: &Request, resp: &mut Response) -> i32 {
     let last_modified = httpdate::fmt_http_date(modified);
     let set = |resp: &mut Response, name, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {
-            resp.headers.insert(name, v);
+            resp.insert_header(name, v);
         }
     };
     set(resp, ETAG, &etag);
@@ -183,7 +183,7 @@ fn serve_file(path: &Path, req: &Request, resp: &mut Response) -> i32 {
         None => (200, 0, size),
         Some(Err(())) => {
             set(resp, CONTENT_RANGE, &format!("bytes */{size}"));
-            resp.headers.remove(CONTENT_TYPE);
+            resp.remove_header(&CONTENT_TYPE);
             return 416;
         }
         Some(Ok((from, to))) => {
@@ -231,7 +231,7 @@ fn list_directory(dir: &Path, url_path: &str, resp: &mut Response) -> i32 {
     html.push_str("</pre>\n<hr>\n</body>\n</html>");
     resp.body = html.into_bytes();
     if let Ok(v) = HeaderValue::from_str("text/html; charset=utf-8") {
-        resp.headers.insert(CONTENT_TYPE, v);
+        resp.insert_header(CONTENT_TYPE, v);
     }
     200
 }
