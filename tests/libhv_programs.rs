@@ -183,3 +183,125 @@ fn static_files_keep_their_headers_through_every_pipeline_stage() {
         assert_eq!(p.wait(), 0);
     }
 }
+
+#[test]
+fn unknown_paths_and_directory_listings_answer_as_libhv() {
+    let exe = build(
+        "http_static_pipeline",
+        &["c-examples/evpp/http_static_pipeline.cpp"],
+    );
+    let root = TempDir::new("listing");
+    std::fs::create_dir_all(root.0.join("files/Sub dir")).unwrap();
+    std::fs::write(root.0.join("files/small.txt"), "12345").unwrap();
+    std::fs::write(root.0.join("files/big.bin"), vec![0u8; 1536]).unwrap();
+    std::fs::write(root.0.join("files/<b>.txt"), "x").unwrap();
+    let port = common::free_port();
+    let mut p = Program::start(
+        &exe,
+        &[
+            &port.to_string(),
+            root.0.to_str().unwrap(),
+            "none",
+            "/files/",
+        ],
+    );
+    p.expect("static pipeline ready");
+    let base = format!("http://127.0.0.1:{port}");
+
+    // libhv: a path no route knows falls through to static files for GET and HEAD only; any
+    // other method is 501. A known path with another method is hv-rs's 405.
+    for method in ["POST", "DELETE", "PUT"] {
+        let a = curl(&["-X", method, &format!("{base}/nowhere")]);
+        assert_eq!(a.status, 501, "{method} /nowhere");
+        assert!(
+            String::from_utf8_lossy(&a.body).contains("501 Not Implemented"),
+            "{method}"
+        );
+    }
+    assert_eq!(curl(&[&format!("{base}/nowhere")]).status, 404);
+    assert_eq!(curl(&["-I", &format!("{base}/nowhere")]).status, 404);
+    let wrong = curl(&["-X", "POST", &format!("{base}/ping")]);
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.header("allow"), Some("GET, HEAD"));
+
+    let listing = curl(&[&format!("{base}/files/")]);
+    assert_eq!(listing.status, 200);
+    assert_eq!(
+        listing.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let html = String::from_utf8(listing.body).unwrap();
+    assert!(html.contains("<title>Index of /files/</title>"), "{html}");
+    for column in ["Name", "Date", "Size"] {
+        assert!(html.contains(&format!(">{column}</th>")), "{html}");
+    }
+    let row = |name: &str| {
+        let at = html
+            .find(&format!(">{name}</a>"))
+            .unwrap_or_else(|| panic!("{name} missing:\n{html}"));
+        let end = at + html[at..].find("</tr>").unwrap();
+        html[at..end].to_owned()
+    };
+    let date_cell = |row: &str| {
+        let cells: Vec<&str> = row.split("<td>").skip(1).collect();
+        let date = cells[0].split("</td>").next().unwrap().to_owned();
+        let size = cells[1].split("</td>").next().unwrap().to_owned();
+        (date, size)
+    };
+    let (date, size) = date_cell(&row("small.txt"));
+    let b = date.as_bytes();
+    assert!(
+        date.len() == 19 && b[4] == b'-' && b[7] == b'-' && b[10] == b' ' && b[13] == b':',
+        "date {date:?}"
+    );
+    assert_eq!(size, "5");
+    assert_eq!(date_cell(&row("big.bin")).1, "1.5K");
+    assert_eq!(date_cell(&row("Sub dir/")).1, "-");
+    assert!(html.contains("href=\"Sub%20dir/\""), "{html}");
+    assert!(
+        html.contains("&lt;b&gt;.txt") && !html.contains("<b>"),
+        "names are escaped: {html}"
+    );
+    let order: Vec<usize> = ["big.bin", "small.txt", "Sub dir/"]
+        .iter()
+        .map(|n| html.find(&format!(">{n}</a>")).unwrap())
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "sorted ignoring case: {html}"
+    );
+    assert_eq!(p.wait(), 0);
+}
+
+/// The number after `key=` in `line`.
+fn field(line: &str, key: &str) -> i64 {
+    line.split(|c: char| c.is_whitespace() || c == ',')
+        .find_map(|w| w.strip_prefix(key))
+        .and_then(|v| v.trim_end_matches(['.', '!']).parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in {line:?}"))
+}
+
+#[test]
+fn a_failed_connect_and_reconnect_report_the_socket_they_tried() {
+    let exe = build("evpp_tcp_client", &["c-examples/evpp/tcp_client.cpp"]);
+    // A port nothing listens on: every attempt is refused.
+    let port = common::free_port();
+    let mut cli = Program::start(&exe, &[&port.to_string()]);
+    let created = field(&cli.expect("client connect to port"), "connfd=");
+    assert!(created >= 0);
+    let first = cli.expect("disconnected to");
+    assert_eq!(
+        field(&first, "connfd="),
+        created,
+        "the first attempt uses createsocket's socket: {first}"
+    );
+    assert_eq!(field(&first, "error="), i64::from(libc::ECONNREFUSED));
+    cli.expect("reconnect cnt=");
+    let again = cli.expect("disconnected to");
+    assert!(
+        field(&again, "connfd=") >= 0,
+        "a failed reconnect reports the fd of the socket it tried, as libhv: {again}"
+    );
+    cli.send("stop");
+    assert_eq!(cli.wait(), 0);
+}

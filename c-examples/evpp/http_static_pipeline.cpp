@@ -3,9 +3,10 @@
  * preprocessor that makes JSON the default response type, a middleware that tags every
  * response, and a postprocessor that adds a header of its own and passes the status on.
  *
- *   http_static_pipeline <port> <document_root> <stages>
+ *   http_static_pipeline <port> <document_root> <stages> [index_of]
  *
- * <stages> is a comma-separated subset of "pre", "mw" and "post" ("none" for no stage).
+ * <stages> is a comma-separated subset of "pre", "mw" and "post" ("none" for no stage);
+ * [index_of] turns on directory listings under that path.
  * Serves until stdin closes.
  */
 #include <stdio.h>
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
     std::string stages = argv[3];
     HttpService router;
     router.document_root = argv[2];
+    if (argc > 4) router.index_of = argv[4];
     if (stages.find("pre") != std::string::npos) router.preprocessor = preprocessor;
     if (stages.find("mw") != std::string::npos) router.Use(middleware);
     if (stages.find("post") != std::string::npos) router.postprocessor = postprocessor;

@@ -142,10 +142,10 @@ impl Service {
                 }
                 405
             }
-            Match::NotFound
-                if matches!(ex.req.method, Method::GET | Method::HEAD)
-                    && !self.static_files.is_empty() =>
-            {
+            // As libhv: only GET and HEAD fall through to static files (or 404); any other
+            // method on a path no route knows is not implemented.
+            Match::NotFound if !matches!(ex.req.method, Method::GET | Method::HEAD) => 501,
+            Match::NotFound if !self.static_files.is_empty() => {
                 self.static_files.serve(&ex.req, &mut ex.resp)
             }
             Match::NotFound => 404,
