@@ -18,7 +18,7 @@ cargo test --locked 2>&1 | tee "$log"
 # The sanitizer pass: the test binaries that build C or C++ programs through tests/common's
 # helpers run again (nothing Rust is rebuilt), every program rebuilt sanitized.
 sanitized_tests=()
-for t in $(grep -lE 'build\("|sanitizer_env\(|sanitize_flags\(' tests/*.rs); do
+for t in $(grep -lE '(^|[^.a-z_])build\(|sanitizer_env\(|sanitize_flags\(' tests/*.rs); do
     sanitized_tests+=(--test "$(basename "$t" .rs)")
 done
 echo "sanitizer pass: ${sanitized_tests[*]}"

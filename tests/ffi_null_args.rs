@@ -292,6 +292,11 @@ fn every_entry_point_rejects_null_handles() {
         NULL_PARAM
     );
     hv_http_response_clear_headers(null_mut());
+    assert_eq!(
+        hv_http_response_report_stage_headers(null_mut(), null(), null(), 0),
+        NULL_PARAM
+    );
+    assert!(!hv_http_response_header_is_staged(null(), 0));
     assert_eq!(hv_http_response_header_count(null()), 0);
     assert!(!hv_http_response_header_at(
         null(),

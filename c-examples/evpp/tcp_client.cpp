@@ -41,7 +41,7 @@ int main(int argc, char* argv[]) {
                 }
             });
         } else {
-            printf("disconnected to %s! error=%d\n", peeraddr.c_str(), channel->error());
+            printf("disconnected to %s! connfd=%d error=%d\n", peeraddr.c_str(), channel->fd(), channel->error());
         }
         if (cli.isReconnect()) {
             printf("reconnect cnt=%d, delay=%d\n", cli.reconn_setting->cur_retry_cnt, cli.reconn_setting->cur_delay);

@@ -210,6 +210,9 @@ inline HttpContextPtr contextFor(HttpService* service, hv_http_request* in, hv_h
     ctx->response = std::make_shared<HttpResponse>();
     ctx->writer = std::make_shared<HttpResponseWriter>(writer, ctx->response);
     importRequest(in, ctx->request.get());
+    // A first C++ stage late in the pipeline (a postprocessor alone) starts from what the
+    // library answered: a static file's status and headers, an error page.
+    mergeResponse(out, ctx->response.get());
     hv_http_request_set_userdata(in, new HttpContextPtr(ctx), deleteContext);
     return ctx;
 }

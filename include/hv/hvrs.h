@@ -848,6 +848,29 @@ const uint8_t *hv_http_response_body(const struct hv_http_response *resp, size_t
 void hv_http_response_clear_headers(struct hv_http_response *resp);
 
 /*
+ For a pipeline stage that keeps its own copy of the response (the C++ headers'
+ `HttpResponse`, which lives across stages): reports all of that copy's headers, `n` pairs of
+ NUL-terminated strings (borrowed for the call). They replace the headers of the stage's
+ previous report and override pipeline headers of the same name; headers the pipeline set
+ itself (a static file's Content-Type, ETag, Last-Modified, Accept-Ranges; Allow; an error
+ page's Content-Type) stay when the stage does not name them. A repeated name adds a value.
+ An invalid pair (NULL, CR, LF or NUL) is dropped and the result is
+ `HV_ERR_INVALID_ARGUMENT` (the names are in `hv_last_error`); the valid pairs still apply.
+ `names` and `values` may be NULL when `n` is 0.
+ */
+hv_status hv_http_response_report_stage_headers(struct hv_http_response *resp,
+                                                const char *const *names,
+                                                const char *const *values,
+                                                size_t n);
+
+/*
+ Whether response header `idx` (as numbered by `hv_http_response_header_at`) came from the
+ last `hv_http_response_report_stage_headers` rather than from the pipeline: such a stage
+ already holds it and should not take it back. False for a NULL response or out of range.
+ */
+bool hv_http_response_header_is_staged(const struct hv_http_response *resp, size_t idx);
+
+/*
  Replaces the body with a copy of `len` bytes. `data` may point into the body itself (from
  `hv_http_response_body`): that part of it is kept.
  */

@@ -9,6 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "hvrs.h"
 #include "hlog.h"
 #include "HttpMessage.h"
@@ -48,18 +52,28 @@ inline void responseBody(HttpResponse* resp, const void** data, size_t* len) {
     *len = resp->body.size();
 }
 
-/* Copies a C++ response into the library's between pipeline stages. A copy is serialised, so
- * the C++ response keeps its structured content and gains no Content-Type header a later stage
- * would have to fight (libhv fills those in only when the response is finally sent). */
+/* Reports a C++ response to the library after a pipeline stage: its status, body and all its
+ * headers, which the library merges with the ones it set itself (static file headers, Allow).
+ * A copy is serialised, so the C++ response keeps its structured content and gains no
+ * Content-Type header a later stage would have to fight (libhv fills those in only when the
+ * response is finally sent). */
 inline void exportResponse(const HttpResponse* source, hv_http_response* out) {
     HttpResponse copy(*source);
     HttpResponse* resp = &copy;
-    hv_http_response_clear_headers(out);
+    std::vector<std::pair<std::string, std::string>> pairs;
     exportHead(resp,
         [out](int status) { hv_http_response_set_status(out, status); },
-        [out](const char* k, const char* v) {
-            if (hv_http_response_add_header(out, k, v) != HV_OK) hlogw("dropped invalid response header %s", k);
-        });
+        [&pairs](const char* k, const char* v) { pairs.push_back(std::make_pair(std::string(k), std::string(v))); });
+    std::vector<const char*> names, values;
+    for (auto& kv : pairs) {
+        names.push_back(kv.first.c_str());
+        values.push_back(kv.second.c_str());
+    }
+    if (hv_http_response_report_stage_headers(out, names.data(), values.data(), names.size()) != HV_OK) {
+        char why[256] = {0};
+        hv_last_error(why, sizeof(why));
+        hlogw("%s", why);
+    }
     const void* data = NULL;
     size_t len = 0;
     responseBody(resp, &data, &len);
@@ -95,19 +109,19 @@ inline void importResponse(const hv_http_response* in, HttpResponse* resp) {
 
 /* Between pipeline stages the C++ response stays the source of truth (its structured json,
  * form and kv are dumped only at the end); it takes from the library what the pipeline decided
- * meanwhile: the status, headers it added (Allow, static file headers) and a body it generated
- * (an error page) when the C++ response has none. */
+ * meanwhile: the status, the headers the library set itself (Allow, a static file's
+ * Content-Type, ETag, Last-Modified, Accept-Ranges; the library tells them from those a stage
+ * reported) and a body it generated (an error page) when the C++ response has none. */
 inline void mergeResponse(const hv_http_response* in, HttpResponse* resp) {
     resp->status_code = (http_status)hv_http_response_status(in);
-    std::string content_type;
-    forEachPair(in, hv_http_response_header_count, hv_http_response_header_at,
-                [resp, &content_type](const std::string& k, const std::string& v) {
-        if (strcasecmp(k.c_str(), "Content-Type") == 0) {
-            content_type = v;
-        } else if (strcasecmp(k.c_str(), "Set-Cookie") != 0 && resp->headers.find(k) == resp->headers.end()) {
-            resp->headers[k] = v;
-        }
-    });
+    size_t n = hv_http_response_header_count(in);
+    for (size_t i = 0; i < n; ++i) {
+        const char *k = NULL, *v = NULL;
+        size_t klen = 0, vlen = 0;
+        if (hv_http_response_header_is_staged(in, i) || !hv_http_response_header_at(in, i, &k, &klen, &v, &vlen)) continue;
+        std::string key(k, klen);
+        if (strcasecmp(key.c_str(), "Set-Cookie") != 0) resp->headers[key] = std::string(v, vlen);
+    }
 #ifndef WITHOUT_HTTP_CONTENT
     bool structured = !resp->json.empty() || !resp->form.empty() || !resp->kv.empty();
 #else
@@ -116,10 +130,7 @@ inline void mergeResponse(const hv_http_response* in, HttpResponse* resp) {
     if (resp->body.empty() && !structured) {
         size_t len = 0;
         const uint8_t* body = hv_http_response_body(in, &len);
-        if (body && len) {
-            resp->body.assign((const char*)body, len);
-            if (!content_type.empty()) resp->SetHeader("Content-Type", content_type);
-        }
+        if (body && len) resp->body.assign((const char*)body, len);
     }
 }
 

@@ -647,8 +647,65 @@ pub extern "C" fn hv_http_response_body(
 pub extern "C" fn hv_http_response_clear_headers(resp: *mut hv_http_response) {
     ffi_boundary! {
         if let Some(r) = resp_mut(resp) {
-            r.headers.clear();
+            r.clear_headers();
         }
+    }
+}
+
+/// For a pipeline stage that keeps its own copy of the response (the C++ headers'
+/// `HttpResponse`, which lives across stages): reports all of that copy's headers, `n` pairs of
+/// NUL-terminated strings (borrowed for the call). They replace the headers of the stage's
+/// previous report and override pipeline headers of the same name; headers the pipeline set
+/// itself (a static file's Content-Type, ETag, Last-Modified, Accept-Ranges; Allow; an error
+/// page's Content-Type) stay when the stage does not name them. A repeated name adds a value.
+/// An invalid pair (NULL, CR, LF or NUL) is dropped and the result is
+/// `HV_ERR_INVALID_ARGUMENT` (the names are in `hv_last_error`); the valid pairs still apply.
+/// `names` and `values` may be NULL when `n` is 0.
+#[no_mangle]
+pub extern "C" fn hv_http_response_report_stage_headers(
+    resp: *mut hv_http_response,
+    names: *const *const c_char,
+    values: *const *const c_char,
+    n: usize,
+) -> hv_status {
+    ffi_boundary! {
+        let Some(r) = resp_mut(resp) else { return hv_status::HV_ERR_NULL_PARAMETER };
+        if n > 0 && (names.is_null() || values.is_null()) {
+            return hv_status::HV_ERR_NULL_PARAMETER;
+        }
+        let mut headers = Vec::with_capacity(n);
+        let mut dropped = Vec::new();
+        for i in 0..n {
+            // SAFETY: `names` and `values` are non-NULL here and hold `n` pointers each, per
+            // this function's contract.
+            let (name, value) = unsafe { (*names.add(i), *values.add(i)) };
+            match header_args(name, value).map(|(k, v)| crate::http::message::header(k, v)) {
+                Ok(Ok(pair)) => headers.push(pair),
+                Ok(Err(_)) => dropped.push(opt_str(name).ok().flatten().unwrap_or("?").to_owned()),
+                Err(_) => dropped.push("?".to_owned()),
+            }
+        }
+        r.report_stage_headers(headers);
+        if dropped.is_empty() {
+            hv_status::HV_OK
+        } else {
+            set_last_error(format!("invalid response headers dropped: {}", dropped.join(", ")));
+            hv_status::HV_ERR_INVALID_ARGUMENT
+        }
+    }
+}
+
+/// Whether response header `idx` (as numbered by `hv_http_response_header_at`) came from the
+/// last `hv_http_response_report_stage_headers` rather than from the pipeline: such a stage
+/// already holds it and should not take it back. False for a NULL response or out of range.
+#[no_mangle]
+pub extern "C" fn hv_http_response_header_is_staged(
+    resp: *const hv_http_response,
+    idx: usize,
+) -> bool {
+    ffi_boundary! {
+        let r = try_ref!(resp, false);
+        r.headers.iter().nth(idx).is_some_and(|(name, _)| r.is_staged(name))
     }
 }
 

@@ -105,12 +105,9 @@ async fn fetch(req: ClientRequest) -> Result<Response> {
             .await
             .map_err(|e| Error::io("HTTP request", std::io::Error::other(e)))?;
         let (parts, mut body) = resp.into_parts();
-        let mut answer = Response {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body: Vec::new(),
-            file: None,
-        };
+        let mut answer = Response::default();
+        answer.status = parts.status.as_u16();
+        answer.headers = parts.headers;
         let Some(sink) = req.stream else {
             answer.body = Limited::new(body, MAX_RESPONSE_BODY)
                 .collect()

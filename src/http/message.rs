@@ -84,6 +84,11 @@ pub struct Response {
     pub body: Vec<u8>,
     /// A file streamed as the body instead of `body` (static files).
     pub file: Option<super::static_files::FileBody>,
+    /// Names of the headers the last stage report set (`report_stage_headers`). A stage kept
+    /// in another language (the C++ `HttpResponse`) holds its own copy of them: it must not
+    /// import them back, and its next report replaces them. Headers the pipeline sets itself
+    /// (static files, `Allow`, error pages, C handlers) leave this list.
+    staged: Vec<HeaderName>,
 }
 
 impl Default for Response {
@@ -93,6 +98,7 @@ impl Default for Response {
             headers: HeaderMap::new(),
             body: Vec::new(),
             file: None,
+            staged: Vec::new(),
         }
     }
 }
@@ -102,15 +108,54 @@ impl Response {
     /// (no response splitting). Both are copied before the map changes, as in `add_header`.
     pub fn set_header(&mut self, name: &str, value: &[u8]) -> Result<()> {
         let (name, value) = header(name, value)?;
-        self.headers.insert(name, value);
+        self.insert_header(name, value);
         Ok(())
     }
 
     /// Adds a header value (for `Set-Cookie` and other repeatable headers).
     pub fn add_header(&mut self, name: &str, value: &[u8]) -> Result<()> {
         let (name, value) = header(name, value)?;
+        self.staged.retain(|n| *n != name);
         self.headers.append(name, value);
         Ok(())
+    }
+
+    /// Sets a header the pipeline decided (replacing earlier values, a stage's included).
+    pub fn insert_header(&mut self, name: HeaderName, value: HeaderValue) {
+        self.staged.retain(|n| *n != name);
+        self.headers.insert(name, value);
+    }
+
+    pub fn remove_header(&mut self, name: &HeaderName) {
+        self.staged.retain(|n| n != name);
+        self.headers.remove(name);
+    }
+
+    pub fn clear_headers(&mut self) {
+        self.staged.clear();
+        self.headers.clear();
+    }
+
+    /// A stage that keeps its own copy of the response reports all its headers: the headers
+    /// of its previous report are replaced by `headers`, which override what the pipeline set
+    /// under the same names; other headers the pipeline set stay. Repeated names append.
+    pub fn report_stage_headers(&mut self, headers: Vec<(HeaderName, HeaderValue)>) {
+        for name in std::mem::take(&mut self.staged) {
+            self.headers.remove(&name);
+        }
+        for (name, value) in headers {
+            if self.staged.contains(&name) {
+                self.headers.append(name, value);
+            } else {
+                self.headers.insert(name.clone(), value);
+                self.staged.push(name);
+            }
+        }
+    }
+
+    /// Whether a header came from the last stage report rather than from the pipeline.
+    pub fn is_staged(&self, name: &HeaderName) -> bool {
+        self.staged.contains(name)
     }
 
     pub fn set_status(&mut self, status: i32) -> Result<()> {
@@ -172,6 +217,34 @@ mod tests {
                 ("d".into(), "".into())
             ]
         );
+    }
+
+    #[test]
+    fn a_stage_report_replaces_its_own_headers_and_overrides_only_what_it_names() {
+        let h = |n: &str, v: &str| header(n, v.as_bytes()).unwrap();
+        let mut r = Response::default();
+        r.report_stage_headers(vec![h("content-type", "application/json"), h("x-a", "1")]);
+        r.insert_header(
+            hyper::header::CONTENT_TYPE,
+            HeaderValue::from_static("image/png"),
+        );
+        r.set_header("etag", b"\"1-2\"").unwrap();
+        assert!(!r.is_staged(&hyper::header::CONTENT_TYPE) && r.is_staged(&h("x-a", "").0));
+        r.report_stage_headers(vec![
+            h("x-b", "2"),
+            h("set-cookie", "a=1"),
+            h("set-cookie", "b=2"),
+        ]);
+        assert_eq!(r.headers.get("content-type").unwrap(), "image/png");
+        assert_eq!(r.headers.get("etag").unwrap(), "\"1-2\"");
+        assert!(
+            r.headers.get("x-a").is_none(),
+            "dropped by the stage's next report"
+        );
+        assert_eq!(r.headers.get_all("set-cookie").iter().count(), 2);
+        r.report_stage_headers(vec![h("etag", "\"mine\"")]);
+        assert_eq!(r.headers.get("etag").unwrap(), "\"mine\"");
+        assert!(r.headers.get("x-b").is_none());
     }
 
     #[test]

@@ -406,10 +406,8 @@ async fn proxied(
 }
 
 fn simple(status: u16) -> HttpResponse {
-    let mut resp = Response {
-        status,
-        ..Default::default()
-    };
+    let mut resp = Response::default();
+    resp.status = status;
     resp.body = status_page(status).into_bytes();
     let _ = resp.set_header("content-type", b"text/html");
     finish(resp)

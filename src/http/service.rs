@@ -96,8 +96,7 @@ impl Service {
                     None => {
                         ex.resp.body = status_page(code as u16).into_bytes();
                         ex.resp
-                            .headers
-                            .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                            .insert_header(CONTENT_TYPE, HeaderValue::from_static("text/html"));
                     }
                 }
             }
@@ -142,14 +141,14 @@ impl Service {
                     .collect::<Vec<_>>()
                     .join(", ");
                 if let Ok(v) = HeaderValue::from_str(&list) {
-                    ex.resp.headers.insert(ALLOW, v);
+                    ex.resp.insert_header(ALLOW, v);
                 }
                 405
             }
-            Match::NotFound
-                if matches!(ex.req.method, Method::GET | Method::HEAD)
-                    && !self.static_files.is_empty() =>
-            {
+            // As libhv: only GET and HEAD fall through to static files (or 404); any other
+            // method on a path no route knows is not implemented.
+            Match::NotFound if !matches!(ex.req.method, Method::GET | Method::HEAD) => 501,
+            Match::NotFound if !self.static_files.is_empty() => {
                 self.static_files.serve(&ex.req, &mut ex.resp)
             }
             Match::NotFound => 404,

@@ -162,7 +162,7 @@ fn serve_file(path: &Path, req: &Request, resp: &mut Response) -> i32 {
     let last_modified = httpdate::fmt_http_date(modified);
     let set = |resp: &mut Response, name, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {
-            resp.headers.insert(name, v);
+            resp.insert_header(name, v);
         }
     };
     set(resp, ETAG, &etag);
@@ -183,7 +183,7 @@ fn serve_file(path: &Path, req: &Request, resp: &mut Response) -> i32 {
         None => (200, 0, size),
         Some(Err(())) => {
             set(resp, CONTENT_RANGE, &format!("bytes */{size}"));
-            resp.headers.remove(CONTENT_TYPE);
+            resp.remove_header(&CONTENT_TYPE);
             return 416;
         }
         Some(Ok((from, to))) => {
@@ -202,38 +202,103 @@ fn serve_file(path: &Path, req: &Request, resp: &mut Response) -> i32 {
     status
 }
 
+/// libhv's directory listing: a table of name, modification date (local time) and size, sorted
+/// by name ignoring case, with `..` first and `.` left out. Names are escaped (and links
+/// percent-encoded) so a file name cannot inject markup.
 fn list_directory(dir: &Path, url_path: &str, resp: &mut Response) -> i32 {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 404;
     };
-    let mut names: Vec<(String, bool)> = entries
+    let mut items: Vec<(String, Option<std::fs::Metadata>)> = entries
         .filter_map(|e| e.ok())
+        // DirEntry::metadata does not follow symlinks, as libhv's lstat does not.
         .map(|e| {
             (
                 e.file_name().to_string_lossy().into_owned(),
-                e.file_type().is_ok_and(|t| t.is_dir()),
+                e.metadata().ok(),
             )
         })
         .collect();
-    names.sort();
+    items.sort_by_key(|(name, _)| name.to_lowercase());
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
             .replace('>', "&gt;")
             .replace('"', "&quot;")
     };
-    let mut html = format!("<!DOCTYPE html>\n<html>\n<head>\n  <title>Index of {0}</title>\n</head>\n<body>\n<h1>Index of {0}</h1>\n<hr>\n<pre>\n<a href=\"../\">../</a>\n", esc(url_path));
-    for (name, is_dir) in names {
+    let title = esc(url_path);
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html>\n<head>\n  <title>Index of {title}</title>\n</head>\n<body>\n  <h1>Index of {title}</h1>\n  <hr>\n  <table border=\"0\">\n    <tr>\n      <th align=\"left\" width=\"30%\">Name</th>\n      <th align=\"left\" width=\"20%\">Date</th>\n      <th align=\"left\" width=\"20%\">Size</th>\n    </tr>\n"
+    );
+    html.push_str("    <tr>\n      <td><a href=\"../\">../</a></td>\n    </tr>\n");
+    for (name, meta) in items {
+        let is_dir = meta.as_ref().is_some_and(|m| m.is_dir());
         let slash = if is_dir { "/" } else { "" };
         let href = percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC);
-        let _ = writeln!(html, "<a href=\"{href}{slash}\">{}{slash}</a>", esc(&name));
+        let shown = if name.chars().count() + slash.len() < 50 {
+            esc(&name)
+        } else {
+            format!("{}...", esc(&name.chars().take(46).collect::<String>()))
+        };
+        let date = meta
+            .as_ref()
+            .and_then(|m| m.modified().ok())
+            .map_or_else(String::new, local_time);
+        let size = match &meta {
+            Some(m) if !is_dir => human_size(m.len()),
+            _ => "-".to_owned(),
+        };
+        let _ = write!(
+            html,
+            "    <tr>\n      <td><a href=\"{href}{slash}\">{shown}{slash}</a></td>\n      <td>{date}</td>\n      <td>{size}</td>\n    </tr>\n"
+        );
     }
-    html.push_str("</pre>\n<hr>\n</body>\n</html>");
+    html.push_str("  </table>\n  <hr>\n</body>\n</html>\n");
     resp.body = html.into_bytes();
     if let Ok(v) = HeaderValue::from_str("text/html; charset=utf-8") {
-        resp.headers.insert(CONTENT_TYPE, v);
+        resp.insert_header(CONTENT_TYPE, v);
     }
     200
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in the server's local time zone, as libhv's listing shows dates.
+fn local_time(t: std::time::SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as libc::time_t);
+    // SAFETY: `tm` is plain data that localtime_r fills in; both pointers are valid for the
+    // call, and localtime_r (unlike localtime) keeps no shared state.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&secs, &mut tm).is_null() {
+            return String::new();
+        }
+        tm
+    };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec
+    )
+}
+
+/// Bytes below 1 KiB, then one decimal of K, M or G (libhv's listing sizes).
+fn human_size(size: u64) -> String {
+    if size < 1024 {
+        return size.to_string();
+    }
+    let mut value = size as f64 / 1024.0;
+    for unit in ["K", "M"] {
+        if value < 1024.0 {
+            return format!("{value:.1}{unit}");
+        }
+        value /= 1024.0;
+    }
+    format!("{value:.1}G")
 }
 
 #[cfg(test)]
@@ -254,5 +319,13 @@ mod tests {
         assert_eq!(parse_range(Some(&h("bytes=5-2")), 100), Some(Err(())));
         assert_eq!(parse_range(Some(&h("items=0-1")), 100), None);
         assert_eq!(parse_range(None, 100), None);
+    }
+
+    #[test]
+    fn listing_sizes_read_like_libhvs() {
+        assert_eq!(human_size(1023), "1023");
+        assert_eq!(human_size(1536), "1.5K");
+        assert_eq!(human_size(5 * 1024 * 1024), "5.0M");
+        assert_eq!(human_size(3 << 30), "3.0G");
     }
 }

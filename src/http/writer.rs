@@ -191,7 +191,7 @@ impl Writer {
 
     pub fn clear_headers(&self) -> Result<()> {
         self.buffered(|r| {
-            r.headers.clear();
+            r.clear_headers();
             Ok(())
         })
     }

@@ -173,9 +173,15 @@ impl Channel {
         Self::new(fd, None, local, ChannelStatus::Closed, el)
     }
 
-    /// A channel that never connected: what a failed connect reports to `onConnection`.
-    pub(crate) fn failed(peer: Option<SocketAddr>, error: i32, el: Arc<EventLoop>) -> Arc<Self> {
-        let ch = Self::new(-1, peer, None, ChannelStatus::Closed, el);
+    /// A channel that never connected: what a failed connect reports to `onConnection`. `fd`
+    /// is the number the tried socket had (already closed), as libhv's `Channel::fd()` keeps it.
+    pub(crate) fn failed(
+        fd: i32,
+        peer: Option<SocketAddr>,
+        error: i32,
+        el: Arc<EventLoop>,
+    ) -> Arc<Self> {
+        let ch = Self::new(fd, peer, None, ChannelStatus::Closed, el);
         ch.error.store(error, Ordering::Relaxed);
         ch
     }
@@ -801,7 +807,7 @@ mod tests {
 
     #[test]
     fn nothing_can_be_attached_after_the_attachment_was_released() {
-        let ch = Channel::failed(None, libc::ECONNREFUSED, EventLoop::new());
+        let ch = Channel::failed(-1, None, libc::ECONNREFUSED, EventLoop::new());
         assert!(ch.set_attachment(Box::new(1u8)).is_ok());
         assert!(
             ch.set_attachment(Box::new(2u8)).is_err(),
@@ -822,7 +828,7 @@ mod tests {
 
     #[test]
     fn disarm_waits_for_a_callback_running_on_another_thread() {
-        let ch = Channel::failed(None, 0, EventLoop::new());
+        let ch = Channel::failed(-1, None, 0, EventLoop::new());
         let (started_tx, started) = std::sync::mpsc::channel();
         let finished = Arc::new(AtomicBool::new(false));
         let done = finished.clone();
@@ -847,7 +853,7 @@ mod tests {
 
     #[test]
     fn disarm_inside_its_own_callback_returns_and_stops_later_ones() {
-        let ch = Channel::failed(None, 0, EventLoop::new());
+        let ch = Channel::failed(-1, None, 0, EventLoop::new());
         let calls = Arc::new(AtomicUsize::new(0));
         let slot: Arc<Mutex<Option<Arc<Handlers>>>> = Arc::default();
         let (n, me) = (calls.clone(), slot.clone());

@@ -316,8 +316,8 @@ impl Inner {
                     driver.run().await;
                     ch.release_attachment();
                 }
-                Some(Err(code)) => {
-                    let ch = Channel::failed(Some(remote), code, self.event_loop.clone());
+                Some(Err((code, fd))) => {
+                    let ch = Channel::failed(fd, Some(remote), code, self.event_loop.clone());
                     self.set_channel(ch.clone());
                     handlers.connection(&ch);
                     ch.release_attachment();
@@ -343,23 +343,26 @@ impl Inner {
 
 type Connected = (Stream, (i32, Option<SocketAddr>));
 
-/// One connect attempt within `timeout_ms`, TLS handshake included; errors are errno values.
+/// One connect attempt within `timeout_ms`, TLS handshake included. A failure gives the errno
+/// value and the number of the socket that was tried (-1 when none could be made): libhv's
+/// channel for a failed connect keeps its socket's fd, and programs print it.
 async fn connect(
     remote: SocketAddr,
     host: &str,
     socket: Option<Socket>,
     timeout_ms: u32,
     tls: Option<Arc<rustls::ClientConfig>>,
-) -> std::result::Result<Connected, i32> {
+) -> std::result::Result<Connected, (i32, i32)> {
     let socket = match socket {
         Some(s) => s,
         None => {
             let s = Socket::new(Domain::for_address(remote), Type::STREAM.cloexec(), None)
-                .map_err(|e| errno(&e))?;
-            s.set_nonblocking(true).map_err(|e| errno(&e))?;
+                .map_err(|e| (errno(&e), -1))?;
+            s.set_nonblocking(true).map_err(|e| (errno(&e), -1))?;
             s
         }
     };
+    let fd = socket.as_raw_fd();
     // SAFETY: the fd comes from `socket`, which gives up ownership through into_raw_fd.
     let std_stream = unsafe { std::net::TcpStream::from_raw_fd(socket.into_raw_fd()) };
     let tcp_socket = TcpSocket::from_std_stream(std_stream);
@@ -396,6 +399,7 @@ async fn connect(
     tokio::time::timeout(limit, work)
         .await
         .unwrap_or(Err(libc::ETIMEDOUT))
+        .map_err(|code| (code, fd))
 }
 
 fn errno(e: &std::io::Error) -> i32 {
