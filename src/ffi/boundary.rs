@@ -293,6 +293,20 @@ pub(crate) fn visit_userdata(
     drop(data);
 }
 
+/// Copies `text` into the caller's `buf` of `len` bytes (truncated, NUL-terminated; nothing for
+/// a NULL `buf` or a zero `len`) and returns the full length, so a caller can size a buffer.
+pub(crate) fn copy_c_string(text: &[u8], buf: *mut c_char, len: usize) -> usize {
+    if !buf.is_null() && len > 0 {
+        let n = text.len().min(len - 1);
+        // SAFETY: the caller provides `len` writable bytes at `buf`; n + 1 <= len.
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr(), buf as *mut u8, n);
+            *buf.add(n) = 0;
+        }
+    }
+    text.len()
+}
+
 /// A byte slice from C; NULL is only allowed with length 0.
 pub(crate) fn bytes<'a>(ptr: *const c_void, len: usize) -> Option<&'a [u8]> {
     if len == 0 {

@@ -8,7 +8,7 @@ use super::boundary::{
     arc_clone, arc_free, arc_handle, attached_data, borrowed_handle, bytes, task_closure,
     visit_userdata, ForeignData,
 };
-use super::boundary::{hv_task_cb, hv_userdata_free, hv_userdata_visitor};
+use super::boundary::{copy_c_string, hv_task_cb, hv_userdata_free, hv_userdata_visitor};
 use super::event_loop::hv_loop;
 use super::status::{fail, hv_status, set_last_error, status_of};
 use super::types::{hv_unpack_setting, unpack_arg};
@@ -151,15 +151,7 @@ pub extern "C" fn hv_channel_close(channel: *const hv_channel) {
 
 fn write_addr(addr: Option<SocketAddr>, buf: *mut c_char, len: usize) -> usize {
     let text = addr.map(|a| a.to_string()).unwrap_or_default();
-    if !buf.is_null() && len > 0 {
-        let n = text.len().min(len - 1);
-        // SAFETY: the caller provides `len` writable bytes at `buf`; n + 1 <= len.
-        unsafe {
-            std::ptr::copy_nonoverlapping(text.as_ptr(), buf as *mut u8, n);
-            *buf.add(n) = 0;
-        }
-    }
-    text.len()
+    copy_c_string(text.as_bytes(), buf, len)
 }
 
 /// Writes "ip:port" ("[ip6]:port") into `buf` (NUL-terminated, truncated to `len`) and returns

@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use hyper::Method;
 
-use super::boundary::hv_userdata_free;
 use super::boundary::{
     arc_clone, arc_free, attached_ptr, borrowed_handle, box_free, box_handle, bytes, opt_str,
     ForeignData,
 };
+use super::boundary::{copy_c_string, hv_userdata_free};
 use super::event_loop::{hv_loop, hv_post_cb};
 use super::status::{fail, hv_status, set_last_error, status_of, UnknownEnumValue};
 use super::types::{configure_tls, hv_tls_options};
@@ -334,7 +334,7 @@ pub extern "C" fn hv_http_service_set_stage(
     }
 }
 
-fn out_str(s: &[u8], len: *mut usize) -> *const c_char {
+pub(super) fn out_str(s: &[u8], len: *mut usize) -> *const c_char {
     // SAFETY: a non-NULL out pointer is writable, per each function's documented contract.
     if let Some(l) = unsafe { len.as_mut() } {
         *l = s.len();
@@ -342,7 +342,7 @@ fn out_str(s: &[u8], len: *mut usize) -> *const c_char {
     s.as_ptr() as *const c_char
 }
 
-fn null_str(len: *mut usize) -> *const c_char {
+pub(super) fn null_str(len: *mut usize) -> *const c_char {
     // SAFETY: as in `out_str`.
     if let Some(l) = unsafe { len.as_mut() } {
         *l = 0;
@@ -351,7 +351,7 @@ fn null_str(len: *mut usize) -> *const c_char {
 }
 
 /// Writes one name/value pair to the optional out-parameters; false when there is none.
-fn out_pair(
+pub(super) fn out_pair(
     pair: Option<(&[u8], &[u8])>,
     name: *mut *const c_char,
     name_len: *mut usize,
@@ -504,15 +504,7 @@ pub extern "C" fn hv_http_request_client_addr(
 ) -> usize {
     ffi_boundary! {
         let text = try_ref!(req, 0).client_addr.to_string();
-        if !buf.is_null() && len > 0 {
-            let n = text.len().min(len - 1);
-            // SAFETY: the caller provides `len` writable bytes at `buf`; n + 1 <= len.
-            unsafe {
-                std::ptr::copy_nonoverlapping(text.as_ptr(), buf as *mut u8, n);
-                *buf.add(n) = 0;
-            }
-        }
-        text.len()
+        copy_c_string(text.as_bytes(), buf, len)
     }
 }
 

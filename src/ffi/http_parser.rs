@@ -3,7 +3,8 @@
 use std::ffi::{c_char, c_void};
 use std::sync::{Mutex, MutexGuard};
 
-use super::boundary::{box_free, box_handle, bytes};
+use super::boundary::{box_free, box_handle, bytes, copy_c_string};
+use super::http::{null_str, out_pair, out_str};
 use super::status::{hv_status, set_last_error};
 use crate::http::parser::{Parser, HP_ERROR};
 
@@ -159,16 +160,8 @@ pub extern "C" fn hv_http_parser_header(
             return false;
         }
         let Some(p) = self::parser(parser) else { return false };
-        let Some((n, v)) = p.head().and_then(|h| h.headers.get(index)) else { return false };
-        // SAFETY: the four output pointers were checked non-NULL; the caller provides them
-        // writable. The bytes they get live in the parser until it changes.
-        unsafe {
-            *name = n.as_ptr() as *const c_char;
-            *name_len = n.len();
-            *value = v.as_ptr() as *const c_char;
-            *value_len = v.len();
-        }
-        true
+        let pair = p.head().and_then(|h| h.headers.get(index)).map(|(n, v)| (&n[..], &v[..]));
+        out_pair(pair, name, name_len, value, value_len)
     }
 }
 
@@ -183,10 +176,10 @@ pub extern "C" fn hv_http_parser_body(
         if len.is_null() {
             return std::ptr::null();
         }
-        let (ptr, n) = self::parser(parser).map_or((std::ptr::null(), 0), |p| (p.body().as_ptr() as *const c_char, p.body().len()));
-        // SAFETY: `len` was checked non-NULL and is writable per the contract.
-        unsafe { *len = n };
-        ptr
+        match self::parser(parser) {
+            Some(p) => out_str(p.body(), len),
+            None => null_str(len),
+        }
     }
 }
 
@@ -210,15 +203,6 @@ pub extern "C" fn hv_http_parser_error(
 ) -> usize {
     ffi_boundary! {
         let Some(p) = self::parser(parser) else { return 0 };
-        let text = p.error().unwrap_or("");
-        if !buf.is_null() && len > 0 {
-            let n = text.len().min(len - 1);
-            // SAFETY: the caller provides `len` writable bytes at `buf`; n + 1 <= len.
-            unsafe {
-                std::ptr::copy_nonoverlapping(text.as_ptr(), buf as *mut u8, n);
-                *buf.add(n) = 0;
-            }
-        }
-        text.len()
+        copy_c_string(p.error().unwrap_or("").as_bytes(), buf, len)
     }
 }

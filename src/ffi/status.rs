@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr};
 
+use super::boundary::copy_c_string;
 use crate::error::Error;
 
 /// Every fallible function returns one of these; numbers are stable and never reused.
@@ -151,21 +152,10 @@ pub extern "C" fn hv_status_str(status: u32) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn hv_last_error(buf: *mut c_char, len: usize) -> usize {
     ffi_boundary! {
-        let copy = |msg: &[u8]| {
-            if !buf.is_null() && len > 0 {
-                let n = msg.len().min(len - 1);
-                // SAFETY: the caller provides `len` writable bytes at `buf`; n + 1 <= len.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(msg.as_ptr(), buf as *mut u8, n);
-                    *buf.add(n) = 0;
-                }
-            }
-            msg.len()
-        };
         // A thread whose locals are being destroyed has no message any more.
         LAST_ERROR
-            .try_with(|e| copy(e.borrow().as_bytes()))
-            .unwrap_or_else(|_| copy(b""))
+            .try_with(|e| copy_c_string(e.borrow().as_bytes(), buf, len))
+            .unwrap_or_else(|_| copy_c_string(b"", buf, len))
     }
 }
 
