@@ -531,11 +531,13 @@ struct HttpService {
     std::weak_ptr<detail::ServiceLinkState> linkServer(hv_http_server* server) { return links_.add(server); }
 
     void publish() {
-        links_.each([this](hv_http_server* server) {
-            hv_http_service* svc = toC();
+        hv_http_service* svc = NULL;
+        links_.each([this, &svc](hv_http_server* server) {
+            // One copy for every linked server: hv_http_server_set_service copies it again.
+            if (svc == NULL) svc = toC();
             hv_http_server_set_service(server, svc);
-            hv_http_service_free(svc);
         });
+        hv_http_service_free(svc);
     }
 
 private:
