@@ -31,6 +31,12 @@ pub enum Error {
     Closed,
     #[error("over limit: {0}")]
     OverLimit(String),
+    #[error("{name}={value:?}: {reason}")]
+    Config {
+        name: String,
+        value: String,
+        reason: String,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -48,7 +54,7 @@ impl Error {
         match self {
             Error::Io { source, .. } => -source.raw_os_error().unwrap_or(libc::EIO),
             Error::Resolve { .. } => -libc::EADDRNOTAVAIL,
-            Error::InvalidArgument(_) => -libc::EINVAL,
+            Error::InvalidArgument(_) | Error::Config { .. } => -libc::EINVAL,
             _ => -libc::EIO,
         }
     }

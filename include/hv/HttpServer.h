@@ -213,6 +213,18 @@ public:
     void setThreadNum(int num) { worker_threads = num; }
     void setMaxWorkerConnectionNum(uint32_t num) { worker_connections = num; }
 
+    /* hv-rs: one hardening knob by name, as the README's table lists it
+     * (setOption("head_timeout_ms", "5000")); applies from the next start, and its HV_
+     * environment variable wins. worker_connections and keepalive_timeout are libhv's fields.
+     * @retval 0 ok, -1 unknown name or bad value (logged) */
+    int setOption(const char* name, const char* value) {
+        if (hv_http_server_set_option(detail::serverState(this)->server, name, value) == HV_OK) return 0;
+        char msg[256];
+        hv_last_error(msg, sizeof(msg));
+        hloge("setOption: %s", msg);
+        return -1;
+    }
+
     size_t connectionNum() {
         return privdata ? hv_http_server_connection_num(detail::serverState(this)->server) : 0;
     }

@@ -985,6 +985,17 @@ void hv_http_server_set_worker_connections(const struct hv_http_server *server, 
 void hv_http_server_set_keepalive_timeout(const struct hv_http_server *server, int32_t ms);
 
 /*
+ Sets one hardening knob by name from its text form, as the README's table lists them
+ (`"head_timeout_ms"`, `"10000"`); it applies from the next start, and an `HV_` environment
+ variable of the same knob wins over it. Both strings are read during the call only. An
+ unknown name or an unparseable value is `HV_ERR_INVALID_ARGUMENT`, described by
+ `hv_last_error`.
+ */
+hv_status hv_http_server_set_option(const struct hv_http_server *server,
+                                    const char *name,
+                                    const char *value);
+
+/*
  Certificate for the HTTPS listener (PEM files, read now). `verify_peer` with `ca_file`
  requires client certificates. NULL turns TLS off.
  */

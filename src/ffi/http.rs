@@ -974,6 +974,30 @@ pub extern "C" fn hv_http_server_set_keepalive_timeout(server: *const hv_http_se
     ffi_boundary! { try_ref!(server, ()).set_keepalive_timeout(ms.max(1) as u32) }
 }
 
+/// Sets one hardening knob by name from its text form, as the README's table lists them
+/// (`"head_timeout_ms"`, `"10000"`); it applies from the next start, and an `HV_` environment
+/// variable of the same knob wins over it. Both strings are read during the call only. An
+/// unknown name or an unparseable value is `HV_ERR_INVALID_ARGUMENT`, described by
+/// `hv_last_error`.
+#[no_mangle]
+pub extern "C" fn hv_http_server_set_option(
+    server: *const hv_http_server,
+    name: *const c_char,
+    value: *const c_char,
+) -> hv_status {
+    ffi_boundary! {
+        let srv = try_ref!(server);
+        match (opt_str(name), opt_str(value)) {
+            (Ok(Some(n)), Ok(Some(v))) => status_of(srv.set_option(n, v)),
+            (Err(s), _) | (_, Err(s)) => s,
+            _ => {
+                set_last_error("option name and value must not be NULL");
+                hv_status::HV_ERR_NULL_PARAMETER
+            }
+        }
+    }
+}
+
 /// Certificate for the HTTPS listener (PEM files, read now). `verify_peer` with `ca_file`
 /// requires client certificates. NULL turns TLS off.
 #[no_mangle]

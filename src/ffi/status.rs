@@ -96,7 +96,7 @@ pub(crate) fn set_last_error(msg: impl Into<String>) {
 impl From<&Error> for hv_status {
     fn from(e: &Error) -> Self {
         match e {
-            Error::InvalidArgument(_) => hv_status::HV_ERR_INVALID_ARGUMENT,
+            Error::InvalidArgument(_) | Error::Config { .. } => hv_status::HV_ERR_INVALID_ARGUMENT,
             Error::Io { .. } => hv_status::HV_ERR_IO,
             Error::Resolve { .. } => hv_status::HV_ERR_RESOLVE,
             Error::TlsConfig(_) => hv_status::HV_ERR_TLS_CONFIG,

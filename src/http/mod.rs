@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod message;
+pub mod options;
 pub mod parser;
 pub mod proxy;
 pub mod router;
@@ -11,6 +12,7 @@ pub mod static_files;
 pub mod writer;
 
 pub use message::{Request, Response, STATUS_NEXT};
+pub use options::{ServerOptions, KNOBS};
 pub use server::{HttpServer, WorkerHook};
 pub use service::{Exchange, Handler, Service};
 pub use writer::Writer;

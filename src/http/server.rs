@@ -19,16 +19,13 @@ use tokio::net::TcpStream;
 use tokio::sync::{oneshot, Notify};
 
 use super::message::{parse_query, status_page, Request, Response};
+use super::options::ServerOptions;
 use super::service::{Exchange, Service};
 use super::writer::{into_hyper, HttpResponse, ResponseBody, Writer};
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoopPool};
 use crate::log::LEVEL_DEBUG;
 use crate::tcp::{listen, NoSigpipeStream};
-
-/// Request bodies are read whole before the handler runs; larger ones get 413 (contract §3).
-const MAX_BODY: usize = 16 << 20;
-const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Called on a worker loop's thread: `true` before it serves, `false` after it stopped.
 pub type WorkerHook = Arc<dyn Fn(&Arc<EventLoop>, bool) + Send + Sync>;
@@ -39,8 +36,7 @@ struct Config {
     port: u16,
     https_port: u16,
     thread_num: usize,
-    worker_connections: u32,
-    keepalive: Duration,
+    options: ServerOptions,
     tls: Option<Arc<rustls::ServerConfig>>,
 }
 
@@ -79,8 +75,7 @@ impl HttpServer {
                     port: 0,
                     https_port: 0,
                     thread_num: 1,
-                    worker_connections: 1024,
-                    keepalive: Duration::from_millis(75_000),
+                    options: ServerOptions::defaults(),
                     tls: None,
                 }),
                 service: Arc::new(ArcSwap::from_pointee(Service::default())),
@@ -117,11 +112,17 @@ impl HttpServer {
 
     /// Connections per worker loop beyond which new ones are closed at accept.
     pub fn set_worker_connections(&self, n: u32) {
-        lock(&self.inner.config).worker_connections = n;
+        lock(&self.inner.config).options.worker_connections = n;
     }
 
     pub fn set_keepalive_timeout(&self, ms: u32) {
-        lock(&self.inner.config).keepalive = Duration::from_millis(u64::from(ms.max(1)));
+        lock(&self.inner.config).options.keepalive_timeout =
+            Duration::from_millis(u64::from(ms.max(1)));
+    }
+
+    /// Sets one knob of [`KNOBS`] by name; it applies from the next `start`.
+    pub fn set_option(&self, name: &str, value: &str) -> Result<()> {
+        lock(&self.inner.config).options.set(name, value)
     }
 
     /// Replaces the worker hooks; the old ones are dropped after the lock is released.
@@ -161,7 +162,7 @@ impl HttpServer {
     }
 
     fn start_inner(&self) -> Result<()> {
-        let (host, port, https_port, threads, tls, hook) = {
+        let (host, port, https_port, threads, tls, hook, mut options) = {
             let c = lock(&self.inner.config);
             (
                 c.host.clone(),
@@ -170,8 +171,11 @@ impl HttpServer {
                 c.thread_num,
                 c.tls.clone(),
                 c.worker_hook.clone(),
+                c.options.clone(),
             )
         };
+        options.apply_env(|var| std::env::var(var).ok())?;
+        let options = Arc::new(options);
         let mut listeners: Vec<(StdListener, Option<Arc<rustls::ServerConfig>>)> = Vec::new();
         if https_port > 0 {
             let tls = tls.ok_or_else(|| {
@@ -207,7 +211,10 @@ impl HttpServer {
                     .try_clone()
                     .map_err(|e| Error::io("dup listener", e))?;
                 let (weak, tls, el2) = (Arc::downgrade(&self.inner), tls.clone(), el.clone());
-                el.queue_in_loop(Box::new(move || accept_on_loop(weak, el2, listener, tls)));
+                let options = options.clone();
+                el.queue_in_loop(Box::new(move || {
+                    accept_on_loop(weak, el2, listener, tls, options)
+                }));
             }
         }
         *lock(&self.inner.pool) = Some(pool);
@@ -253,6 +260,7 @@ fn accept_on_loop(
     el: Arc<EventLoop>,
     listener: StdListener,
     tls: Option<Arc<rustls::ServerConfig>>,
+    options: Arc<ServerOptions>,
 ) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
@@ -269,21 +277,17 @@ fn accept_on_loop(
                     continue;
                 }
             };
-            let (limit, keepalive) = {
-                let c = lock(&inner.config);
-                (c.worker_connections, c.keepalive)
-            };
             let service = inner.service.clone();
-            if el.connection_num.load(Ordering::Acquire) >= limit {
+            if el.connection_num.load(Ordering::Acquire) >= options.worker_connections {
                 continue;
             }
             el.connection_num.fetch_add(1, Ordering::AcqRel);
             inner.connections.fetch_add(1, Ordering::AcqRel);
             let closer = Arc::new(ConnCloser(Notify::new()));
             let weak_closer: Weak<dyn Closable> = Arc::downgrade(&closer) as Weak<dyn Closable>;
-            let (tls, el2) = (tls.clone(), el.clone());
+            let (tls, el2, options) = (tls.clone(), el.clone(), options.clone());
             el.spawn_tracked(weak_closer, async move {
-                serve_connection(sock, peer, tls, service, keepalive, closer).await;
+                serve_connection(sock, peer, tls, service, options, closer).await;
                 el2.connection_num.fetch_sub(1, Ordering::AcqRel);
                 inner.connections.fetch_sub(1, Ordering::AcqRel);
             });
@@ -296,23 +300,23 @@ async fn serve_connection(
     peer: SocketAddr,
     tls: Option<Arc<rustls::ServerConfig>>,
     service: Arc<ArcSwap<Service>>,
-    keepalive: Duration,
+    options: Arc<ServerOptions>,
     closer: Arc<ConnCloser>,
 ) {
     let _ = sock.set_nodelay(true);
     let sock = NoSigpipeStream::new(sock);
     match tls {
-        None => serve_io(sock, peer, "http", service, keepalive, closer).await,
+        None => serve_io(sock, peer, "http", service, options, closer).await,
         Some(config) => {
             let accept = tokio_rustls::TlsAcceptor::from(config).accept(sock);
             let stream = tokio::select! {
-                r = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, accept) => match r {
+                r = tokio::time::timeout(options.handshake_timeout, accept) => match r {
                     Ok(Ok(s)) => s,
                     _ => return,
                 },
                 _ = closer.0.notified() => return,
             };
-            serve_io(stream, peer, "https", service, keepalive, closer).await
+            serve_io(stream, peer, "https", service, options, closer).await
         }
     }
 }
@@ -322,18 +326,20 @@ async fn serve_io<I>(
     peer: SocketAddr,
     scheme: &'static str,
     service: Arc<ArcSwap<Service>>,
-    keepalive: Duration,
+    options: Arc<ServerOptions>,
     closer: Arc<ConnCloser>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let svc =
-        hyper::service::service_fn(move |req| dispatch(service.load_full(), req, peer, scheme));
+    let max_body = options.max_body;
+    let svc = hyper::service::service_fn(move |req| {
+        dispatch(service.load_full(), req, peer, scheme, max_body)
+    });
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(keepalive)
+        .header_read_timeout(options.keepalive_timeout)
         .title_case_headers(true)
         .max_buf_size(64 << 10);
     builder.http2().timer(TokioTimer::new());
@@ -429,12 +435,14 @@ async fn dispatch(
     req: hyper::Request<Incoming>,
     peer: SocketAddr,
     scheme: &'static str,
+    max_body: u64,
 ) -> std::result::Result<HttpResponse, Infallible> {
     let (mut parts, body) = req.into_parts();
     if parts.method == hyper::Method::CONNECT {
         return Ok(tunnel(&service, &mut parts).await);
     }
-    let body = match Limited::new(body, MAX_BODY).collect().await {
+    let limit = usize::try_from(max_body).unwrap_or(usize::MAX);
+    let body = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e)
             if e.downcast_ref::<http_body_util::LengthLimitError>()
