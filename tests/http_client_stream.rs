@@ -78,3 +78,46 @@ fn wget_saves_the_exact_bytes_streamed_and_by_ranges() {
     assert_eq!(srv.wait(), 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `http_cb` gets libhv's states: HP_MESSAGE_BEGIN (1), HP_HEADERS_COMPLETE (6), then for a
+/// chunked answer HP_CHUNK_HEADER (7, with the size), HP_BODY (8), HP_CHUNK_COMPLETE (9) around
+/// each piece and the last chunk (7:0 9), and HP_MESSAGE_COMPLETE (10); sync and async alike.
+#[test]
+fn http_cb_sees_chunk_states_for_chunked_answers_only() {
+    let exe = build(
+        "evpp_http_cb_states",
+        &["c-examples/evpp/http_cb_states.cpp"],
+    );
+    let port = free_port();
+    let mut p = Program::start(&exe, &[&port.to_string()]);
+    assert_eq!(p.wait(), 0, "{}", p.seen.join("\n"));
+    for how in ["sync", "async"] {
+        let line = |path: &str| {
+            p.seen
+                .iter()
+                .find_map(|l| l.strip_prefix(&format!("{how} {path}: ")))
+                .unwrap_or_else(|| panic!("no {how} {path} line in {:?}", p.seen))
+                .to_owned()
+        };
+        let chunked = line("/chunked");
+        let (states, body) = chunked.split_once(" body=").unwrap();
+        assert_eq!(body, "abcdefghi", "{chunked}");
+        assert!(
+            states.starts_with("1 6 7:") && states.ends_with(" 9 7:0 9 10"),
+            "{chunked}"
+        );
+        let pieces: Vec<&str> = states.split(' ').collect();
+        for (i, s) in pieces.iter().enumerate() {
+            if let Some(size) = s.strip_prefix("7:").filter(|n| *n != "0") {
+                assert_eq!(pieces[i + 1], format!("8:{size}"), "{chunked}");
+                assert_eq!(pieces[i + 2], "9", "{chunked}");
+            }
+        }
+        let length = line("/length");
+        assert!(
+            length.starts_with("1 6 8:") && length.ends_with(" 10 body=hello"),
+            "{length}"
+        );
+        assert!(!length.contains(" 7") && !length.contains(" 9"), "{length}");
+    }
+}

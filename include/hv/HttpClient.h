@@ -69,8 +69,12 @@ inline void onClientStream(void* userdata, int32_t part, const hv_http_response*
             fromClientResponse(in, t->resp);
             t->http_cb(t->resp, HP_MESSAGE_BEGIN, NULL, 0);
             t->http_cb(t->resp, HP_HEADERS_COMPLETE, NULL, 0);
+        } else if (part == HV_HTTP_STREAM_CHUNK_HEADER) {
+            t->http_cb(t->resp, HP_CHUNK_HEADER, NULL, len);
         } else if (part == HV_HTTP_STREAM_BODY) {
             t->http_cb(t->resp, HP_BODY, (const char*)data, len);
+        } else if (part == HV_HTTP_STREAM_CHUNK_COMPLETE) {
+            t->http_cb(t->resp, HP_CHUNK_COMPLETE, NULL, 0);
         } else if (part == HV_HTTP_STREAM_COMPLETE) {
             t->http_cb(t->resp, HP_MESSAGE_COMPLETE, NULL, 0);
         }

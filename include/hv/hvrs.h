@@ -36,6 +36,17 @@
 
 #define HV_HTTP_STREAM_COMPLETE 2
 
+/*
+ Before each piece of a chunked HTTP/1.1 answer (`len` = the piece's size, `data` NULL), and
+ once with `len` 0 for its last chunk.
+ */
+#define HV_HTTP_STREAM_CHUNK_HEADER 3
+
+/*
+ After each piece of a chunked answer, and after its last chunk.
+ */
+#define HV_HTTP_STREAM_CHUNK_COMPLETE 4
+
 #define HV_UNPACK_NONE 0
 
 #define HV_UNPACK_BY_FIXED_LENGTH 1
@@ -258,7 +269,9 @@ typedef struct hv_tls_options {
  Runs on the client's loop thread for each part of a streamed answer: `HV_HTTP_STREAM_HEAD`
  once with `resp` (status and headers, no body; borrowed for the call), `HV_HTTP_STREAM_BODY`
  for each piece of the body (`data`, `len`, valid for the call; `resp` NULL), then
- `HV_HTTP_STREAM_COMPLETE` once the whole body has arrived. The send then completes as usual.
+ `HV_HTTP_STREAM_COMPLETE` once the whole body has arrived. A chunked HTTP/1.1 answer brackets
+ each piece with `HV_HTTP_STREAM_CHUNK_HEADER` and `HV_HTTP_STREAM_CHUNK_COMPLETE`, and ends
+ with both once more for its last chunk. The send then completes as usual.
  */
 typedef void (*hv_http_client_stream_cb)(void *userdata,
                                          int32_t part,

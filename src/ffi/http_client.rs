@@ -30,11 +30,18 @@ pub type hv_http_client_cb = Option<
 pub const HV_HTTP_STREAM_HEAD: i32 = 0;
 pub const HV_HTTP_STREAM_BODY: i32 = 1;
 pub const HV_HTTP_STREAM_COMPLETE: i32 = 2;
+/// Before each piece of a chunked HTTP/1.1 answer (`len` = the piece's size, `data` NULL), and
+/// once with `len` 0 for its last chunk.
+pub const HV_HTTP_STREAM_CHUNK_HEADER: i32 = 3;
+/// After each piece of a chunked answer, and after its last chunk.
+pub const HV_HTTP_STREAM_CHUNK_COMPLETE: i32 = 4;
 
 /// Runs on the client's loop thread for each part of a streamed answer: `HV_HTTP_STREAM_HEAD`
 /// once with `resp` (status and headers, no body; borrowed for the call), `HV_HTTP_STREAM_BODY`
 /// for each piece of the body (`data`, `len`, valid for the call; `resp` NULL), then
-/// `HV_HTTP_STREAM_COMPLETE` once the whole body has arrived. The send then completes as usual.
+/// `HV_HTTP_STREAM_COMPLETE` once the whole body has arrived. A chunked HTTP/1.1 answer brackets
+/// each piece with `HV_HTTP_STREAM_CHUNK_HEADER` and `HV_HTTP_STREAM_CHUNK_COMPLETE`, and ends
+/// with both once more for its last chunk. The send then completes as usual.
 pub type hv_http_client_stream_cb = Option<
     unsafe extern "C" fn(
         userdata: *mut c_void,
@@ -144,14 +151,17 @@ pub extern "C" fn hv_http_client_request_set_stream(
         let data = ForeignData::new(userdata, userdata_free);
         let sink = cb.map(|cb| -> client::StreamSink {
             std::sync::Arc::new(move |event: StreamEvent<'_>| {
-                let (part, resp, bytes): (i32, *const hv_http_response, &[u8]) = match event {
-                    StreamEvent::Head(r) => (HV_HTTP_STREAM_HEAD, r as *const Response as *const hv_http_response, &[]),
-                    StreamEvent::Body(b) => (HV_HTTP_STREAM_BODY, std::ptr::null(), b),
-                    StreamEvent::Complete => (HV_HTTP_STREAM_COMPLETE, std::ptr::null(), &[]),
+                let none = std::ptr::null();
+                let (part, resp, ptr, len): (i32, *const hv_http_response, *const u8, usize) = match event {
+                    StreamEvent::Head(r) => (HV_HTTP_STREAM_HEAD, r as *const Response as *const hv_http_response, none, 0),
+                    StreamEvent::ChunkHeader(n) => (HV_HTTP_STREAM_CHUNK_HEADER, std::ptr::null(), none, n),
+                    StreamEvent::Body(b) => (HV_HTTP_STREAM_BODY, std::ptr::null(), b.as_ptr(), b.len()),
+                    StreamEvent::ChunkComplete => (HV_HTTP_STREAM_CHUNK_COMPLETE, std::ptr::null(), none, 0),
+                    StreamEvent::Complete => (HV_HTTP_STREAM_COMPLETE, std::ptr::null(), none, 0),
                 };
-                // SAFETY: the caller registered `cb` for this userdata; `resp` and `bytes` are
-                // valid for the duration of the call.
-                unsafe { cb(data.ptr, part, resp, bytes.as_ptr(), bytes.len()) }
+                // SAFETY: the caller registered `cb` for this userdata; `resp` and the body
+                // bytes are valid for the duration of the call.
+                unsafe { cb(data.ptr, part, resp, ptr, len) }
             })
         });
         let previous = match try_ref!(req).lock() {

@@ -21,10 +21,15 @@ use crate::event_loop::LoopThread;
 const MAX_RESPONSE_BODY: usize = 64 << 20;
 
 /// What a stream sink receives, in this order: the head once, the body in pieces as they
-/// arrive, then the end (only if the whole body arrived).
+/// arrive, then the end (only if the whole body arrived). A chunked HTTP/1.1 answer also
+/// brackets each piece with `ChunkHeader(piece length)` and `ChunkComplete`, and ends with
+/// `ChunkHeader(0)`, `ChunkComplete` (its last chunk), as libhv's parser reports chunks; a
+/// chunk the peer sent larger than one read arrives as several pieces.
 pub enum StreamEvent<'a> {
     Head(&'a Response),
+    ChunkHeader(usize),
     Body(&'a [u8]),
+    ChunkComplete,
     Complete,
 }
 
@@ -117,13 +122,29 @@ async fn fetch(req: ClientRequest) -> Result<Response> {
                 .to_vec();
             return Ok(answer);
         };
+        let chunked = parts.version < hyper::Version::HTTP_2
+            && answer
+                .headers
+                .get_all(hyper::header::TRANSFER_ENCODING)
+                .iter()
+                .any(|v| v.as_bytes().eq_ignore_ascii_case(b"chunked"));
         sink(StreamEvent::Head(&answer));
         while let Some(frame) = body.frame().await {
             let frame =
                 frame.map_err(|e| Error::io("HTTP response body", std::io::Error::other(e)))?;
-            if let Some(data) = frame.data_ref() {
-                sink(StreamEvent::Body(data));
+            match frame.data_ref() {
+                Some(data) if chunked => {
+                    sink(StreamEvent::ChunkHeader(data.len()));
+                    sink(StreamEvent::Body(data));
+                    sink(StreamEvent::ChunkComplete);
+                }
+                Some(data) => sink(StreamEvent::Body(data)),
+                None => {}
             }
+        }
+        if chunked {
+            sink(StreamEvent::ChunkHeader(0));
+            sink(StreamEvent::ChunkComplete);
         }
         sink(StreamEvent::Complete);
         Ok(answer)
