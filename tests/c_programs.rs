@@ -833,6 +833,25 @@ fn httpd_style_program_with_config_router_and_content_types() {
     );
     let paths = curl(&[&format!("{b}/paths")]);
     assert!(paths.contains("\"/upload/{filename}\""), "{paths}");
+
+    // A reload the way libhv's httpd does it: SIGUSR1, and the configuration is read again;
+    // its document_root, assigned directly to the service (no method call publishes it: CORS
+    // is off now), answers the next request.
+    std::fs::create_dir_all(dir.join("html2")).unwrap();
+    std::fs::write(dir.join("html2/index.html"), "<h1>reloaded</h1>").unwrap();
+    let reloaded = std::fs::read_to_string(&conf)
+        .unwrap()
+        .replace("/html\n", "/html2\n")
+        .replace("cors = true", "cors = false");
+    std::fs::write(&conf, reloaded).unwrap();
+    let kill = std::process::Command::new("kill")
+        .args(["-USR1", &p.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    p.expect("reloaded 0");
+    assert_eq!(curl(&[&format!("{b}/")]), "<h1>reloaded</h1>");
+    assert_eq!(curl(&[&format!("{b}/ping")]), "pong", "routes kept");
     assert_eq!(p.wait(), 0);
     std::fs::remove_dir_all(dir).unwrap();
 }

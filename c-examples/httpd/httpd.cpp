@@ -2,7 +2,7 @@
  * A configurable HTTP server in the style of libhv's examples/httpd: command line parsed with
  * hmain, settings read with IniParser, routes registered by Router::Register.
  *
- *   httpd -c httpd.conf      serves until stdin closes
+ *   httpd -c httpd.conf      serves until stdin closes; SIGUSR1 reloads httpd.conf
  */
 #include "hv.h"
 #include "hmain.h"
@@ -60,6 +60,17 @@ static int parse_confile(const char* confile) {
     return 0;
 }
 
+static std::string g_confile;
+
+/* As libhv's httpd: SIGUSR1 (hmain's SIGNAL_RELOAD) reads the configuration again. */
+static void on_reload(void* userdata) {
+    (void)userdata;
+    hlogi("reload confile [%s]", g_confile.c_str());
+    int ret = parse_confile(g_confile.c_str());
+    printf("reloaded %d\n", ret);
+    fflush(stdout);
+}
+
 int main(int argc, char** argv) {
     main_ctx_init(argc, argv);
     int ret = parse_opt_long(argc, argv, long_options, ARRAY_SIZE(long_options));
@@ -71,6 +82,8 @@ int main(int argc, char** argv) {
     }
     const char* confile = get_arg("c");
     if (confile && parse_confile(confile) != 0) return -10;
+    if (confile) g_confile = confile;
+    signal_init(on_reload);
     const char* port = get_arg("p");
     if (port) g_http_server.port = atoi(port);
 

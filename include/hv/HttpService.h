@@ -14,6 +14,7 @@
 #include "hexport.h"
 #include "hsocket.h"
 #include "hvrs.h"
+#include "hvrs_reload.h"
 #include "hasync.h"
 #include "EventLoop.h"
 #include "HttpMessage.h"
@@ -348,6 +349,11 @@ struct HttpService {
         enable_forward_proxy = 0;
     }
 
+    HttpService(const HttpService&) = default;
+    HttpService& operator=(const HttpService&) = default;
+
+    ~HttpService() { detail::removeReloadListener(this); }
+
     /* Adds or replaces the handler of (path, method). */
     void AddRoute(const char* path, http_method method, const http_handler& handler) {
         std::shared_ptr<http_method_handlers>& handlers = pathHandlers[path];
@@ -526,9 +532,15 @@ struct HttpService {
     /*
      * hv-rs: a running server serves a copy of this service (toC). The methods above that change
      * it publish a fresh copy to every linked server, which the next request uses; fields
-     * assigned directly are published with the next such call, or the next start.
+     * assigned directly are published with the next such call, by publish(), by hmain's
+     * reload (SIGNAL_RELOAD) after its reload_fn, or by the next start.
      */
-    std::weak_ptr<detail::ServiceLinkState> linkServer(hv_http_server* server) { return links_.add(server); }
+    std::weak_ptr<detail::ServiceLinkState> linkServer(hv_http_server* server) {
+        std::weak_ptr<detail::ServiceLinkState> link = links_.add(server);
+        // hmain's reload publishes the fields its reload_fn assigned (no lock of links_ held here).
+        detail::addReloadListener(this, [this] { publish(); });
+        return link;
+    }
 
     void publish() {
         hv_http_service* svc = NULL;

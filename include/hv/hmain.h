@@ -27,6 +27,15 @@
 #include "hlog.h"
 
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+#include "hvrs_reload.h"
+#define HVH_AFTER_RELOAD() hv::detail::runReloadListeners()
+#else
+#define HVH_AFTER_RELOAD() ((void)0)
+#endif
 
 BEGIN_EXTERN_C
 
@@ -598,6 +607,62 @@ static inline int create_pidfile(void) {
 /* ---- signals ------------------------------------------------------------ */
 
 /*
+ * hv-rs: SIGNAL_RELOAD is handled on a thread of this process, woken through a pipe, not in
+ * the signal handler: libhv runs reload_fn inside the handler, where the lock or malloc it
+ * interrupted on any thread (a worker loop's included) can deadlock it. After reload_fn, every
+ * C++ HttpService serving a running server is published again, so fields reload_fn assigned
+ * directly (document_root, home_page, ...) answer the next request.
+ */
+HVH_SHARED_INLINE int* hvh_reload_pipe(void) {
+    static int fds[2] = {-1, -1};
+    return fds;
+}
+
+static inline void hvh_reload_now(void) {
+    main_ctx_t* ctx = &g_main_ctx;
+    int i;
+    if (ctx->reload_fn) {
+        ctx->reload_fn(ctx->reload_userdata);
+        if (getpid_from_pidfile() == getpid()) {
+            for (i = 0; i < ctx->worker_processes; ++i) {
+                if (ctx->proc_ctxs[i].pid <= 0) break;
+                kill(ctx->proc_ctxs[i].pid, SIGNAL_RELOAD);
+            }
+        }
+    }
+    HVH_AFTER_RELOAD();
+}
+
+static inline HTHREAD_ROUTINE(hvh_reload_thread) {
+    int fd = (int)(intptr_t)userdata;
+    char c;
+    for (;;) {
+        ssize_t n = read(fd, &c, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        hlogi("pid=%d recv signo=%d", (int)getpid(), SIGNAL_RELOAD);
+        hvh_reload_now();
+    }
+    return NULL;
+}
+
+/* Starts this process's reload thread (again after a fork: the parent's thread is not in the
+ * child, and its pipe must not wake the parent). Without a pipe, reloads run in the handler. */
+static inline void hvh_reload_thread_start(void) {
+    int* fds = hvh_reload_pipe();
+    int p[2];
+    if (fds[0] >= 0) close(fds[0]);
+    if (fds[1] >= 0) close(fds[1]);
+    fds[0] = fds[1] = -1;
+    if (pipe(p) != 0) return;
+    fcntl(p[0], F_SETFD, FD_CLOEXEC);
+    fcntl(p[1], F_SETFD, FD_CLOEXEC);
+    fds[0] = p[0];
+    fds[1] = p[1];
+    hthread_create(hvh_reload_thread, (void*)(intptr_t)p[0]);
+}
+
+/*
  * SIGINT / SIGNAL_TERMINATE: SIGKILL all workers, then exit(0).
  * SIGCHLD: reap workers; a worker is restarted unless it has crashed three
  *          times within an hour; the master exits when no worker is left.
@@ -606,6 +671,15 @@ static inline int create_pidfile(void) {
 static inline void signal_handler(int signo) {
     main_ctx_t* ctx = &g_main_ctx;
     int i;
+    if (signo == SIGNAL_RELOAD && hvh_reload_pipe()[1] >= 0) {
+        /* write(2) is async-signal-safe; the reload thread does the rest. */
+        int saved = errno;
+        char c = 'r';
+        ssize_t n = write(hvh_reload_pipe()[1], &c, 1);
+        (void)n;
+        errno = saved;
+        return;
+    }
     hlogi("pid=%d recv signo=%d", (int)getpid(), signo);
     switch (signo) {
     case SIGINT:
@@ -653,15 +727,7 @@ static inline void signal_handler(int signo) {
         break;
     }
     case SIGNAL_RELOAD:
-        if (ctx->reload_fn) {
-            ctx->reload_fn(ctx->reload_userdata);
-            if (getpid_from_pidfile() == getpid()) {
-                for (i = 0; i < ctx->worker_processes; ++i) {
-                    if (ctx->proc_ctxs[i].pid <= 0) break;
-                    kill(ctx->proc_ctxs[i].pid, SIGNAL_RELOAD);
-                }
-            }
-        }
+        hvh_reload_now();
         break;
     default:
         break;
@@ -673,6 +739,7 @@ static inline void signal_handler(int signo) {
 static inline int signal_init(procedure_t reload_fn DEFAULT(NULL), void* reload_userdata DEFAULT(NULL)) {
     g_main_ctx.reload_fn = reload_fn;
     g_main_ctx.reload_userdata = reload_userdata;
+    if (hvh_reload_pipe()[1] < 0) hvh_reload_thread_start();
     signal(SIGINT, signal_handler);
     signal(SIGCHLD, signal_handler);
     signal(SIGNAL_TERMINATE, signal_handler);
@@ -744,6 +811,7 @@ static inline void hvh_worker_init(void* userdata) {
 #if !HAVE_SETPROCTITLE
     setproctitle("%s: worker process", g_main_ctx.program_name);
 #endif
+    if (hvh_reload_pipe()[1] >= 0) hvh_reload_thread_start();
     signal(SIGNAL_RELOAD, signal_handler);
 }
 
