@@ -212,8 +212,19 @@ fn evpp_tcp_server_program_close_start_broadcast_stop() {
     assert!(
         srv.seen
             .iter()
-            .any(|l| l.contains("disconnected!") && l.ends_with("num=2")),
+            .any(|l| l.contains("disconnected!") && l.contains(" num=2 ")),
         "connectionNum still counts a closing channel"
+    );
+    // EventLoop::connectionNum: least-connections put each client on a loop of its own.
+    let connects: Vec<&String> = srv
+        .seen
+        .iter()
+        .filter(|l| l.contains(" connected!"))
+        .collect();
+    assert_eq!(connects.len(), 2, "{:?}", srv.seen);
+    assert!(
+        connects.iter().all(|l| l.ends_with(" loopnum=1")),
+        "{connects:?}"
     );
 }
 

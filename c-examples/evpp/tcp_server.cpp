@@ -29,8 +29,9 @@ int main(int argc, char* argv[]) {
     srv.onConnection = [&srv](const SocketChannelPtr& channel) {
         std::string peeraddr = channel->peeraddr();
         const char* what = channel->isConnected() ? "connected" : "disconnected";
-        printf("%s %s! connfd=%d id=%d tid=%ld num=%d\n", peeraddr.c_str(), what, channel->fd(),
-               channel->id(), currentThreadEventLoop->tid(), (int)srv.connectionNum());
+        printf("%s %s! connfd=%d id=%d tid=%ld num=%d loopnum=%u\n", peeraddr.c_str(), what, channel->fd(),
+               channel->id(), currentThreadEventLoop->tid(), (int)srv.connectionNum(),
+               (unsigned)currentThreadEventLoop->connectionNum);
         fflush(stdout);
     };
     srv.onMessage = [](const SocketChannelPtr& channel, Buffer* buf) {

@@ -59,6 +59,18 @@ inline void noDelete(EventLoop*) {}
 
 struct CompanionTag {};
 
+/* EventLoop::connectionNum: libhv's public std::atomic<uint32_t>, read here from the library,
+ * which counts the connections its servers keep on the loop (writing it is not provided). */
+class LoopConnectionNum {
+public:
+    explicit LoopConnectionNum(const hv_loop* const* loop) : loop_(loop) {}
+    uint32_t load() const { return *loop_ ? hv_loop_connection_num(*loop_) : 0; }
+    operator uint32_t() const { return load(); }
+
+private:
+    const hv_loop* const* loop_;
+};
+
 } // namespace detail
 
 /*
@@ -70,7 +82,7 @@ public:
     typedef std::function<void()> Functor;
 
     /* A new loop, or a wrapper of an existing one from the C ABI. */
-    EventLoop(hloop_t* loop = NULL) : owner_(loop == NULL), stopped_(false) {
+    EventLoop(hloop_t* loop = NULL) : connectionNum(&loop_), owner_(loop == NULL), stopped_(false) {
         loop_ = loop ? hv_loop_clone(loop) : hv_loop_new();
         setStatus(kInitialized);
         // Let currentThreadEventLoop find this object on the loop thread.
@@ -82,7 +94,7 @@ public:
 
     /* The wrapper created for a loop the library made itself (a server's worker, ...). */
     EventLoop(const hv_loop* loop, detail::CompanionTag)
-        : loop_(hv_loop_clone(loop)), owner_(false), stopped_(false), self_(NULL) {}
+        : connectionNum(&loop_), loop_(hv_loop_clone(loop)), owner_(false), stopped_(false), self_(NULL) {}
 
     ~EventLoop() {
         if (owner_) stop();
@@ -183,6 +195,9 @@ public:
             cb(&ev);
         });
     }
+
+    /* Connections the library's servers keep on this loop (libhv's LB_LeastConnections count). */
+    detail::LoopConnectionNum connectionNum;
 
 private:
     EventLoop(const EventLoop&);
