@@ -121,3 +121,52 @@ fn http_cb_sees_chunk_states_for_chunked_answers_only() {
         assert!(!length.contains(" 7") && !length.contains(" 9"), "{length}");
     }
 }
+
+fn fnv1a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// `requests::uploadLargeFile` streams a file as the body with progress, and
+/// `requests::downloadFile` saves the exact bytes, leaving nothing behind for a 404.
+#[test]
+fn requests_upload_large_file_and_download_file() {
+    let exe = build(
+        "evpp_requests_files",
+        &["c-examples/evpp/requests_files.cpp"],
+    );
+    let dir = std::env::temp_dir().join(format!("hv-rs-requests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data: Vec<u8> = contents().into_iter().take(5 << 20).collect();
+    std::fs::write(dir.join("big.bin"), &data).unwrap();
+    let port = free_port();
+    let mut p = Program::start(&exe, &[&port.to_string(), dir.to_str().unwrap()]);
+    assert_eq!(p.wait(), 0, "{}", p.seen.join("\n"));
+    let line = |prefix: &str| {
+        p.seen
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} line in {:?}", p.seen))
+            .to_owned()
+    };
+    let n = data.len();
+    let upload = line("upload ");
+    assert!(
+        upload.starts_with(&format!("status=200 body={n}:{} calls=", fnv1a(&data))),
+        "{upload}"
+    );
+    assert!(upload.ends_with(&format!(" last={n}/{n}")), "{upload}");
+    let calls: usize = upload
+        .split(" calls=")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    assert!(calls > 1, "progress reported piece by piece: {upload}");
+    assert_eq!(line("download "), format!("size={n} last={n}/{n}"));
+    assert!(std::fs::read(dir.join("copy.bin")).unwrap() == data);
+    assert_eq!(line("missing "), "size=0 partial=0");
+    assert!(!dir.join("missing.bin").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

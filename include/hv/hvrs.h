@@ -266,6 +266,12 @@ typedef struct hv_tls_options {
 } hv_tls_options;
 
 /*
+ Runs on the client's loop thread after each piece of a file body was handed to the
+ connection: `sent` bytes of `total` so far.
+ */
+typedef void (*hv_http_client_progress_cb)(void *userdata, uint64_t sent, uint64_t total);
+
+/*
  Runs on the client's loop thread for each part of a streamed answer: `HV_HTTP_STREAM_HEAD`
  once with `resp` (status and headers, no body; borrowed for the call), `HV_HTTP_STREAM_BODY`
  for each piece of the body (`data`, `len`, valid for the call; `resp` NULL), then
@@ -1069,6 +1075,19 @@ hv_status hv_http_client_request_add_header(const struct hv_http_client_request 
 hv_status hv_http_client_request_set_body(const struct hv_http_client_request *req,
                                           const void *data,
                                           size_t len);
+
+/*
+ Makes the body the contents of the file at `path` (read during the call only), streamed
+ as the connection takes it with its size as Content-Length, so an upload of any size holds
+ one piece in memory; replaces a body set before. The file is opened when a send starts; a
+ missing file now is `HV_ERR_IO`. `progress` (may be NULL) gets the bytes sent so far;
+ `userdata_free` runs once the request and every send made with it are finished.
+ */
+hv_status hv_http_client_request_set_body_file(const struct hv_http_client_request *req,
+                                               const char *path,
+                                               hv_http_client_progress_cb progress,
+                                               void *userdata,
+                                               hv_userdata_free userdata_free);
 
 /*
  Limit for the whole exchange in ms (default 60000).

@@ -12,6 +12,7 @@ use super::http::hv_http_response;
 use super::status::{fail, hv_status, set_last_error};
 use crate::http::client::{self, ClientRequest, StreamEvent};
 use crate::http::message::header;
+use crate::http::upload;
 use crate::http::Response;
 
 /// A request to send. Owned by its creator; `hv_http_client_request_free` releases it.
@@ -119,6 +120,52 @@ pub extern "C" fn hv_http_client_request_set_body(
             r.body = bytes::Bytes::copy_from_slice(data);
             hv_status::HV_OK
         })
+    }
+}
+
+/// Runs on the client's loop thread after each piece of a file body was handed to the
+/// connection: `sent` bytes of `total` so far.
+pub type hv_http_client_progress_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, sent: u64, total: u64)>;
+
+/// Makes the body the contents of the file at `path` (read during the call only), streamed
+/// as the connection takes it with its size as Content-Length, so an upload of any size holds
+/// one piece in memory; replaces a body set before. The file is opened when a send starts; a
+/// missing file now is `HV_ERR_IO`. `progress` (may be NULL) gets the bytes sent so far;
+/// `userdata_free` runs once the request and every send made with it are finished.
+#[no_mangle]
+pub extern "C" fn hv_http_client_request_set_body_file(
+    req: *const hv_http_client_request,
+    path: *const c_char,
+    progress: hv_http_client_progress_cb,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
+    ffi_boundary! {
+        let data = ForeignData::new(userdata, userdata_free);
+        let path = match opt_str(path) {
+            Ok(Some(p)) => std::path::PathBuf::from(p),
+            Ok(None) => return hv_status::HV_ERR_NULL_PARAMETER,
+            Err(s) => return s,
+        };
+        if let Err(e) = std::fs::metadata(&path) {
+            return fail(crate::Error::io(format!("upload {}", path.display()), e));
+        }
+        let progress = progress.map(|cb| -> upload::ProgressSink {
+            std::sync::Arc::new(move |sent, total| {
+                // SAFETY: the caller registered `cb` for this userdata, which lives until
+                // `userdata_free` runs after the last send.
+                unsafe { cb(data.ptr, sent, total) }
+            })
+        });
+        let source = Some(upload::FileSource { path, progress });
+        let previous = match try_ref!(req).lock() {
+            Ok(mut r) => std::mem::replace(&mut r.body_file, source),
+            Err(p) => std::mem::replace(&mut p.into_inner().body_file, source),
+        };
+        // Dropped with no lock held: its userdata_free is foreign code.
+        drop(previous);
+        hv_status::HV_OK
     }
 }
 

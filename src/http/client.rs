@@ -14,6 +14,7 @@ use hyper_util::rt::TokioIo;
 
 use super::message::Response;
 use super::proxy::connect;
+use super::upload::FileSource;
 use crate::error::{Error, Result};
 use crate::event_loop::LoopThread;
 
@@ -46,6 +47,8 @@ pub struct ClientRequest {
     pub timeout: Duration,
     /// When set, the body goes here as it arrives and the answer comes back without one.
     pub stream: Option<StreamSink>,
+    /// When set, the body is this file's contents (and `body` is ignored).
+    pub body_file: Option<FileSource>,
 }
 
 impl ClientRequest {
@@ -57,6 +60,7 @@ impl ClientRequest {
             body: Bytes::new(),
             timeout: Duration::from_secs(60),
             stream: None,
+            body_file: None,
         }
     }
 }
@@ -97,7 +101,15 @@ async fn fetch(req: ClientRequest) -> Result<Response> {
             }
         }
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
-        let mut out = hyper::Request::new(Full::new(req.body));
+        let body = match &req.body_file {
+            Some(source) => {
+                let file = source.open().await?;
+                headers.insert(hyper::header::CONTENT_LENGTH, HeaderValue::from(file.len()));
+                file.boxed()
+            }
+            None => Full::new(req.body).map_err(|never| match never {}).boxed(),
+        };
+        let mut out = hyper::Request::new(body);
         *out.method_mut() = req.method;
         *out.uri_mut() = uri
             .path_and_query()

@@ -9,6 +9,7 @@ pub mod router;
 mod server;
 pub mod service;
 pub mod static_files;
+pub mod upload;
 pub mod writer;
 
 pub use message::{Request, Response, STATUS_NEXT};
