@@ -12,8 +12,22 @@ cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 log=$(mktemp)
 reports=$(mktemp -d)
-trap 'rm -rf "$log" "$reports"' EXIT
+builds=$(mktemp -d)
+# A failing step must not leave the background builds running.
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$log" "$reports" "$builds"' EXIT
+phase() { echo "test.sh: $1 at $SECONDS s"; }
+
+# The two release builds share nothing with the debug tests, so they run beside them (at a
+# lower priority) instead of after: the release build the quick-start test runs is then found
+# done, and the CentOS 7 build is checked at the end.
+nice -n 10 cargo build --release --locked >"$builds/release.log" 2>&1 &
+release_pid=$!
+nice -n 10 bash scripts/build-centos7.sh >"$builds/centos7.log" 2>&1 &
+centos7_pid=$!
+
 cargo test --locked 2>&1 | tee "$log"
+phase "tests done"
+wait "$release_pid" || { cat "$builds/release.log"; exit 1; }
 
 # The sanitizer pass: the test binaries that build C or C++ programs through tests/common's
 # helpers run again (nothing Rust is rebuilt), every program rebuilt sanitized.
@@ -37,6 +51,11 @@ if compgen -G "$reports/*" >/dev/null; then
 fi
 [ "$status" -eq 0 ] || exit "$status"
 
-bash scripts/build-centos7.sh
+phase "sanitizer pass done"
+status=0
+wait "$centos7_pid" || status=$?
+cat "$builds/centos7.log"
+[ "$status" -eq 0 ] || exit "$status"
+phase "CentOS 7 build checked"
 # One closing line for the whole run.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
