@@ -224,6 +224,21 @@ fn every_entry_point_rejects_null_handles() {
         hv_http_client_send_async(null(), None, ud, Some(count_free)),
         NULL_PARAM
     );
+    assert_eq!(
+        hv_http_client_request_set_body_file(null(), c"x".as_ptr(), None, ud, Some(count_free)),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_http_server_set_option(null(), c"max_body".as_ptr(), c"1".as_ptr()),
+        NULL_PARAM
+    );
+    assert!(hv_http_conn_connect(c"127.0.0.1".as_ptr(), -1, false, 1, &mut fd).is_null());
+    assert!(fd < 0, "a bad port reports a negative errno: {fd}");
+    hv_http_conn_free(null_mut());
+    assert_eq!(hv_http_conn_send_request(null(), null()), NULL_PARAM);
+    assert_eq!(hv_http_conn_send(null(), null(), 0), -1);
+    assert_eq!(hv_http_conn_recv(null(), buf.as_mut_ptr().cast(), 1), -1);
+    assert_eq!(hv_http_conn_recv_response(null(), null_mut()), NULL_PARAM);
     hv_http_response_free(null_mut());
     assert_eq!(
         hv_http_service_add_route(
@@ -406,7 +421,7 @@ fn every_entry_point_rejects_null_handles() {
     assert_eq!(hv_nlog_write(null(), 5), 0);
 
     // Each of the 15 calls above that handed over userdata freed it exactly once.
-    assert_eq!(FREED.load(Ordering::SeqCst) - before, 16);
+    assert_eq!(FREED.load(Ordering::SeqCst) - before, 17);
 }
 
 #[test]

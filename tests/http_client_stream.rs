@@ -170,3 +170,30 @@ fn requests_upload_large_file_and_download_file() {
     assert!(!dir.join("missing.bin").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// libhv's low-level client calls: connect, a head with Content-Length, the body in pieces,
+/// recvResponse; a second request on the same connection read raw; the C forms; a refused
+/// connect reports a negative errno.
+#[test]
+fn http_client_low_level_calls_upload_in_pieces_and_read_raw() {
+    let exe = build(
+        "evpp_http_client_lowlevel",
+        &["c-examples/evpp/http_client_lowlevel.cpp"],
+    );
+    let port = free_port();
+    let mut p = Program::start(&exe, &[&port.to_string()]);
+    assert_eq!(p.wait(), 0, "{}", p.seen.join("\n"));
+    let line = |prefix: &str| {
+        p.seen
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} line in {:?}", p.seen))
+            .to_owned()
+    };
+    let fd: i32 = line("connect fd=").parse().unwrap();
+    assert!(fd > 2, "a socket: {fd}");
+    assert_eq!(line("upload "), format!("200 {}", line("expect ")));
+    assert_eq!(line("raw "), "HTTP/1.1 200 OK");
+    assert_eq!(line("c "), "200 pong");
+    assert_eq!(line("refused "), format!("-{}", libc::ECONNREFUSED));
+}

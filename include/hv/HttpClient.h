@@ -215,7 +215,68 @@ public:
         return http_client_send_async(req, std::move(resp_cb));
     }
 
-    int close() { return 0; }
+    /* libhv's low-level calls: one connection driven step by step, e.g. a head with a
+     * Content-Length, then the body in pieces with sendData, then recvResponse.
+     * @retval connect: the socket, < 0 on failure (a negative errno or error code) */
+    int connect(const char* host, int port = DEFAULT_HTTP_PORT, int https = 0, int timeout = DEFAULT_HTTP_CONNECT_TIMEOUT) {
+        close();
+        int fd = -1;
+        uint32_t ms = (uint32_t)(timeout > 0 ? timeout : DEFAULT_HTTP_CONNECT_TIMEOUT) * 1000;
+        hv_http_conn* c = hv_http_conn_connect(host, port, https != 0, ms, &fd);
+        if (c == NULL) return fd < 0 ? fd : -1;
+        conn_.reset(c, hv_http_conn_free);
+        return fd;
+    }
+
+    /* Sends req's head and the body it holds; connects to req's host first if needed. A
+     * Content-Length header is sent as given, so the rest of the body can follow. */
+    int sendHeader(HttpRequest* req) {
+        if (req == NULL) return ERR_NULL_POINTER;
+        prepare(req);
+        req->ParseUrl();
+        if (!conn_) {
+            int fd = connect(req->host.c_str(), req->port, req->IsHttps(), req->connect_timeout);
+            if (fd < 0) return fd;
+        }
+        hv_http_client_request* creq = detail::toClientRequest(req);
+        if (creq == NULL) return HV_ERR_INVALID_ARGUMENT;
+        for (auto& kv : req->headers) {
+            if (strcasecmp(kv.first.c_str(), "Content-Length") == 0) {
+                hv_http_client_request_add_header(creq, kv.first.c_str(), kv.second.c_str());
+            }
+        }
+        hv_status st = hv_http_conn_send_request(conn_.get(), creq);
+        hv_http_client_request_free(creq);
+        return st == HV_OK ? 0 : (int)st;
+    }
+
+    /* @retval the bytes sent (all of size), -1 on failure */
+    int sendData(const char* data, int size) {
+        if (!conn_ || data == NULL || size <= 0) return -1;
+        return (int)hv_http_conn_send(conn_.get(), data, (size_t)size);
+    }
+
+    /* @retval the bytes received, 0 when the server closed, -1 on failure or timeout */
+    int recvData(char* data, int size) {
+        if (!conn_ || data == NULL || size <= 0) return -1;
+        return (int)hv_http_conn_recv(conn_.get(), data, (size_t)size);
+    }
+
+    /* Reads one whole answer into resp. @retval 0 ok, else an hv_status */
+    int recvResponse(HttpResponse* resp) {
+        if (resp == NULL || !conn_) return ERR_NULL_POINTER;
+        hv_http_response* out = NULL;
+        hv_status st = hv_http_conn_recv_response(conn_.get(), &out);
+        if (st != HV_OK) return (int)st;
+        detail::fromClientResponse(out, resp);
+        hv_http_response_free(out);
+        return 0;
+    }
+
+    int close() {
+        conn_.reset();
+        return 0;
+    }
 
 private:
     void prepare(HttpRequest* req) {
@@ -234,14 +295,15 @@ private:
     int https_;
     int timeout_;
     http_headers headers_;
+    // The low-level calls' connection (copies of the client share it).
+    std::shared_ptr<hv_http_conn> conn_;
 };
 
 } // namespace hv
 
 /*
- * libhv's C-style client handle: default headers and timeout for the requests sent with it.
- * The low-level calls (http_client_connect, _send_header, _send_data, _recv_data,
- * _recv_response) are not provided; proxies and SSL contexts are refused (-1).
+ * libhv's C-style client handle: default headers and timeout for the requests sent with it,
+ * and the low-level calls on one connection. Proxies and SSL contexts are refused (-1).
  */
 struct http_client_s : public hv::HttpClient {
     http_client_s(const char* host, int port, int https) : hv::HttpClient(host, port, https) {}
@@ -295,6 +357,21 @@ inline int http_client_send(http_client_t* cli, HttpRequest* req, HttpResponse* 
 inline int http_client_send_async(http_client_t* cli, HttpRequestPtr req, HttpResponseCallback resp_cb = NULL) {
     if (cli == NULL || !req) return HV_ERR_NULL_PARAMETER;
     return cli->sendAsync(req, std::move(resp_cb));
+}
+inline int http_client_connect(http_client_t* cli, const char* host, int port, int https, int timeout) {
+    return cli ? cli->connect(host, port, https, timeout) : (int)HV_ERR_NULL_PARAMETER;
+}
+inline int http_client_send_header(http_client_t* cli, HttpRequest* req) {
+    return cli ? cli->sendHeader(req) : (int)ERR_NULL_POINTER;
+}
+inline int http_client_send_data(http_client_t* cli, const char* data, int size) {
+    return cli ? cli->sendData(data, size) : -1;
+}
+inline int http_client_recv_data(http_client_t* cli, char* data, int size) {
+    return cli ? cli->recvData(data, size) : -1;
+}
+inline int http_client_recv_response(http_client_t* cli, HttpResponse* resp) {
+    return cli ? cli->recvResponse(resp) : (int)ERR_NULL_POINTER;
 }
 inline int http_client_close(http_client_t* cli) {
     return cli ? cli->close() : (int)HV_ERR_NULL_PARAMETER;

@@ -127,6 +127,12 @@ typedef struct hv_channel hv_channel;
 typedef struct hv_http_client_request hv_http_client_request;
 
 /*
+ A connection. Owned by its creator; `hv_http_conn_free` closes and releases it. Its calls
+ may come from any thread, one at a time.
+ */
+typedef struct hv_http_conn hv_http_conn;
+
+/*
  Parses one HTTP/1.x request or response from bytes fed as they arrive. Owned by its
  creator; `hv_http_parser_free` releases it. Usable from any thread (calls are serialized).
  Pointers it returns are borrowed: valid until the next call that changes the parser
@@ -1124,6 +1130,46 @@ hv_status hv_http_client_send_async(const struct hv_http_client_request *req,
  Frees a response from `hv_http_client_send`.
  */
 void hv_http_response_free(struct hv_http_response *resp);
+
+/*
+ Connects to `host:port` (with `https`, a TLS handshake verifying `host` with the system's
+ trust anchors), blocking up to `timeout_ms` for each step. Returns the connection, or NULL
+ with `hv_last_error` set. `out_fd` (may be NULL) gets the socket, or a negative errno.
+ */
+struct hv_http_conn *hv_http_conn_connect(const char *host,
+                                          int32_t port,
+                                          bool https,
+                                          uint32_t timeout_ms,
+                                          int32_t *out_fd);
+
+/*
+ Closes and frees (NULL is ignored).
+ */
+void hv_http_conn_free(struct hv_http_conn *conn);
+
+/*
+ Sends `req`'s head and the body it holds (read during the call). A `Content-Length` header
+ on `req` is sent as is, so the rest of the body may follow with `hv_http_conn_send`.
+ */
+hv_status hv_http_conn_send_request(const struct hv_http_conn *conn,
+                                    const struct hv_http_client_request *req);
+
+/*
+ Sends `len` bytes; returns `len`, or -1 (`hv_last_error` says why).
+ */
+int64_t hv_http_conn_send(const struct hv_http_conn *conn, const void *data, size_t len);
+
+/*
+ Reads up to `len` bytes of what the server sends into `buf`; returns how many, 0 when the
+ server closed, -1 on an error or timeout.
+ */
+int64_t hv_http_conn_recv(const struct hv_http_conn *conn, void *buf, size_t len);
+
+/*
+ Reads one whole answer; `*out` gets a response to free with `hv_http_response_free`.
+ */
+hv_status hv_http_conn_recv_response(const struct hv_http_conn *conn,
+                                     struct hv_http_response **out);
 
 /*
  A parser for a request (`request`) or a response.

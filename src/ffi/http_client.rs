@@ -143,6 +143,7 @@ pub extern "C" fn hv_http_client_request_set_body_file(
 ) -> hv_status {
     ffi_boundary! {
         let data = ForeignData::new(userdata, userdata_free);
+        let request = try_ref!(req);
         let path = match opt_str(path) {
             Ok(Some(p)) => std::path::PathBuf::from(p),
             Ok(None) => return hv_status::HV_ERR_NULL_PARAMETER,
@@ -159,7 +160,7 @@ pub extern "C" fn hv_http_client_request_set_body_file(
             })
         });
         let source = Some(upload::FileSource { path, progress });
-        let previous = match try_ref!(req).lock() {
+        let previous = match request.lock() {
             Ok(mut r) => std::mem::replace(&mut r.body_file, source),
             Err(p) => std::mem::replace(&mut p.into_inner().body_file, source),
         };

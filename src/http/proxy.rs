@@ -92,7 +92,7 @@ const HOP_BY_HOP: [&str; 8] = [
     "proxy-authorization",
 ];
 
-fn https_config() -> Result<Arc<rustls::ClientConfig>> {
+pub(crate) fn https_config() -> Result<Arc<rustls::ClientConfig>> {
     static CONFIG: OnceLock<std::result::Result<Arc<rustls::ClientConfig>, String>> =
         OnceLock::new();
     CONFIG
