@@ -4,6 +4,7 @@ pub mod client;
 pub mod message;
 pub mod options;
 pub mod parser;
+pub mod policy;
 pub mod proxy;
 pub mod router;
 mod server;

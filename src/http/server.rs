@@ -2,7 +2,6 @@
 //! every worker loop accepting on the shared listening sockets (as libhv's loops do), each
 //! connection served on the loop that accepted it: no thread hop per request.
 
-use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -20,12 +19,13 @@ use tokio::sync::{oneshot, Notify};
 
 use super::message::{parse_query, status_page, Request, Response};
 use super::options::ServerOptions;
+use super::policy::{Dropped, Policy, Verdict};
 use super::service::{Exchange, Service};
 use super::writer::{into_hyper, HttpResponse, ResponseBody, Writer};
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoopPool};
 use crate::log::LEVEL_DEBUG;
-use crate::tcp::{listen, NoSigpipeStream};
+use crate::tcp::{listen, AcceptBackoff, NoSigpipeStream};
 
 /// Called on a worker loop's thread: `true` before it serves, `false` after it stopped.
 pub type WorkerHook = Arc<dyn Fn(&Arc<EventLoop>, bool) + Send + Sync>;
@@ -175,6 +175,7 @@ impl HttpServer {
             )
         };
         options.apply_env(|var| std::env::var(var).ok())?;
+        let policy = Arc::new(Policy::new(&options)?);
         let options = Arc::new(options);
         let mut listeners: Vec<(StdListener, Option<Arc<rustls::ServerConfig>>)> = Vec::new();
         if https_port > 0 {
@@ -211,9 +212,9 @@ impl HttpServer {
                     .try_clone()
                     .map_err(|e| Error::io("dup listener", e))?;
                 let (weak, tls, el2) = (Arc::downgrade(&self.inner), tls.clone(), el.clone());
-                let options = options.clone();
+                let (options, policy) = (options.clone(), policy.clone());
                 el.queue_in_loop(Box::new(move || {
-                    accept_on_loop(weak, el2, listener, tls, options)
+                    accept_on_loop(weak, el2, listener, tls, options, policy)
                 }));
             }
         }
@@ -261,33 +262,43 @@ fn accept_on_loop(
     listener: StdListener,
     tls: Option<Arc<rustls::ServerConfig>>,
     options: Arc<ServerOptions>,
+    policy: Arc<Policy>,
 ) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
     };
     tokio::spawn(async move {
+        let mut backoff = AcceptBackoff::new("http accept");
         loop {
             let accepted = listener.accept().await;
             let Some(inner) = inner.upgrade() else { return };
             let (sock, peer) = match accepted {
                 Ok(a) => a,
                 Err(e) => {
-                    crate::hv_log!(LEVEL_DEBUG, "http accept: {e}");
-                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    drop(inner);
+                    if let Some(pause) = backoff.failed(&e) {
+                        tokio::time::sleep(pause).await;
+                    }
                     continue;
                 }
             };
+            backoff.succeeded();
             let service = inner.service.clone();
             if el.connection_num.load(Ordering::Acquire) >= options.worker_connections {
                 continue;
             }
+            let Some(slot) = policy.admit_connection(peer.ip()) else {
+                continue;
+            };
             el.connection_num.fetch_add(1, Ordering::AcqRel);
             inner.connections.fetch_add(1, Ordering::AcqRel);
             let closer = Arc::new(ConnCloser(Notify::new()));
             let weak_closer: Weak<dyn Closable> = Arc::downgrade(&closer) as Weak<dyn Closable>;
-            let (tls, el2, options) = (tls.clone(), el.clone(), options.clone());
+            let (tls, el2, options, policy) =
+                (tls.clone(), el.clone(), options.clone(), policy.clone());
             el.spawn_tracked(weak_closer, async move {
-                serve_connection(sock, peer, tls, service, options, closer).await;
+                serve_connection(sock, peer, tls, service, options, policy, closer).await;
+                drop(slot);
                 el2.connection_num.fetch_sub(1, Ordering::AcqRel);
                 inner.connections.fetch_sub(1, Ordering::AcqRel);
             });
@@ -301,12 +312,13 @@ async fn serve_connection(
     tls: Option<Arc<rustls::ServerConfig>>,
     service: Arc<ArcSwap<Service>>,
     options: Arc<ServerOptions>,
+    policy: Arc<Policy>,
     closer: Arc<ConnCloser>,
 ) {
     let _ = sock.set_nodelay(true);
     let sock = NoSigpipeStream::new(sock);
     match tls {
-        None => serve_io(sock, peer, "http", service, options, closer).await,
+        None => serve_io(sock, peer, "http", service, options, policy, closer).await,
         Some(config) => {
             let accept = tokio_rustls::TlsAcceptor::from(config).accept(sock);
             let stream = tokio::select! {
@@ -316,7 +328,7 @@ async fn serve_connection(
                 },
                 _ = closer.0.notified() => return,
             };
-            serve_io(stream, peer, "https", service, options, closer).await
+            serve_io(stream, peer, "https", service, options, policy, closer).await
         }
     }
 }
@@ -327,13 +339,21 @@ async fn serve_io<I>(
     scheme: &'static str,
     service: Arc<ArcSwap<Service>>,
     options: Arc<ServerOptions>,
+    policy: Arc<Policy>,
     closer: Arc<ConnCloser>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let max_body = options.max_body;
     let svc = hyper::service::service_fn(move |req| {
-        dispatch(service.load_full(), req, peer, scheme, max_body)
+        dispatch(
+            service.load_full(),
+            policy.clone(),
+            req,
+            peer,
+            scheme,
+            max_body,
+        )
     });
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
@@ -430,14 +450,29 @@ fn finish(mut resp: Response) -> HttpResponse {
     into_hyper(resp, body)
 }
 
+/// The request's `Host` (HTTP/1.1) or authority (HTTP/2).
+fn request_host(parts: &hyper::http::request::Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+}
+
 async fn dispatch(
     service: Arc<Service>,
+    policy: Arc<Policy>,
     req: hyper::Request<Incoming>,
     peer: SocketAddr,
     scheme: &'static str,
     max_body: u64,
-) -> std::result::Result<HttpResponse, Infallible> {
+) -> std::result::Result<HttpResponse, Dropped> {
     let (mut parts, body) = req.into_parts();
+    match policy.check_request(peer.ip(), request_host(&parts), parts.uri.path()) {
+        Verdict::Pass => {}
+        Verdict::Answer(status) => return Ok(simple(status)),
+        Verdict::Drop => return Err(Dropped),
+    }
     if parts.method == hyper::Method::CONNECT {
         return Ok(tunnel(&service, &mut parts).await);
     }
@@ -474,13 +509,7 @@ async fn dispatch(
     if let Some(url) = service.proxies.reverse_url(&target) {
         return Ok(proxied(&service, &url, parts.method, parts.headers, body, peer).await);
     }
-    let host = parts
-        .headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-        .unwrap_or_else(|| "127.0.0.1".into());
+    let host = request_host(&parts).unwrap_or("127.0.0.1").to_owned();
     let params = parts.uri.query().map(parse_query).unwrap_or_default();
     let (tx, rx) = oneshot::channel();
     let writer = Writer::new(tx);

@@ -1,5 +1,6 @@
 //! TCP: libhv's `TcpServer`, `TcpClient` and `SocketChannel`, with framing and reconnect.
 
+mod accept_backoff;
 mod channel;
 mod client;
 pub mod nlog;
@@ -9,6 +10,7 @@ mod server;
 mod stream;
 pub mod unpack;
 
+pub(crate) use accept_backoff::AcceptBackoff;
 pub use channel::{Channel, ChannelStatus, ConnectionFn, DataFn, Handlers, HeartbeatFn};
 pub use client::TcpClient;
 pub(crate) use nosigpipe::NoSigpipeStream;

@@ -12,19 +12,17 @@ use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
+use super::accept_backoff::AcceptBackoff;
 use super::channel::{Channel, Driver, Handlers};
 use super::nosigpipe::NoSigpipeStream;
 use super::stream::Stream;
 use super::unpack::UnpackSetting;
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoadBalance, LoopPool, LoopThread};
-use crate::log::{LEVEL_DEBUG, LEVEL_WARN};
+use crate::log::LEVEL_DEBUG;
 
 /// How long a TLS client may take to finish its handshake (contract §3).
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Pause after EMFILE/ENFILE on accept, so a full descriptor table does not spin the loop.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
-
 struct Config {
     host: String,
     port: u16,
@@ -336,22 +334,21 @@ impl Inner {
         };
         let weak = Arc::downgrade(self);
         let task = tokio::spawn(async move {
+            let mut backoff = AcceptBackoff::new("tcp accept");
             loop {
                 let accepted = listener.accept().await;
                 let Some(inner) = weak.upgrade() else { return };
                 match accepted {
-                    Ok((sock, peer)) => inner.dispatch(sock, peer, &pool),
-                    Err(e)
-                        if matches!(
-                            e.raw_os_error(),
-                            Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
-                        ) =>
-                    {
-                        crate::hv_log!(LEVEL_WARN, "accept: {e}; pausing {ACCEPT_BACKOFF:?}");
-                        drop(inner);
-                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    Ok((sock, peer)) => {
+                        backoff.succeeded();
+                        inner.dispatch(sock, peer, &pool)
                     }
-                    Err(e) => crate::hv_log!(LEVEL_DEBUG, "accept: {e}"),
+                    Err(e) => {
+                        if let Some(pause) = backoff.failed(&e) {
+                            drop(inner);
+                            tokio::time::sleep(pause).await;
+                        }
+                    }
                 }
             }
         });

@@ -1,0 +1,358 @@
+//! Who may talk to the server and what they may ask for (contract §3 and §4): concurrent
+//! connections and request rate per client address, deny patterns on paths and a Host
+//! allow-list. Decided before TLS (connections) or before any handler, middleware or static
+//! file work (requests), so a scanner costs as little as possible. Everything is off until a
+//! knob turns it on, and what is off costs a branch.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use super::options::{Action, DenyRule, ServerOptions};
+use crate::error::{Error, Result};
+
+/// What a request gets instead of the handler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Answer(u16),
+    /// Close the connection without any response (nginx's 444).
+    Drop,
+}
+
+impl From<Action> for Verdict {
+    fn from(a: Action) -> Self {
+        match a {
+            Action::Status(s) => Verdict::Answer(s),
+            Action::Drop => Verdict::Drop,
+        }
+    }
+}
+
+/// The service's error for a dropped request: hyper closes the connection without answering.
+#[derive(Debug, thiserror::Error)]
+#[error("request dropped by the server's policy")]
+pub struct Dropped;
+
+/// Rate-limiter entries are swept once the table holds this many addresses, so memory follows
+/// the clients seen within one burst's refill time, not every client ever seen.
+const SWEEP_AT: usize = 4096;
+/// Requests between two looks at the table's size.
+const SWEEP_EVERY: u32 = 256;
+
+struct Rate {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    action: Action,
+    checks: AtomicU32,
+}
+
+pub struct Policy {
+    per_ip_connections: u32,
+    /// Open connections by address; an address leaves when its last connection closes.
+    connections: Mutex<HashMap<IpAddr, u32>>,
+    rate: Option<Rate>,
+    deny: Option<(GlobSet, Vec<Action>)>,
+    hosts: Option<(GlobSet, Action)>,
+}
+
+/// One client's place among the per-IP connections, given back when dropped.
+pub struct ConnectionSlot {
+    held: Option<(Arc<Policy>, IpAddr)>,
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        if let Some((policy, ip)) = self.held.take() {
+            let mut map = lock(&policy.connections);
+            if let Some(n) = map.get_mut(&ip) {
+                *n -= 1;
+                if *n == 0 {
+                    map.remove(&ip);
+                }
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// IPv4 clients reaching a dual-stack socket as `::ffff:a.b.c.d` are the same clients.
+fn client_key(ip: IpAddr) -> IpAddr {
+    ip.to_canonical()
+}
+
+/// A deny pattern as the matcher sees it: case-insensitive, `*` crossing `/`, and a pattern
+/// without a leading `/` or `*` matching at any depth (`.git` is `*/.git`).
+pub(crate) fn compile_glob(pattern: &str) -> std::result::Result<globset::Glob, String> {
+    let anchored = if pattern.starts_with('/') || pattern.starts_with('*') {
+        pattern.to_owned()
+    } else {
+        format!("*/{pattern}")
+    };
+    GlobBuilder::new(&anchored)
+        .case_insensitive(true)
+        .literal_separator(false)
+        .backslash_escape(false)
+        .build()
+        .map_err(|e| format!("bad pattern {pattern:?}: {e}"))
+}
+
+/// A Host allow-list entry: a case-insensitive glob on the name without its port.
+pub(crate) fn compile_host(host: &str) -> std::result::Result<globset::Glob, String> {
+    GlobBuilder::new(host)
+        .case_insensitive(true)
+        .build()
+        .map_err(|e| format!("bad host {host:?}: {e}"))
+}
+
+fn glob_set<'a>(patterns: impl Iterator<Item = &'a str>) -> Result<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(compile_glob(p).map_err(Error::InvalidArgument)?);
+    }
+    b.build()
+        .map_err(|e| Error::InvalidArgument(format!("patterns: {e}")))
+}
+
+/// The path deny patterns are matched against: percent-decoded once (so `%2e%2e` is `..` but
+/// `%252e` stays `%2e`, as the static file handler sees it), `\` read as `/`, empty and `.`
+/// segments removed and `..` resolved without climbing above the root. A scanner's
+/// `/a/%2e%2e/.env` is then `/.env`, the file it is after.
+pub fn normalise_path(raw: &str) -> String {
+    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+    let mut segments: Vec<&str> = Vec::new();
+    for seg in decoded.split(['/', '\\']) {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    let mut out = String::with_capacity(decoded.len() + 1);
+    for s in &segments {
+        out.push('/');
+        out.push_str(s);
+    }
+    if out.is_empty() || decoded.ends_with('/') {
+        out.push('/');
+    }
+    out
+}
+
+/// `Host` without its port or trailing dot: `Example.COM.:8080` is `Example.COM`.
+fn host_name(host: &str) -> &str {
+    let name = if let Some(v6) = host.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    name.strip_suffix('.').unwrap_or(name)
+}
+
+impl Policy {
+    pub fn new(o: &ServerOptions) -> Result<Self> {
+        let rate = match NonZeroU32::new(o.per_ip_rate) {
+            None => None,
+            Some(per_second) => {
+                let burst = NonZeroU32::new(o.per_ip_burst).unwrap_or(per_second);
+                Some(Rate {
+                    limiter: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
+                    action: o.per_ip_rate_action,
+                    checks: AtomicU32::new(0),
+                })
+            }
+        };
+        let deny = if o.deny_paths.is_empty() {
+            None
+        } else {
+            let set = glob_set(o.deny_paths.iter().map(|r| r.pattern.as_str()))?;
+            let actions = o
+                .deny_paths
+                .iter()
+                .map(|r: &DenyRule| r.action.unwrap_or(o.deny_action))
+                .collect();
+            Some((set, actions))
+        };
+        let hosts = if o.allow_hosts.is_empty() {
+            None
+        } else {
+            let mut b = GlobSetBuilder::new();
+            for h in &o.allow_hosts {
+                b.add(compile_host(h).map_err(Error::InvalidArgument)?);
+            }
+            let set = b
+                .build()
+                .map_err(|e| Error::InvalidArgument(format!("hosts: {e}")))?;
+            Some((set, o.host_action))
+        };
+        Ok(Policy {
+            per_ip_connections: o.per_ip_connections,
+            connections: Mutex::new(HashMap::new()),
+            rate,
+            deny,
+            hosts,
+        })
+    }
+
+    /// A slot for one more connection from `ip`, or `None` when it has its share open.
+    pub fn admit_connection(self: &Arc<Self>, ip: IpAddr) -> Option<ConnectionSlot> {
+        if self.per_ip_connections == 0 {
+            return Some(ConnectionSlot { held: None });
+        }
+        let ip = client_key(ip);
+        let mut map = lock(&self.connections);
+        let n = map.entry(ip).or_insert(0);
+        if *n >= self.per_ip_connections {
+            return None;
+        }
+        *n += 1;
+        Some(ConnectionSlot {
+            held: Some((self.clone(), ip)),
+        })
+    }
+
+    /// Rate, then Host, then path: a flooding client is shed before any matching work.
+    /// `path` is the request target without its query.
+    pub fn check_request(&self, ip: IpAddr, host: Option<&str>, path: &str) -> Verdict {
+        if let Some(rate) = &self.rate {
+            let ip = client_key(ip);
+            if rate.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == 0
+                && rate.limiter.len() >= SWEEP_AT
+            {
+                rate.limiter.retain_recent();
+                rate.limiter.shrink_to_fit();
+            }
+            if rate.limiter.check_key(&ip).is_err() {
+                return rate.action.into();
+            }
+        }
+        if let Some((allowed, action)) = &self.hosts {
+            if !host.is_some_and(|h| allowed.is_match(host_name(h))) {
+                return (*action).into();
+            }
+        }
+        if let Some((set, actions)) = &self.deny {
+            let path = normalise_path(path);
+            if let Some(first) = set.matches(&path).into_iter().min() {
+                return actions[first].into();
+            }
+        }
+        Verdict::Pass
+    }
+
+    #[cfg(test)]
+    fn tracked_rate_keys(&self) -> usize {
+        self.rate.as_ref().map_or(0, |r| r.limiter.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    fn policy(knobs: &[(&str, &str)]) -> Arc<Policy> {
+        let mut o = ServerOptions::defaults();
+        for (k, v) in knobs {
+            o.set(k, v).unwrap();
+        }
+        Arc::new(Policy::new(&o).unwrap())
+    }
+
+    const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+    #[test]
+    fn paths_are_decoded_and_resolved_before_matching() {
+        assert_eq!(normalise_path("/a/%2e%2e/.env"), "/.env");
+        assert_eq!(normalise_path("/../../x.php"), "/x.php");
+        assert_eq!(normalise_path("//a/./b/"), "/a/b/");
+        assert_eq!(normalise_path("/%252e%252e/"), "/%2e%2e/");
+        assert_eq!(normalise_path("/a\\..\\b"), "/b");
+        assert_eq!(normalise_path(""), "/");
+    }
+
+    #[test]
+    fn deny_patterns_match_case_insensitively_with_their_own_actions() {
+        let p = policy(&[("deny_paths", "*.php,/.env*=403,/wp-*,.git")]);
+        let check = |path| p.check_request(LOCAL, Some("h"), path);
+        assert_eq!(check("/index.PHP"), Verdict::Drop);
+        assert_eq!(check("/x/%2e%2e/a/b.php"), Verdict::Drop);
+        assert_eq!(check("/.env.bak"), Verdict::Answer(403));
+        assert_eq!(check("/static/../.ENV"), Verdict::Answer(403));
+        assert_eq!(check("/wp-login"), Verdict::Drop);
+        assert_eq!(check("/deep/.git"), Verdict::Drop);
+        assert_eq!(check("/ping"), Verdict::Pass);
+        assert_eq!(check("/php"), Verdict::Pass);
+    }
+
+    #[test]
+    fn hosts_outside_the_allow_list_get_its_action() {
+        let p = policy(&[
+            ("allow_hosts", "example.com,*.example.org"),
+            ("host_action", "421"),
+        ]);
+        let check = |host| p.check_request(LOCAL, host, "/");
+        assert_eq!(check(Some("Example.COM:8080")), Verdict::Pass);
+        assert_eq!(check(Some("a.example.org.")), Verdict::Pass);
+        assert_eq!(check(Some("127.0.0.1:80")), Verdict::Answer(421));
+        assert_eq!(check(None), Verdict::Answer(421));
+        assert_eq!(check(Some("[::1]:80")), Verdict::Answer(421));
+    }
+
+    #[test]
+    fn connections_are_capped_per_address_and_given_back() {
+        let p = policy(&[("per_ip_connections", "2")]);
+        let other = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+        let a = p.admit_connection(LOCAL).unwrap();
+        let _b = p.admit_connection(LOCAL).unwrap();
+        assert!(p.admit_connection(LOCAL).is_none());
+        assert!(p.admit_connection(other).is_some());
+        drop(a);
+        assert!(p.admit_connection(LOCAL).is_some());
+        drop(_b);
+        assert!(lock(&p.connections).is_empty());
+    }
+
+    #[test]
+    fn the_rate_table_forgets_clients_that_went_quiet() {
+        let p = policy(&[("per_ip_rate", "100000"), ("per_ip_burst", "1")]);
+        for i in 0..(SWEEP_AT as u32 + 2 * SWEEP_EVERY) {
+            let ip = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i));
+            assert_eq!(p.check_request(ip, None, "/"), Verdict::Pass);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        for _ in 0..SWEEP_EVERY {
+            let _ = p.check_request(LOCAL, None, "/");
+        }
+        assert!(
+            p.tracked_rate_keys() < SWEEP_AT,
+            "{}",
+            p.tracked_rate_keys()
+        );
+    }
+
+    #[test]
+    fn a_burst_is_served_and_the_rest_refused() {
+        let p = policy(&[
+            ("per_ip_rate", "1"),
+            ("per_ip_burst", "5"),
+            ("per_ip_rate_action", "drop"),
+        ]);
+        let served = (0..20)
+            .filter(|_| p.check_request(LOCAL, None, "/") == Verdict::Pass)
+            .count();
+        assert!((5..=6).contains(&served), "{served}");
+        assert_eq!(p.check_request(LOCAL, None, "/"), Verdict::Drop);
+        let other = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+        assert_eq!(p.check_request(other, None, "/"), Verdict::Pass);
+    }
+}
