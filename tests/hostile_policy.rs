@@ -1,0 +1,475 @@
+//! Client policy against hostile traffic (hardening.md catalogue items 27-30, deny patterns,
+//! drop, Host allow-list): a C++ service written as libhv users write it, hardened only through
+//! `HV_` environment variables, driven over loopback with raw sockets. A second client address
+//! is 127.0.0.2 (loopback accepts any 127/8 source). Each test also checks that the service
+//! keeps serving others and that its open descriptors return to where they started.
+
+mod common;
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use common::{build, free_port, sanitizer_env, Cert, WAIT};
+use socket2::{Domain, Socket, Type};
+
+const FIRST: [u8; 4] = [127, 0, 0, 1];
+const SECOND: [u8; 4] = [127, 0, 0, 2];
+
+fn gateway_exe() -> PathBuf {
+    build("policy_gateway", &["c-examples/policy/gateway.cpp"])
+}
+
+/// The gateway, run with `env` (and under `prlimit` when `nofile` is given), its stderr kept
+/// in a file so the tests can count log lines.
+struct Gateway {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    port: u16,
+    https_port: u16,
+    dir: PathBuf,
+    _cert: Option<Cert>,
+}
+
+impl Gateway {
+    fn start(tag: &str, env: &[(&str, &str)], https: bool, nofile: Option<u32>) -> Gateway {
+        let exe = gateway_exe();
+        let dir = std::env::temp_dir().join(format!("hv-rs-policy-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("secret.php"), "<?php secret ?>").unwrap();
+        std::fs::write(dir.join("hello.txt"), "hello").unwrap();
+        let port = free_port();
+        let mut args = vec![port.to_string()];
+        let mut https_port = 0;
+        let cert = https.then(|| Cert::generate(&format!("policy-{tag}"), &["localhost"]));
+        if let Some(c) = &cert {
+            https_port = free_port();
+            args.push(https_port.to_string());
+            args.push(c.cert.display().to_string());
+            args.push(c.key.display().to_string());
+        }
+        let mut cmd = match nofile {
+            Some(n) => {
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--nofile={n}:{n}")).arg(&exe);
+                c
+            }
+            None => Command::new(&exe),
+        };
+        cmd.args(&args)
+            .current_dir(&dir)
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap());
+        let mut child = sanitizer_env(&mut cmd)
+            .spawn()
+            .expect("starting the gateway");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        let g = Gateway {
+            child,
+            stdin,
+            lines,
+            port,
+            https_port,
+            dir,
+            _cert: cert,
+        };
+        let ready = g
+            .lines
+            .recv_timeout(WAIT)
+            .expect("the gateway's ready line");
+        assert!(ready.contains("ready"), "{ready}");
+        g
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .unwrap()
+            .count()
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default()
+    }
+
+    /// CPU seconds the process has used (user + system, from `/proc/<pid>/stat`).
+    fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
+        let after_name = stat.rsplit_once(')').unwrap().1;
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        // SAFETY: sysconf only reads a configuration value.
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        ticks as f64 / per_second as f64
+    }
+
+    /// Waits until the open descriptors are back to `baseline` (connections closed server-side).
+    fn assert_fds_return_to(&self, baseline: usize) {
+        wait_until("descriptors back to the baseline", || {
+            self.fds() <= baseline
+        });
+    }
+
+    /// Ends the program through its stdin and checks it exits cleanly.
+    fn finish(mut self) {
+        self.stdin.take();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(
+                    status.success(),
+                    "gateway exit: {status}\n{}",
+                    self.stderr()
+                );
+                return;
+            }
+            assert!(Instant::now() < deadline, "the gateway did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A TCP connection to 127.0.0.1:`port` from the source address `from`.
+fn client(from: [u8; 4], port: u16) -> TcpStream {
+    let sock = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    sock.bind(&SocketAddr::from((from, 0)).into()).unwrap();
+    sock.connect(&SocketAddr::from((FIRST, port)).into())
+        .unwrap();
+    let s: TcpStream = sock.into();
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    s
+}
+
+/// Everything the server sends until it closes; empty when it closed without an answer.
+fn read_all(s: &mut TcpStream) -> String {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("reading the answer: {e}"),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// One request on a connection of its own (`Connection: close`); `host` `None` sends an
+/// HTTP/1.0 request without `Host`.
+fn ask_on(mut s: TcpStream, path: &str, host: Option<&str>) -> String {
+    let req = match host {
+        Some(h) => format!("GET {path} HTTP/1.1\r\nHost: {h}\r\nConnection: close\r\n\r\n"),
+        None => format!("GET {path} HTTP/1.0\r\n\r\n"),
+    };
+    if s.write_all(req.as_bytes()).is_err() {
+        return String::new();
+    }
+    read_all(&mut s)
+}
+
+fn ask(from: [u8; 4], port: u16, path: &str, host: Option<&str>) -> String {
+    ask_on(client(from, port), path, host)
+}
+
+fn status(answer: &str) -> Option<u16> {
+    answer.split(' ').nth(1)?.parse().ok()
+}
+
+fn body(answer: &str) -> &str {
+    answer.split_once("\r\n\r\n").map_or("", |(_, b)| b)
+}
+
+/// True once the server has closed `s` (EOF or reset), without blocking.
+fn closed_by_server(s: &TcpStream) -> bool {
+    s.set_nonblocking(true).unwrap();
+    let mut b = [0u8; 1];
+    let closed = match s.peek(&mut b) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() != ErrorKind::WouldBlock,
+    };
+    s.set_nonblocking(false).unwrap();
+    closed
+}
+
+/// `curl` from the source address `from` to the HTTPS listener; its output, or `None` when
+/// the connection failed.
+fn curl_https(from: &str, port: u16, path: &str) -> Option<String> {
+    let out = Command::new("curl")
+        .args(["-sk", "--max-time", "10", "--interface", from])
+        .arg(format!("https://127.0.0.1:{port}{path}"))
+        .output()
+        .expect("curl");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Catalogue items 30 and 27 (scaled down): 50 connections from one address with a cap of 10
+/// leave exactly 10 open, the rest closed at accept; connections to the HTTPS port that never
+/// start their handshake are refused before TLS in the same way, while another address is
+/// served on both listeners and the first is served again once its connections close.
+#[test]
+fn per_ip_connection_cap_refuses_at_accept_before_tls() {
+    let g = Gateway::start(
+        "conns",
+        &[
+            ("HV_PER_IP_CONNECTIONS", "10"),
+            ("HV_HANDSHAKE_TIMEOUT_MS", "60000"),
+            ("HV_FIRST_BYTE_TIMEOUT_MS", "60000"),
+        ],
+        true,
+        None,
+    );
+    assert_eq!(body(&ask(FIRST, g.port, "/ping", Some("h"))), "pong");
+    assert_eq!(
+        curl_https("127.0.0.1", g.https_port, "/ping").as_deref(),
+        Some("pong")
+    );
+    let baseline = g.fds();
+
+    let mut conns: Vec<TcpStream> = (0..50).map(|_| client(FIRST, g.port)).collect();
+    wait_until("40 of 50 connections refused", || {
+        conns.iter().filter(|c| closed_by_server(c)).count() >= 40
+    });
+    assert_eq!(
+        body(&ask(SECOND, g.port, "/whoami", Some("h"))),
+        "127.0.0.2"
+    );
+    let (refused, open): (Vec<_>, Vec<_>) = conns.drain(..).partition(closed_by_server);
+    assert_eq!((refused.len(), open.len()), (40, 10));
+    for s in open {
+        assert_eq!(body(&ask_on(s, "/ping", Some("h"))), "pong");
+    }
+    drop(refused);
+    wait_until("the first address served again", || {
+        body(&ask(FIRST, g.port, "/ping", Some("h"))) == "pong"
+    });
+
+    let handshakes: Vec<TcpStream> = (0..30).map(|_| client(FIRST, g.https_port)).collect();
+    wait_until("20 of 30 TLS connections refused", || {
+        handshakes.iter().filter(|c| closed_by_server(c)).count() >= 20
+    });
+    assert_eq!(
+        curl_https("127.0.0.2", g.https_port, "/whoami").as_deref(),
+        Some("127.0.0.2")
+    );
+    assert_eq!(curl_https("127.0.0.1", g.https_port, "/ping"), None);
+    assert_eq!(
+        handshakes.iter().filter(|c| closed_by_server(c)).count(),
+        20
+    );
+    drop(handshakes);
+    wait_until("the first address served over TLS again", || {
+        curl_https("127.0.0.1", g.https_port, "/ping").as_deref() == Some("pong")
+    });
+    g.assert_fds_return_to(baseline);
+    g.finish();
+}
+
+/// Catalogue item 29 (scaled in time, not in kind): 10 requests per second with a burst of 5
+/// from one address serve the burst and refuse the rest with 429 before the middleware runs;
+/// another address is unaffected, and the first is served again once tokens refill. With the
+/// `drop` action the excess is closed without an answer.
+#[test]
+fn per_ip_rate_limit_answers_429_or_drops() {
+    let g = Gateway::start(
+        "rate",
+        &[("HV_PER_IP_RATE", "10"), ("HV_PER_IP_BURST", "5")],
+        false,
+        None,
+    );
+    let baseline = g.fds();
+    let started = Instant::now();
+    let statuses: Vec<Option<u16>> = (0..40)
+        .map(|_| status(&ask(FIRST, g.port, "/ping", Some("h"))))
+        .collect();
+    let elapsed = started.elapsed().as_secs_f64();
+    let served = statuses.iter().filter(|s| **s == Some(200)).count();
+    let limited = statuses.iter().filter(|s| **s == Some(429)).count();
+    assert_eq!(served + limited, 40, "{statuses:?}");
+    assert!(
+        statuses[..5].iter().all(|s| *s == Some(200)),
+        "{statuses:?}"
+    );
+    // The bucket refills 10 a second: what was served is bounded by the burst plus the refill
+    // during the measured sending time.
+    let bound = 5 + (elapsed * 10.0).ceil() as usize + 1;
+    assert!(
+        served <= bound,
+        "{served} served in {elapsed:.2}s: {statuses:?}"
+    );
+    assert!(limited > 0, "{statuses:?}");
+    assert_eq!(status(&ask(SECOND, g.port, "/ping", Some("h"))), Some(200));
+    wait_until("the first address served again", || {
+        status(&ask(FIRST, g.port, "/ping", Some("h"))) == Some(200)
+    });
+    let mut calls = None;
+    wait_until("a /calls answer", || {
+        calls = body(&ask(SECOND, g.port, "/calls", Some("h")))
+            .parse::<usize>()
+            .ok();
+        calls.is_some()
+    });
+    let calls = calls.unwrap();
+    assert!(
+        calls < 40,
+        "refused requests reached the middleware: {calls}"
+    );
+    g.assert_fds_return_to(baseline);
+    g.finish();
+
+    let g = Gateway::start(
+        "rate-drop",
+        &[
+            ("HV_PER_IP_RATE", "1"),
+            ("HV_PER_IP_BURST", "2"),
+            ("HV_PER_IP_RATE_ACTION", "drop"),
+        ],
+        false,
+        None,
+    );
+    let answers: Vec<String> = (0..6)
+        .map(|_| ask(FIRST, g.port, "/ping", Some("h")))
+        .collect();
+    assert_eq!(status(&answers[0]), Some(200));
+    assert!(answers.iter().any(String::is_empty), "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.is_empty() || status(a) == Some(200)),
+        "{answers:?}"
+    );
+    assert_eq!(status(&ask(SECOND, g.port, "/ping", Some("h"))), Some(200));
+    g.finish();
+}
+
+/// Deny patterns match the decoded, normalised path case-insensitively, before the middleware
+/// and the static file handler, the first matching rule deciding; `drop` closes without a
+/// byte, a status answers it; the Host
+/// allow-list refuses other names and requests without Host.
+#[test]
+fn deny_patterns_and_host_allow_list_refuse_before_any_handler() {
+    let g = Gateway::start(
+        "deny",
+        &[
+            ("HV_DENY_PATHS", "*.php, /.env*=403, /wp-*=404"),
+            ("HV_ALLOW_HOSTS", "api.example.com,*.example.org"),
+            ("HV_HOST_ACTION", "421"),
+        ],
+        false,
+        None,
+    );
+    let host = Some("api.example.com");
+    let get = |path: &str| ask(FIRST, g.port, path, host);
+    assert_eq!(body(&get("/static/hello.txt")), "hello");
+    let baseline = g.fds();
+    for dropped in [
+        "/index.php",
+        "/X.PHP",
+        "/static/secret.php",
+        "/static/secret.php?x=1",
+        "/static/%2e%2e/a.php",
+        "/a/%2E%2E/b/.././c.PhP",
+        "/wp-admin/setup.php",
+    ] {
+        assert_eq!(get(dropped), "", "{dropped} was answered");
+    }
+    for (path, code) in [
+        ("/.env", 403),
+        ("/.env.local", 403),
+        ("/static/../.env", 403),
+        ("/%2e%65nv", 403),
+        ("/wp-login", 404),
+    ] {
+        assert_eq!(status(&get(path)), Some(code), "{path}");
+    }
+    assert_eq!(body(&get("/ping")), "pong");
+    assert_eq!(
+        body(&ask(FIRST, g.port, "/ping", Some("a.example.org:8080"))),
+        "pong"
+    );
+    assert_eq!(
+        status(&ask(FIRST, g.port, "/ping", Some("evil.example.com"))),
+        Some(421)
+    );
+    assert_eq!(status(&ask(FIRST, g.port, "/ping", None)), Some(421));
+    // The middleware ran for the three static/ping requests above and this one only.
+    assert_eq!(body(&get("/calls")), "4");
+    g.assert_fds_return_to(baseline);
+    g.finish();
+}
+
+/// Catalogue item 28: with a descriptor limit of 64 and 128 connections held open, accept
+/// pauses instead of spinning (CPU far below wall time), logs a few lines, not one per
+/// attempt, and serves again once the connections close.
+#[test]
+fn accept_backs_off_when_descriptors_run_out() {
+    let g = Gateway::start("emfile", &[], false, Some(64));
+    assert_eq!(body(&ask(FIRST, g.port, "/ping", Some("h"))), "pong");
+    let baseline = g.fds();
+    let conns: Vec<TcpStream> = (0..128).map(|_| client(FIRST, g.port)).collect();
+    wait_until("the descriptor table full", || {
+        g.stderr().contains("Too many open files")
+    });
+    let (cpu0, t0) = (g.cpu_seconds(), Instant::now());
+    std::thread::sleep(Duration::from_secs(2));
+    let (cpu, wall) = (g.cpu_seconds() - cpu0, t0.elapsed().as_secs_f64());
+    assert!(
+        cpu < wall / 4.0,
+        "{cpu:.2}s CPU in {wall:.2}s while out of descriptors"
+    );
+    let log_lines = g
+        .stderr()
+        .lines()
+        .filter(|l| l.contains("Too many open files"))
+        .count();
+    assert!(
+        (1..=6).contains(&log_lines),
+        "{log_lines} lines:\n{}",
+        g.stderr()
+    );
+    drop(conns);
+    wait_until("served again", || {
+        body(&ask(FIRST, g.port, "/ping", Some("h"))) == "pong"
+    });
+    g.assert_fds_return_to(baseline);
+    g.finish();
+}
