@@ -32,6 +32,9 @@ pub struct ServerOptions {
     pub deny_action: Action,
     pub allow_hosts: Vec<String>,
     pub host_action: Action,
+    pub proxy_protocol_http: bool,
+    pub proxy_protocol_https: bool,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// What a refused request gets: a status page, or the connection closed with no answer.
@@ -260,7 +263,48 @@ pub const KNOBS: &[Knob] = &[
         host_action,
         action
     ),
+    knob!(
+        "proxy_protocol_http",
+        "off",
+        "on: every connection to the HTTP port starts with a PROXY v1 or v2 header naming the client (else closed)",
+        proxy_protocol_http,
+        on_off
+    ),
+    knob!(
+        "proxy_protocol_https",
+        "off",
+        "on: every connection to the HTTPS port starts with a PROXY v1 or v2 header, read before TLS (else closed)",
+        proxy_protocol_https,
+        on_off
+    ),
+    knob!(
+        "trusted_proxies",
+        "off",
+        "comma-separated addresses or CIDRs (`10.0.0.0/8,::1`) whose Forwarded / X-Forwarded-For name the client: the rightmost untrusted address",
+        trusted_proxies,
+        networks
+    ),
 ];
+
+fn on_off(v: &str) -> std::result::Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "on" | "1" | "true" | "yes" => Ok(true),
+        "off" | "0" | "false" | "no" => Ok(false),
+        _ => Err("expected on or off".to_owned()),
+    }
+}
+
+/// Addresses and networks: `10.0.0.0/8`, or a bare address for itself alone.
+fn networks(v: &str) -> std::result::Result<Vec<ipnet::IpNet>, String> {
+    list(v)
+        .into_iter()
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{item:?} is no address or CIDR network"))
+        })
+        .collect()
+}
 
 fn off_or_count(v: &str) -> std::result::Result<u32, String> {
     if v.trim().eq_ignore_ascii_case("off") {

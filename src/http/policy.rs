@@ -5,13 +5,14 @@
 //! knob turns it on, and what is off costs a branch.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use hyper::header::{HeaderMap, FORWARDED};
 
 use super::options::{Action, DenyRule, ServerOptions};
 use crate::error::{Error, Result};
@@ -58,6 +59,7 @@ pub struct Policy {
     rate: Option<Rate>,
     deny: Option<(GlobSet, Vec<Action>)>,
     hosts: Option<(GlobSet, Action)>,
+    trusted: Vec<ipnet::IpNet>,
 }
 
 /// One client's place among the per-IP connections, given back when dropped.
@@ -158,6 +160,28 @@ fn host_name(host: &str) -> &str {
     name.strip_suffix('.').unwrap_or(name)
 }
 
+/// The `for=` value of one `Forwarded` element, unquoted.
+fn forwarded_for(element: &str) -> Option<String> {
+    element.split(';').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("for")
+            .then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// `192.0.2.1`, `192.0.2.1:80`, `2001:db8::1`, `[2001:db8::1]` or `[2001:db8::1]:80`.
+fn parse_hop(hop: &str) -> Option<SocketAddr> {
+    if let Ok(a) = hop.parse::<SocketAddr>() {
+        return Some(a);
+    }
+    let bare = hop
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(hop);
+    bare.parse::<IpAddr>().ok().map(|ip| SocketAddr::new(ip, 0))
+}
+
 impl Policy {
     pub fn new(o: &ServerOptions) -> Result<Self> {
         let rate = match NonZeroU32::new(o.per_ip_rate) {
@@ -200,7 +224,51 @@ impl Policy {
             rate,
             deny,
             hosts,
+            trusted: o.trusted_proxies.clone(),
         })
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = client_key(ip);
+        self.trusted.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The client a request comes from: `peer`, unless `peer` is a trusted proxy, in which case
+    /// the forwarding header is walked from the right (the hop nearest to us) past trusted
+    /// proxies to the first address that is not one. `Forwarded` wins over
+    /// `X-Forwarded-For`; an entry that is no address (`unknown`, an obfuscated name) ends the
+    /// walk at the hop that reported it. A forwarded address without a port has port 0.
+    pub fn client_addr(&self, peer: SocketAddr, headers: &HeaderMap) -> SocketAddr {
+        if self.trusted.is_empty() || !self.trusts(peer.ip()) {
+            return peer;
+        }
+        let forwarded: Vec<String> = headers
+            .get_all(FORWARDED)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(forwarded_for)
+            .collect();
+        let hops: Vec<String> = if forwarded.is_empty() {
+            headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(|s| s.trim().to_owned())
+                .collect()
+        } else {
+            forwarded
+        };
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            let Some(addr) = parse_hop(hop) else { break };
+            client = addr;
+            if !self.trusts(addr.ip()) {
+                break;
+            }
+        }
+        client
     }
 
     /// A slot for one more connection from `ip`, or `None` when it has its share open.
@@ -338,6 +406,43 @@ mod tests {
             "{}",
             p.tracked_rate_keys()
         );
+    }
+
+    #[test]
+    fn forwarding_headers_count_only_from_trusted_proxies() {
+        let p = policy(&[("trusted_proxies", "127.0.0.1,10.0.0.0/8")]);
+        let peer: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let client = |peer: SocketAddr, name: &'static str, value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(name, value.parse().unwrap());
+            p.client_addr(peer, &h)
+        };
+        let xff = "x-forwarded-for";
+        assert_eq!(
+            client(peer, xff, "198.51.100.1, 203.0.113.9, 10.1.2.3").to_string(),
+            "203.0.113.9:0"
+        );
+        assert_eq!(
+            client(peer, xff, "10.0.0.1, 10.0.0.2").to_string(),
+            "10.0.0.1:0"
+        );
+        assert_eq!(
+            client(peer, xff, "1.2.3.4, unknown, 10.0.0.2").to_string(),
+            "10.0.0.2:0"
+        );
+        let untrusted: SocketAddr = "127.0.0.2:6000".parse().unwrap();
+        assert_eq!(client(untrusted, xff, "203.0.113.9"), untrusted);
+        assert_eq!(
+            client(
+                peer,
+                "forwarded",
+                "for=192.0.2.60;proto=http, for=\"[2001:db8::7]:4711\""
+            )
+            .to_string(),
+            "[2001:db8::7]:4711"
+        );
+        assert_eq!(client(peer, "forwarded", "for=_hidden"), peer);
+        assert_eq!(policy(&[]).client_addr(peer, &HeaderMap::new()), peer);
     }
 
     #[test]

@@ -19,13 +19,13 @@ use tokio::sync::{oneshot, Notify};
 
 use super::message::{parse_query, status_page, Request, Response};
 use super::options::ServerOptions;
-use super::policy::{Dropped, Policy, Verdict};
+use super::policy::{ConnectionSlot, Dropped, Policy, Verdict};
 use super::service::{Exchange, Service};
 use super::writer::{into_hyper, HttpResponse, ResponseBody, Writer};
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoopPool};
 use crate::log::LEVEL_DEBUG;
-use crate::tcp::{listen, AcceptBackoff, NoSigpipeStream};
+use crate::tcp::{listen, read_proxy_header, AcceptBackoff, NoSigpipeStream};
 
 /// Called on a worker loop's thread: `true` before it serves, `false` after it stopped.
 pub type WorkerHook = Arc<dyn Fn(&Arc<EventLoop>, bool) + Send + Sync>;
@@ -267,6 +267,11 @@ fn accept_on_loop(
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
     };
+    let proxied = if tls.is_some() {
+        options.proxy_protocol_https
+    } else {
+        options.proxy_protocol_http
+    };
     tokio::spawn(async move {
         let mut backoff = AcceptBackoff::new("http accept");
         loop {
@@ -287,8 +292,14 @@ fn accept_on_loop(
             if el.connection_num.load(Ordering::Acquire) >= options.worker_connections {
                 continue;
             }
-            let Some(slot) = policy.admit_connection(peer.ip()) else {
-                continue;
+            // Behind the PROXY protocol the client is known only once its header is read.
+            let slot = if proxied {
+                None
+            } else {
+                let Some(slot) = policy.admit_connection(peer.ip()) else {
+                    continue;
+                };
+                Some(slot)
             };
             el.connection_num.fetch_add(1, Ordering::AcqRel);
             inner.connections.fetch_add(1, Ordering::AcqRel);
@@ -297,8 +308,7 @@ fn accept_on_loop(
             let (tls, el2, options, policy) =
                 (tls.clone(), el.clone(), options.clone(), policy.clone());
             el.spawn_tracked(weak_closer, async move {
-                serve_connection(sock, peer, tls, service, options, policy, closer).await;
-                drop(slot);
+                serve_connection(sock, peer, slot, tls, service, options, policy, closer).await;
                 el2.connection_num.fetch_sub(1, Ordering::AcqRel);
                 inner.connections.fetch_sub(1, Ordering::AcqRel);
             });
@@ -306,15 +316,40 @@ fn accept_on_loop(
     });
 }
 
+/// `slot` is the connection's place under the per-IP cap; `None` when the listener speaks the
+/// PROXY protocol, so the cap applies to the client its header names.
+#[allow(clippy::too_many_arguments)]
 async fn serve_connection(
-    sock: TcpStream,
+    mut sock: TcpStream,
     peer: SocketAddr,
+    slot: Option<ConnectionSlot>,
     tls: Option<Arc<rustls::ServerConfig>>,
     service: Arc<ArcSwap<Service>>,
     options: Arc<ServerOptions>,
     policy: Arc<Policy>,
     closer: Arc<ConnCloser>,
 ) {
+    let (peer, _slot) = match slot {
+        Some(slot) => (peer, slot),
+        None => {
+            let header = tokio::select! {
+                r = tokio::time::timeout(options.handshake_timeout, read_proxy_header(&mut sock)) => r,
+                _ = closer.0.notified() => return,
+            };
+            let client = match header {
+                Ok(Ok(client)) => client.unwrap_or(peer),
+                Ok(Err(e)) => {
+                    crate::hv_log!(LEVEL_DEBUG, "{peer}: {e}");
+                    return;
+                }
+                Err(_) => return,
+            };
+            let Some(slot) = policy.admit_connection(client.ip()) else {
+                return;
+            };
+            (client, slot)
+        }
+    };
     let _ = sock.set_nodelay(true);
     let sock = NoSigpipeStream::new(sock);
     match tls {
@@ -468,6 +503,7 @@ async fn dispatch(
     max_body: u64,
 ) -> std::result::Result<HttpResponse, Dropped> {
     let (mut parts, body) = req.into_parts();
+    let peer = policy.client_addr(peer, &parts.headers);
     match policy.check_request(peer.ip(), request_host(&parts), parts.uri.path()) {
         Verdict::Pass => {}
         Verdict::Answer(status) => return Ok(simple(status)),
