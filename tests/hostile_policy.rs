@@ -473,3 +473,158 @@ fn accept_backs_off_when_descriptors_run_out() {
     g.assert_fds_return_to(baseline);
     g.finish();
 }
+
+/// HAProxy from Debian, run in the foreground with `config`; killed when dropped.
+struct Haproxy {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Haproxy {
+    fn start(config: &str, ports: &[u16]) -> Haproxy {
+        let dir = std::env::temp_dir().join(format!("hv-rs-haproxy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg = dir.join("haproxy.cfg");
+        std::fs::write(&cfg, config).unwrap();
+        let exe = ["/usr/sbin/haproxy", "haproxy"]
+            .into_iter()
+            .find(|p| Command::new(p).arg("-v").output().is_ok())
+            .expect("haproxy (scripts/setup.sh installs it)");
+        let child = Command::new(exe)
+            .arg("-db")
+            .arg("-f")
+            .arg(&cfg)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
+            .spawn()
+            .expect("starting haproxy");
+        let h = Haproxy { child, dir };
+        for &port in ports {
+            wait_until("haproxy listening", || {
+                TcpStream::connect(("127.0.0.1", port)).is_ok()
+            });
+        }
+        h
+    }
+}
+
+impl Drop for Haproxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Reads from a keep-alive connection until `needle` has arrived.
+fn read_until(s: &mut TcpStream, needle: &str) -> String {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&out).contains(needle) {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) => panic!("reading: {e}"),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Contract §7's real peer: HAProxy in front of the gateway, `send-proxy` (v1) to the HTTP
+/// port and `send-proxy-v2` to the HTTPS port (TLS passed through). The handler sees the
+/// client's address, not HAProxy's; the per-IP cap counts clients, although every connection
+/// comes from HAProxy; a trusted client's X-Forwarded-For is believed, an untrusted one's not;
+/// a connection without a valid PROXY header is closed without an answer.
+#[test]
+fn haproxy_send_proxy_v1_and_v2_give_the_client_address() {
+    let g = Gateway::start(
+        "haproxy",
+        &[
+            ("HV_PROXY_PROTOCOL_HTTP", "on"),
+            ("HV_PROXY_PROTOCOL_HTTPS", "on"),
+            ("HV_PER_IP_CONNECTIONS", "2"),
+            ("HV_TRUSTED_PROXIES", "127.0.0.4"),
+        ],
+        true,
+        None,
+    );
+    let (v1_port, v2_port) = (free_port(), free_port());
+    let config = format!(
+        "defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n\
+         frontend plain\n  bind 127.0.0.1:{v1_port}\n  default_backend gw_http\n\
+         backend gw_http\n  server gw 127.0.0.1:{} send-proxy\n\
+         frontend tls\n  bind 127.0.0.1:{v2_port}\n  default_backend gw_https\n\
+         backend gw_https\n  server gw 127.0.0.1:{} send-proxy-v2\n",
+        g.port, g.https_port
+    );
+    let _haproxy = Haproxy::start(&config, &[v1_port, v2_port]);
+
+    assert_eq!(
+        body(&ask(SECOND, v1_port, "/whoami", Some("h"))),
+        "127.0.0.2"
+    );
+    assert_eq!(
+        body(&ask(FIRST, v1_port, "/whoami", Some("h"))),
+        "127.0.0.1"
+    );
+    assert_eq!(
+        curl_https("127.0.0.2", v2_port, "/whoami").as_deref(),
+        Some("127.0.0.2")
+    );
+    let baseline = g.fds();
+
+    let third = [127, 0, 0, 3];
+    let held: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut s = client(third, v1_port);
+            s.write_all(b"GET /whoami HTTP/1.1\r\nHost: h\r\n\r\n")
+                .unwrap();
+            assert!(read_until(&mut s, "127.0.0.3").contains("127.0.0.3"));
+            s
+        })
+        .collect();
+    assert_eq!(
+        ask(third, v1_port, "/whoami", Some("h")),
+        "",
+        "a third connection was served"
+    );
+    assert_eq!(
+        body(&ask(SECOND, v1_port, "/whoami", Some("h"))),
+        "127.0.0.2"
+    );
+    drop(held);
+    wait_until("the third address served again", || {
+        body(&ask(third, v1_port, "/whoami", Some("h"))) == "127.0.0.3"
+    });
+
+    let forwarded = |from: [u8; 4]| {
+        let mut s = client(from, v1_port);
+        s.write_all(
+            b"GET /whoami HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 198.51.100.1, 203.0.113.9\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        body(&read_all(&mut s)).to_owned()
+    };
+    assert_eq!(forwarded([127, 0, 0, 4]), "203.0.113.9");
+    assert_eq!(forwarded(SECOND), "127.0.0.2");
+
+    assert_eq!(
+        ask(FIRST, g.port, "/whoami", Some("h")),
+        "",
+        "no PROXY header"
+    );
+    let mut bogus = client(FIRST, g.port);
+    bogus
+        .write_all(b"PROXY TCP4 300.1.1.1 127.0.0.1 1 2\r\nGET /whoami HTTP/1.1\r\nHost: h\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_all(&mut bogus), "", "malformed PROXY header answered");
+    let mut bogus_tls = client(FIRST, g.https_port);
+    // A TLS ClientHello where the PROXY header should be.
+    bogus_tls
+        .write_all(b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03hello, PROXY")
+        .unwrap();
+    assert_eq!(read_all(&mut bogus_tls), "");
+    g.assert_fds_return_to(baseline);
+    g.finish();
+}
