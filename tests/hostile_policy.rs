@@ -37,7 +37,16 @@ struct Gateway {
 
 impl Gateway {
     fn start(tag: &str, env: &[(&str, &str)], https: bool, nofile: Option<u32>) -> Gateway {
-        let exe = gateway_exe();
+        Self::run(gateway_exe(), tag, env, https, nofile)
+    }
+
+    fn run(
+        exe: PathBuf,
+        tag: &str,
+        env: &[(&str, &str)],
+        https: bool,
+        nofile: Option<u32>,
+    ) -> Gateway {
         let dir = std::env::temp_dir().join(format!("hv-rs-policy-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("secret.php"), "<?php secret ?>").unwrap();
@@ -626,5 +635,32 @@ fn haproxy_send_proxy_v1_and_v2_give_the_client_address() {
         .unwrap();
     assert_eq!(read_all(&mut bogus_tls), "");
     g.assert_fds_return_to(baseline);
+    g.finish();
+}
+
+/// The same policy set in code through `hv::HttpServer`'s hv-rs methods (`denyPath`,
+/// `allowHost`, `trustProxy`, `setMaxConnectionsPerIp`, ...), bad values refused.
+#[test]
+fn cpp_methods_set_the_same_policy() {
+    let exe = build("policy_methods", &["c-examples/policy/methods.cpp"]);
+    let g = Gateway::run(exe, "methods", &[], false, None);
+    let get = |path: &str, host: &str| ask(SECOND, g.port, path, Some(host));
+    assert_eq!(body(&get("/ping", "localhost:80")), "pong");
+    assert_eq!(body(&get("/ping", "a.example.org")), "pong");
+    assert_eq!(get("/ping", "example.com"), "");
+    assert_eq!(get("/x/y.PHP", "localhost"), "");
+    assert_eq!(status(&get("/.env", "localhost")), Some(403));
+    let mut s = client(FIRST, g.port);
+    s.write_all(
+        b"GET /whoami HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 203.0.113.5\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    assert_eq!(body(&read_all(&mut s)), "203.0.113.5");
+    let conns: Vec<TcpStream> = (0..6).map(|_| client(SECOND, g.port)).collect();
+    wait_until("2 of 6 connections refused", || {
+        conns.iter().filter(|c| closed_by_server(c)).count() >= 2
+    });
+    assert_eq!(conns.iter().filter(|c| closed_by_server(c)).count(), 2);
+    drop(conns);
     g.finish();
 }
