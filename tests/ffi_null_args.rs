@@ -139,6 +139,8 @@ fn every_entry_point_rejects_null_handles() {
     hv_tcp_server_set_thread_num(null(), 1);
     assert_eq!(hv_tcp_server_set_load_balance(null(), 0), NULL_PARAM);
     hv_tcp_server_set_max_connections(null(), 1);
+    hv_tcp_server_set_max_connections_per_ip(null(), 1);
+    hv_tcp_server_set_proxy_protocol(null(), true);
     assert_eq!(hv_tcp_server_set_tls(null(), null()), NULL_PARAM);
     assert_eq!(hv_tcp_server_set_unpack(null(), null()), NULL_PARAM);
     assert_eq!(

@@ -37,7 +37,7 @@ struct Gateway {
 
 impl Gateway {
     fn start(tag: &str, env: &[(&str, &str)], https: bool, nofile: Option<u32>) -> Gateway {
-        Self::run(gateway_exe(), tag, env, https, nofile)
+        Self::run(gateway_exe(), tag, env, https, nofile, &[])
     }
 
     fn run(
@@ -46,6 +46,7 @@ impl Gateway {
         env: &[(&str, &str)],
         https: bool,
         nofile: Option<u32>,
+        extra_args: &[&str],
     ) -> Gateway {
         let dir = std::env::temp_dir().join(format!("hv-rs-policy-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -61,6 +62,7 @@ impl Gateway {
             args.push(c.cert.display().to_string());
             args.push(c.key.display().to_string());
         }
+        args.extend(extra_args.iter().map(|a| a.to_string()));
         let mut cmd = match nofile {
             Some(n) => {
                 let mut c = Command::new("prlimit");
@@ -643,7 +645,7 @@ fn haproxy_send_proxy_v1_and_v2_give_the_client_address() {
 #[test]
 fn cpp_methods_set_the_same_policy() {
     let exe = build("policy_methods", &["c-examples/policy/methods.cpp"]);
-    let g = Gateway::run(exe, "methods", &[], false, None);
+    let g = Gateway::run(exe, "methods", &[], false, None, &[]);
     let get = |path: &str, host: &str| ask(SECOND, g.port, path, Some(host));
     assert_eq!(body(&get("/ping", "localhost:80")), "pong");
     assert_eq!(body(&get("/ping", "a.example.org")), "pong");
@@ -662,5 +664,67 @@ fn cpp_methods_set_the_same_policy() {
     });
     assert_eq!(conns.iter().filter(|c| closed_by_server(c)).count(), 2);
     drop(conns);
+    g.finish();
+}
+
+/// Writes `data` and reads the echo back.
+fn echo(s: &mut TcpStream, data: &str) -> String {
+    s.write_all(data.as_bytes()).unwrap();
+    let mut buf = vec![0u8; data.len()];
+    s.read_exact(&mut buf).unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+/// Catalogue item 30 for `TcpServer`: the cap set in code (`setMaxConnectionsPerIp`), then
+/// overridden by `HV_TCP_PER_IP_CONNECTIONS` together with `HV_TCP_PROXY_PROTOCOL`, where
+/// the PROXY header's client is the channel's peer address and what the cap counts.
+#[test]
+fn tcp_server_caps_connections_per_ip_and_reads_proxy_headers() {
+    let exe = build("policy_tcp_echo", &["c-examples/policy/tcp_echo.cpp"]);
+    let g = Gateway::run(exe.clone(), "tcp", &[], false, None, &["3"]);
+    let conns: Vec<TcpStream> = (0..5).map(|_| client(FIRST, g.port)).collect();
+    wait_until("2 of 5 TCP connections refused", || {
+        conns.iter().filter(|c| closed_by_server(c)).count() >= 2
+    });
+    let (refused, open): (Vec<_>, Vec<_>) = conns.into_iter().partition(closed_by_server);
+    assert_eq!((refused.len(), open.len()), (2, 3));
+    for mut s in open {
+        assert_eq!(echo(&mut s, "ping"), "ping");
+    }
+    assert_eq!(echo(&mut client(SECOND, g.port), "other"), "other");
+    g.finish();
+
+    let g = Gateway::run(
+        exe,
+        "tcp-proxy",
+        &[
+            ("HV_TCP_PER_IP_CONNECTIONS", "1"),
+            ("HV_TCP_PROXY_PROTOCOL", "on"),
+        ],
+        false,
+        None,
+        &["3"],
+    );
+    let proxied = |client_addr: &str| {
+        let mut s = client(FIRST, g.port);
+        s.write_all(format!("PROXY TCP4 {client_addr} 127.0.0.1 4000 80\r\n").as_bytes())
+            .unwrap();
+        s
+    };
+    let mut first = proxied("192.0.2.9");
+    assert_eq!(echo(&mut first, "hello"), "hello");
+    let line = g.lines.recv_timeout(WAIT).expect("a connect line");
+    assert_eq!(line, "connected 192.0.2.9:4000");
+    let mut same = proxied("192.0.2.9");
+    let _ = same.write_all(b"again");
+    assert_eq!(
+        read_all(&mut same),
+        "",
+        "a second connection of 192.0.2.9 was served"
+    );
+    assert_eq!(echo(&mut proxied("192.0.2.10"), "other"), "other");
+    let mut bare = client(FIRST, g.port);
+    let _ = bare.write_all(b"no proxy header here");
+    assert_eq!(read_all(&mut bare), "");
     g.finish();
 }

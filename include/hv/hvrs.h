@@ -1415,6 +1415,22 @@ hv_status hv_tcp_server_set_load_balance(const struct hv_tcp_server *server, int
 void hv_tcp_server_set_max_connections(const struct hv_tcp_server *server, uint32_t max);
 
 /*
+ Connections beyond `max` open from one client address are closed at accept, before any
+ callback or TLS handshake (0: no cap, the default). Applies from the next start, where
+ `HV_TCP_PER_IP_CONNECTIONS` (a count or `off`) wins.
+ */
+void hv_tcp_server_set_max_connections_per_ip(const struct hv_tcp_server *server, uint32_t max);
+
+/*
+ With `on`, every connection must start with a PROXY protocol v1 or v2 header (from a load
+ balancer such as HAProxy), read before TLS; the address it names is the channel's peer
+ address and what the per-IP cap counts. A connection without a valid header is closed
+ before its connect callback. Applies from the next start, where `HV_TCP_PROXY_PROTOCOL`
+ (`on`/`off`) wins.
+ */
+void hv_tcp_server_set_proxy_protocol(const struct hv_tcp_server *server, bool on);
+
+/*
  Serves TLS with the given PEM files (copied now; a bad file is reported here as
  `HV_ERR_TLS_CONFIG`). NULL turns TLS off.
  */

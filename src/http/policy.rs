@@ -4,11 +4,10 @@
 //! file work (requests), so a scanner costs as little as possible. Everything is off until a
 //! knob turns it on, and what is off costs a branch.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -16,6 +15,7 @@ use hyper::header::{HeaderMap, FORWARDED};
 
 use super::options::{Action, DenyRule, ServerOptions};
 use crate::error::{Error, Result};
+use crate::tcp::{client_key, ConnectionSlot, PerIpConnections};
 
 /// What a request gets instead of the handler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,41 +53,11 @@ struct Rate {
 }
 
 pub struct Policy {
-    per_ip_connections: u32,
-    /// Open connections by address; an address leaves when its last connection closes.
-    connections: Mutex<HashMap<IpAddr, u32>>,
+    connections: Arc<PerIpConnections>,
     rate: Option<Rate>,
     deny: Option<(GlobSet, Vec<Action>)>,
     hosts: Option<(GlobSet, Action)>,
     trusted: Vec<ipnet::IpNet>,
-}
-
-/// One client's place among the per-IP connections, given back when dropped.
-pub struct ConnectionSlot {
-    held: Option<(Arc<Policy>, IpAddr)>,
-}
-
-impl Drop for ConnectionSlot {
-    fn drop(&mut self) {
-        if let Some((policy, ip)) = self.held.take() {
-            let mut map = lock(&policy.connections);
-            if let Some(n) = map.get_mut(&ip) {
-                *n -= 1;
-                if *n == 0 {
-                    map.remove(&ip);
-                }
-            }
-        }
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// IPv4 clients reaching a dual-stack socket as `::ffff:a.b.c.d` are the same clients.
-fn client_key(ip: IpAddr) -> IpAddr {
-    ip.to_canonical()
 }
 
 /// A deny pattern as the matcher sees it: case-insensitive, `*` crossing `/`, and a pattern
@@ -219,8 +189,7 @@ impl Policy {
             Some((set, o.host_action))
         };
         Ok(Policy {
-            per_ip_connections: o.per_ip_connections,
-            connections: Mutex::new(HashMap::new()),
+            connections: Arc::new(PerIpConnections::new(o.per_ip_connections)),
             rate,
             deny,
             hosts,
@@ -272,20 +241,8 @@ impl Policy {
     }
 
     /// A slot for one more connection from `ip`, or `None` when it has its share open.
-    pub fn admit_connection(self: &Arc<Self>, ip: IpAddr) -> Option<ConnectionSlot> {
-        if self.per_ip_connections == 0 {
-            return Some(ConnectionSlot { held: None });
-        }
-        let ip = client_key(ip);
-        let mut map = lock(&self.connections);
-        let n = map.entry(ip).or_insert(0);
-        if *n >= self.per_ip_connections {
-            return None;
-        }
-        *n += 1;
-        Some(ConnectionSlot {
-            held: Some((self.clone(), ip)),
-        })
+    pub fn admit_connection(&self, ip: IpAddr) -> Option<ConnectionSlot> {
+        self.connections.admit(ip)
     }
 
     /// Rate, then Host, then path: a flooding client is shed before any matching work.
@@ -374,20 +331,6 @@ mod tests {
         assert_eq!(check(Some("127.0.0.1:80")), Verdict::Answer(421));
         assert_eq!(check(None), Verdict::Answer(421));
         assert_eq!(check(Some("[::1]:80")), Verdict::Answer(421));
-    }
-
-    #[test]
-    fn connections_are_capped_per_address_and_given_back() {
-        let p = policy(&[("per_ip_connections", "2")]);
-        let other = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
-        let a = p.admit_connection(LOCAL).unwrap();
-        let _b = p.admit_connection(LOCAL).unwrap();
-        assert!(p.admit_connection(LOCAL).is_none());
-        assert!(p.admit_connection(other).is_some());
-        drop(a);
-        assert!(p.admit_connection(LOCAL).is_some());
-        drop(_b);
-        assert!(lock(&p.connections).is_empty());
     }
 
     #[test]

@@ -19,13 +19,13 @@ use tokio::sync::{oneshot, Notify};
 
 use super::message::{parse_query, status_page, Request, Response};
 use super::options::ServerOptions;
-use super::policy::{ConnectionSlot, Dropped, Policy, Verdict};
+use super::policy::{Dropped, Policy, Verdict};
 use super::service::{Exchange, Service};
 use super::writer::{into_hyper, HttpResponse, ResponseBody, Writer};
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoopPool};
 use crate::log::LEVEL_DEBUG;
-use crate::tcp::{listen, read_proxy_header, AcceptBackoff, NoSigpipeStream};
+use crate::tcp::{listen, read_proxy_header, AcceptBackoff, ConnectionSlot, NoSigpipeStream};
 
 /// Called on a worker loop's thread: `true` before it serves, `false` after it stopped.
 pub type WorkerHook = Arc<dyn Fn(&Arc<EventLoop>, bool) + Send + Sync>;
