@@ -318,6 +318,14 @@ fn every_entry_point_rejects_null_handles() {
         hv_http_server_set_worker_hooks(null(), None, None, ud, Some(count_free)),
         NULL_PARAM
     );
+    assert_eq!(
+        hv_http_server_set_access_log_callback(null(), None, ud, Some(count_free)),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_http_server_set_option(null(), c"max_body".as_ptr(), c"1k".as_ptr()),
+        NULL_PARAM
+    );
     assert_eq!(hv_http_response_set_body(null_mut(), null(), 0), NULL_PARAM);
     assert_eq!(
         hv_http_response_append_body(null_mut(), null(), 0),
@@ -407,8 +415,8 @@ fn every_entry_point_rejects_null_handles() {
     assert!(hv_nlog_listen(null(), 0).is_null());
     assert_eq!(hv_nlog_write(null(), 5), 0);
 
-    // Each of the 15 calls above that handed over userdata freed it exactly once.
-    assert_eq!(FREED.load(Ordering::SeqCst) - before, 16);
+    // Each of the 17 calls above that handed over userdata freed it exactly once.
+    assert_eq!(FREED.load(Ordering::SeqCst) - before, 17);
 }
 
 #[test]

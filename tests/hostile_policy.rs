@@ -109,6 +109,19 @@ impl Gateway {
         g
     }
 
+    /// The next output line containing `needle` (earlier ones are skipped).
+    fn expect_line(&self, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("no output line containing {needle:?}"),
+            }
+        }
+    }
+
     fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -444,6 +457,14 @@ fn deny_patterns_and_host_allow_list_refuse_before_any_handler() {
     assert_eq!(status(&ask(FIRST, g.port, "/ping", None)), Some(421));
     // The middleware ran for the three static/ping requests above and this one only.
     assert_eq!(body(&get("/calls")), "4");
+    // Dropped requests are logged as 444, answered ones with their status, plain HTTP as "-".
+    let dropped = g.expect_line("\"GET /index.php HTTP/1.1\"");
+    assert!(
+        dropped.contains("\" 444 0 \"-\" \"-\" ") && dropped.ends_with(" -"),
+        "{dropped}"
+    );
+    let env = g.expect_line("\"GET /.env HTTP/1.1\"");
+    assert!(env.contains("\" 403 "), "{env}");
     g.assert_fds_return_to(baseline);
     g.finish();
 }
@@ -582,6 +603,14 @@ fn haproxy_send_proxy_v1_and_v2_give_the_client_address() {
     assert_eq!(
         curl_https("127.0.0.2", v2_port, "/whoami").as_deref(),
         Some("127.0.0.2")
+    );
+    // The access log names the client too, with the TLS version HAProxy passed through.
+    let line = g.expect_line("curl/");
+    assert!(
+        line.starts_with("access 127.0.0.2 - - [")
+            && line.contains("] \"GET /whoami HTTP/2.0\" 200 9 \"-\" \"curl/")
+            && line.ends_with(" TLSv1.3"),
+        "{line}"
     );
     let baseline = g.fds();
 

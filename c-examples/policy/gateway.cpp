@@ -9,6 +9,8 @@
  *   GET /whoami  -> the client address the handler sees
  *   GET /calls   -> how many requests reached the middleware (refused ones never do)
  *   GET /static/ -> files under the working directory
+ *
+ * Each request is logged to stdout ("access <line>") by an access-log callback.
  */
 #include <atomic>
 #include <cstdio>
@@ -56,6 +58,11 @@ int main(int argc, char** argv) {
         ssl.endpoint = HSSL_SERVER;
         if (server.newSslCtx(&ssl) != 0) return -30;
     }
+    // The access log goes to stdout, one line per request.
+    server.onAccessLog([](const hv_access_log_entry& entry) {
+        printf("access %s\n", entry.line);
+        fflush(stdout);
+    });
     if (server.start() != 0) {
         printf("start failed\n");
         return 1;

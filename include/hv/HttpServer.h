@@ -3,6 +3,7 @@
 
 #include <string>
 #include <functional>
+#include <utility>
 
 #include "hexport.h"
 #include "herr.h"
@@ -268,6 +269,18 @@ public:
         return setOption("proxy_protocol_https", on_https_port ? "on" : "off");
     }
 
+    /* hv-rs: called for every request from the next start, on the worker loop thread that
+     * served it, once its response head is ready. entry.line is the default line (combined log
+     * format, duration in seconds, TLS version); the pointers are valid during the call only.
+     * An exception thrown by fn is caught and logged. NULL removes the callback. */
+    typedef std::function<void(const hv_access_log_entry& entry)> AccessLogger;
+    int onAccessLog(AccessLogger fn) {
+        hv_http_server* srv = detail::serverState(this)->server;
+        if (!fn) return hv_http_server_set_access_log_callback(srv, NULL, NULL, NULL) == HV_OK ? 0 : -1;
+        AccessLogger* held = new AccessLogger(std::move(fn));
+        return hv_http_server_set_access_log_callback(srv, accessLogTrampoline, held, deleteAccessLogger) == HV_OK ? 0 : -1;
+    }
+
     size_t connectionNum() {
         return privdata ? hv_http_server_connection_num(detail::serverState(this)->server) : 0;
     }
@@ -308,6 +321,15 @@ public:
     int stop() { return http_server_stop(this); }
 
 private:
+    static void accessLogTrampoline(void* userdata, const hv_access_log_entry* entry) {
+        try {
+            (*static_cast<AccessLogger*>(userdata))(*entry);
+        } catch (...) {
+            hloge("access log callback threw");
+        }
+    }
+    static void deleteAccessLogger(void* userdata) { delete static_cast<AccessLogger*>(userdata); }
+
     // Adds `item` to the comma-separated list knob `name`; the list keeps the value set.
     int appendOption(const char* name, std::string& list, const std::string& item) {
         std::string value = list.empty() ? item : list + "," + item;

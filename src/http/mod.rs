@@ -1,5 +1,6 @@
 //! HTTP: libhv's `HttpService` and `HttpServer` on hyper (HTTP/1.1, HTTP/2), HTTPS by rustls.
 
+pub mod access_log;
 pub mod client;
 pub mod message;
 pub mod options;
@@ -12,6 +13,7 @@ pub mod service;
 pub mod static_files;
 pub mod writer;
 
+pub use access_log::{AccessLogFn, AccessRecord};
 pub use message::{Request, Response, STATUS_NEXT};
 pub use options::{ServerOptions, KNOBS};
 pub use server::{HttpServer, WorkerHook};

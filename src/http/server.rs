@@ -5,18 +5,19 @@
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, HOST, SERVER};
+use hyper::header::{HeaderValue, CONTENT_LENGTH, HOST, REFERER, SERVER, USER_AGENT};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::{oneshot, Notify};
 
+use super::access_log::{AccessLogFn, AccessRecord, STATUS_DROPPED};
 use super::message::{parse_query, status_page, Request, Response};
 use super::options::ServerOptions;
 use super::policy::{Dropped, Policy, Verdict};
@@ -38,6 +39,7 @@ struct Config {
     thread_num: usize,
     options: ServerOptions,
     tls: Option<Arc<rustls::ServerConfig>>,
+    access_log: Option<AccessLogFn>,
 }
 
 struct Inner {
@@ -77,6 +79,7 @@ impl HttpServer {
                     thread_num: 1,
                     options: ServerOptions::defaults(),
                     tls: None,
+                    access_log: None,
                 }),
                 service: Arc::new(ArcSwap::from_pointee(Service::default())),
                 pool: Mutex::new(None),
@@ -123,6 +126,13 @@ impl HttpServer {
     /// Sets one knob of [`KNOBS`] by name; it applies from the next `start`.
     pub fn set_option(&self, name: &str, value: &str) -> Result<()> {
         lock(&self.inner.config).options.set(name, value)
+    }
+
+    /// Calls `log` for every request from the next start (None: no callback); the old one
+    /// is dropped after the lock is released.
+    pub fn set_access_log(&self, log: Option<AccessLogFn>) {
+        let old = std::mem::replace(&mut lock(&self.inner.config).access_log, log);
+        drop(old);
     }
 
     /// Replaces the worker hooks; the old ones are dropped after the lock is released.
@@ -175,7 +185,10 @@ impl HttpServer {
             )
         };
         options.apply_env(|var| std::env::var(var).ok())?;
-        let policy = Arc::new(Policy::new(&options)?);
+        let site = Arc::new(Site {
+            policy: Policy::new(&options)?,
+            access_log: lock(&self.inner.config).access_log.clone(),
+        });
         let options = Arc::new(options);
         let mut listeners: Vec<(StdListener, Option<Arc<rustls::ServerConfig>>)> = Vec::new();
         if https_port > 0 {
@@ -212,9 +225,9 @@ impl HttpServer {
                     .try_clone()
                     .map_err(|e| Error::io("dup listener", e))?;
                 let (weak, tls, el2) = (Arc::downgrade(&self.inner), tls.clone(), el.clone());
-                let (options, policy) = (options.clone(), policy.clone());
+                let (options, site) = (options.clone(), site.clone());
                 el.queue_in_loop(Box::new(move || {
-                    accept_on_loop(weak, el2, listener, tls, options, policy)
+                    accept_on_loop(weak, el2, listener, tls, options, site)
                 }));
             }
         }
@@ -247,6 +260,28 @@ impl Drop for HttpServer {
     }
 }
 
+/// What every connection of one run of the server shares: the client policy and the
+/// access-log callback, fixed at start.
+struct Site {
+    policy: Policy,
+    access_log: Option<AccessLogFn>,
+}
+
+/// How a connection reached the server, for URLs and the access log.
+#[derive(Clone, Copy)]
+struct Transport {
+    scheme: &'static str,
+    tls_version: Option<&'static str>,
+}
+
+fn tls_name(v: rustls::ProtocolVersion) -> &'static str {
+    match v {
+        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3",
+        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2",
+        _ => "TLS",
+    }
+}
+
 /// A connection the stopping loop must close.
 struct ConnCloser(Notify);
 
@@ -262,7 +297,7 @@ fn accept_on_loop(
     listener: StdListener,
     tls: Option<Arc<rustls::ServerConfig>>,
     options: Arc<ServerOptions>,
-    policy: Arc<Policy>,
+    site: Arc<Site>,
 ) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
@@ -296,7 +331,7 @@ fn accept_on_loop(
             let slot = if proxied {
                 None
             } else {
-                let Some(slot) = policy.admit_connection(peer.ip()) else {
+                let Some(slot) = site.policy.admit_connection(peer.ip()) else {
                     continue;
                 };
                 Some(slot)
@@ -305,10 +340,10 @@ fn accept_on_loop(
             inner.connections.fetch_add(1, Ordering::AcqRel);
             let closer = Arc::new(ConnCloser(Notify::new()));
             let weak_closer: Weak<dyn Closable> = Arc::downgrade(&closer) as Weak<dyn Closable>;
-            let (tls, el2, options, policy) =
-                (tls.clone(), el.clone(), options.clone(), policy.clone());
+            let (tls, el2, options, site) =
+                (tls.clone(), el.clone(), options.clone(), site.clone());
             el.spawn_tracked(weak_closer, async move {
-                serve_connection(sock, peer, slot, tls, service, options, policy, closer).await;
+                serve_connection(sock, peer, slot, tls, service, options, site, closer).await;
                 el2.connection_num.fetch_sub(1, Ordering::AcqRel);
                 inner.connections.fetch_sub(1, Ordering::AcqRel);
             });
@@ -326,7 +361,7 @@ async fn serve_connection(
     tls: Option<Arc<rustls::ServerConfig>>,
     service: Arc<ArcSwap<Service>>,
     options: Arc<ServerOptions>,
-    policy: Arc<Policy>,
+    site: Arc<Site>,
     closer: Arc<ConnCloser>,
 ) {
     let (peer, _slot) = match slot {
@@ -344,7 +379,7 @@ async fn serve_connection(
                 }
                 Err(_) => return,
             };
-            let Some(slot) = policy.admit_connection(client.ip()) else {
+            let Some(slot) = site.policy.admit_connection(client.ip()) else {
                 return;
             };
             (client, slot)
@@ -353,7 +388,13 @@ async fn serve_connection(
     let _ = sock.set_nodelay(true);
     let sock = NoSigpipeStream::new(sock);
     match tls {
-        None => serve_io(sock, peer, "http", service, options, policy, closer).await,
+        None => {
+            let transport = Transport {
+                scheme: "http",
+                tls_version: None,
+            };
+            serve_io(sock, peer, transport, service, options, site, closer).await
+        }
         Some(config) => {
             let accept = tokio_rustls::TlsAcceptor::from(config).accept(sock);
             let stream = tokio::select! {
@@ -363,7 +404,11 @@ async fn serve_connection(
                 },
                 _ = closer.0.notified() => return,
             };
-            serve_io(stream, peer, "https", service, options, policy, closer).await
+            let transport = Transport {
+                scheme: "https",
+                tls_version: stream.get_ref().1.protocol_version().map(tls_name),
+            };
+            serve_io(stream, peer, transport, service, options, site, closer).await
         }
     }
 }
@@ -371,10 +416,10 @@ async fn serve_connection(
 async fn serve_io<I>(
     io: I,
     peer: SocketAddr,
-    scheme: &'static str,
+    transport: Transport,
     service: Arc<ArcSwap<Service>>,
     options: Arc<ServerOptions>,
-    policy: Arc<Policy>,
+    site: Arc<Site>,
     closer: Arc<ConnCloser>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -383,10 +428,10 @@ async fn serve_io<I>(
     let svc = hyper::service::service_fn(move |req| {
         dispatch(
             service.load_full(),
-            policy.clone(),
+            site.clone(),
             req,
             peer,
-            scheme,
+            transport,
             max_body,
         )
     });
@@ -494,16 +539,73 @@ fn request_host(parts: &hyper::http::request::Parts) -> Option<&str> {
         .or_else(|| parts.uri.authority().map(|a| a.as_str()))
 }
 
+/// Answers one request, and records it when the server has an access-log callback.
 async fn dispatch(
     service: Arc<Service>,
-    policy: Arc<Policy>,
+    site: Arc<Site>,
+    req: hyper::Request<Incoming>,
+    peer: SocketAddr,
+    transport: Transport,
+    max_body: u64,
+) -> std::result::Result<HttpResponse, Dropped> {
+    let peer = site.policy.client_addr(peer, req.headers());
+    let Some(log) = site.access_log.clone() else {
+        return respond(service, &site.policy, req, peer, transport.scheme, max_body).await;
+    };
+    let (started, time) = (Instant::now(), SystemTime::now());
+    let header = |name| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (referer, user_agent) = (header(REFERER), header(USER_AGENT));
+    let (method, version) = (req.method().clone(), req.version());
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().to_string(), |p| p.to_string());
+    let result = respond(service, &site.policy, req, peer, transport.scheme, max_body).await;
+    let (status, bytes) = match &result {
+        Ok(resp) => (resp.status().as_u16(), body_len(resp)),
+        Err(Dropped) => (STATUS_DROPPED, Some(0)),
+    };
+    log(&AccessRecord {
+        client: peer,
+        method: method.as_str(),
+        target: &target,
+        version,
+        status,
+        bytes,
+        referer: referer.as_deref(),
+        user_agent: user_agent.as_deref(),
+        duration: started.elapsed(),
+        tls_version: transport.tls_version,
+        time,
+    });
+    result
+}
+
+/// The body's length when it is known before it is sent.
+fn body_len(resp: &HttpResponse) -> Option<u64> {
+    if let ResponseBody::Full(body) = resp.body() {
+        return Some(body.as_ref().map_or(0, |b| b.len() as u64));
+    }
+    resp.headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+}
+
+/// `peer` is the client as the policy resolved it.
+async fn respond(
+    service: Arc<Service>,
+    policy: &Policy,
     req: hyper::Request<Incoming>,
     peer: SocketAddr,
     scheme: &'static str,
     max_body: u64,
 ) -> std::result::Result<HttpResponse, Dropped> {
     let (mut parts, body) = req.into_parts();
-    let peer = policy.client_addr(peer, &parts.headers);
     match policy.check_request(peer.ip(), request_host(&parts), parts.uri.path()) {
         Verdict::Pass => {}
         Verdict::Answer(status) => return Ok(simple(status)),
