@@ -15,6 +15,8 @@ use hyper::header::{HeaderMap, FORWARDED};
 
 use super::options::{Action, DenyRule, ServerOptions};
 use crate::error::{Error, Result};
+use crate::log::LEVEL_WARN;
+use crate::log_throttle::{self, Throttle};
 use crate::tcp::{client_key, ConnectionSlot, PerIpConnections};
 
 /// What a request gets instead of the handler.
@@ -257,6 +259,10 @@ impl Policy {
                 rate.limiter.shrink_to_fit();
             }
             if rate.limiter.check_key(&ip).is_err() {
+                static LIMITED: Throttle = Throttle::new(log_throttle::INTERVAL);
+                LIMITED.log(LEVEL_WARN, || {
+                    format!("http: {ip} is over per_ip_rate; refusing its requests")
+                });
                 return rate.action.into();
             }
         }

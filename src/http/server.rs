@@ -25,7 +25,8 @@ use super::service::{Exchange, Service};
 use super::writer::{into_hyper, HttpResponse, ResponseBody, Writer};
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoopPool};
-use crate::log::LEVEL_DEBUG;
+use crate::log::{LEVEL_DEBUG, LEVEL_WARN};
+use crate::log_throttle::{self, Throttle};
 use crate::tcp::{listen, read_proxy_header, AcceptBackoff, ConnectionSlot, NoSigpipeStream};
 
 /// Called on a worker loop's thread: `true` before it serves, `false` after it stopped.
@@ -282,6 +283,17 @@ fn tls_name(v: rustls::ProtocolVersion) -> &'static str {
     }
 }
 
+/// Notes a connection closed at accept for its address's per-IP share, one line per interval.
+fn refused(client: SocketAddr) {
+    static REFUSED: Throttle = Throttle::new(log_throttle::INTERVAL);
+    REFUSED.log(LEVEL_WARN, || {
+        format!(
+            "http: closing a connection from {}: per_ip_connections reached",
+            client.ip()
+        )
+    });
+}
+
 /// A connection the stopping loop must close.
 struct ConnCloser(Notify);
 
@@ -332,6 +344,7 @@ fn accept_on_loop(
                 None
             } else {
                 let Some(slot) = site.policy.admit_connection(peer.ip()) else {
+                    refused(peer);
                     continue;
                 };
                 Some(slot)
@@ -374,12 +387,14 @@ async fn serve_connection(
             let client = match header {
                 Ok(Ok(client)) => client.unwrap_or(peer),
                 Ok(Err(e)) => {
-                    crate::hv_log!(LEVEL_DEBUG, "{peer}: {e}");
+                    static BAD_HEADER: Throttle = Throttle::new(log_throttle::INTERVAL);
+                    BAD_HEADER.log(LEVEL_WARN, || format!("http: closing {peer}: {e}"));
                     return;
                 }
                 Err(_) => return,
             };
             let Some(slot) = site.policy.admit_connection(client.ip()) else {
+                refused(client);
                 return;
             };
             (client, slot)

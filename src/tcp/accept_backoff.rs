@@ -4,22 +4,20 @@
 //! loop pauses, longer while the failures go on, and reports once per interval how many it saw.
 
 use std::io;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::log::{LEVEL_DEBUG, LEVEL_WARN};
+use crate::log_throttle::{Throttle, INTERVAL};
 
 /// First pause after a resource failure; doubled while failures continue.
 const FIRST_PAUSE: Duration = Duration::from_millis(10);
 /// Longest pause: a freed descriptor is taken up within this.
 const MAX_PAUSE: Duration = Duration::from_millis(500);
-/// At most one warning per interval, however many accepts fail.
-const LOG_INTERVAL: Duration = Duration::from_secs(5);
 
 pub(crate) struct AcceptBackoff {
     what: &'static str,
     pause: Duration,
-    last_log: Option<Instant>,
-    unlogged: u64,
+    log: Throttle,
 }
 
 /// Failures that free themselves only when other connections close.
@@ -36,8 +34,7 @@ impl AcceptBackoff {
         AcceptBackoff {
             what,
             pause: FIRST_PAUSE,
-            last_log: None,
-            unlogged: 0,
+            log: Throttle::new(INTERVAL),
         }
     }
 
@@ -53,21 +50,12 @@ impl AcceptBackoff {
             crate::hv_log!(LEVEL_DEBUG, "{}: {e}", self.what);
             return None;
         }
-        self.unlogged += 1;
-        let now = Instant::now();
-        if self
-            .last_log
-            .is_none_or(|t| now.duration_since(t) >= LOG_INTERVAL)
-        {
-            crate::hv_log!(
-                LEVEL_WARN,
-                "{}: {e} ({} failures since the last report); pausing accept up to {MAX_PAUSE:?} at a time until descriptors are free",
-                self.what,
-                self.unlogged
-            );
-            self.last_log = Some(now);
-            self.unlogged = 0;
-        }
+        self.log.log(LEVEL_WARN, || {
+            format!(
+                "{}: {e}; pausing accept up to {MAX_PAUSE:?} at a time until descriptors are free",
+                self.what
+            )
+        });
         let pause = self.pause;
         self.pause = (self.pause * 2).min(MAX_PAUSE);
         Some(pause)

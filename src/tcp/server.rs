@@ -21,7 +21,8 @@ use super::stream::Stream;
 use super::unpack::UnpackSetting;
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoadBalance, LoopPool, LoopThread};
-use crate::log::LEVEL_DEBUG;
+use crate::log::{LEVEL_DEBUG, LEVEL_WARN};
+use crate::log_throttle::{self, Throttle};
 
 /// How long a TLS client may take to finish its handshake (contract §3).
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -350,6 +351,17 @@ impl Closable for ConnCloser {
     }
 }
 
+/// Notes a connection closed for its address's per-IP share, one line per interval.
+fn refused(client: SocketAddr) {
+    static REFUSED: Throttle = Throttle::new(log_throttle::INTERVAL);
+    REFUSED.log(LEVEL_WARN, || {
+        format!(
+            "tcp: closing a connection from {}: per-IP connections reached",
+            client.ip()
+        )
+    });
+}
+
 /// The `HV_TCP_` variables, read at start so an operator's setting wins over the program's.
 fn apply_env(c: &mut Config, lookup: impl Fn(&str) -> Option<String>) -> Result<()> {
     let bad = |name: &str, value: &str, reason: &str| Error::Config {
@@ -441,7 +453,7 @@ impl Inner {
             match per_ip.admit(peer.ip()) {
                 Some(slot) => Admission::Admitted(slot),
                 None => {
-                    crate::hv_log!(LEVEL_DEBUG, "refusing {peer}: its per-IP connections");
+                    refused(peer);
                     return;
                 }
             }
@@ -508,12 +520,14 @@ impl Inner {
                 let client = match header {
                     Ok(Ok(client)) => client.unwrap_or(peer),
                     Ok(Err(e)) => {
-                        crate::hv_log!(LEVEL_DEBUG, "{peer}: {e}");
+                        static BAD_HEADER: Throttle = Throttle::new(log_throttle::INTERVAL);
+                        BAD_HEADER.log(LEVEL_WARN, || format!("tcp: closing {peer}: {e}"));
                         return;
                     }
                     Err(_) => return,
                 };
                 let Some(slot) = per_ip.admit(client.ip()) else {
+                    refused(client);
                     return;
                 };
                 (client, slot)
