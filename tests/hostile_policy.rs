@@ -468,8 +468,28 @@ fn deny_patterns_and_host_allow_list_refuse_before_any_handler() {
         Some(421)
     );
     assert_eq!(status(&ask(FIRST, g.port, "/ping", None)), Some(421));
-    // The middleware ran for the three static/ping requests above and this one only.
-    assert_eq!(body(&get("/calls")), "4");
+    // Over HTTP/2 a dropped request's stream is reset; the other streams are served.
+    let h2 = |path: &str| {
+        Command::new("curl")
+            .args(["-s", "--http2-prior-knowledge", "--max-time", "10"])
+            .args([
+                "-H",
+                "Host: api.example.com",
+                "-o",
+                "-",
+                "-w",
+                " %{http_code}",
+            ])
+            .arg(format!("http://127.0.0.1:{}{path}", g.port))
+            .output()
+            .expect("curl")
+    };
+    let denied = h2("/index.php");
+    assert!(!denied.status.success(), "{denied:?}");
+    let served = h2("/ping");
+    assert_eq!(String::from_utf8_lossy(&served.stdout), "pong 200");
+    // The middleware ran for the four static/ping requests above and this one only.
+    assert_eq!(body(&get("/calls")), "5");
     // Dropped requests are logged as 444, answered ones with their status, plain HTTP as "-".
     let dropped = g.expect_line("\"GET /index.php HTTP/1.1\"");
     assert!(
