@@ -729,6 +729,39 @@ fn cpp_methods_set_the_same_policy() {
     g.finish();
 }
 
+/// Catalogue item 28 for `TcpServer`: out of descriptors, its acceptor pauses too (CPU far
+/// below wall time, a few log lines) and echoes again once connections close.
+#[test]
+fn tcp_server_accept_backs_off_when_descriptors_run_out() {
+    let exe = build("policy_tcp_echo", &["c-examples/policy/tcp_echo.cpp"]);
+    let g = Gateway::run(exe, "tcp-emfile", &[], false, Some(64), &["0"]);
+    assert_eq!(echo(&mut client(FIRST, g.port), "warm"), "warm");
+    let baseline = g.fds();
+    let conns: Vec<TcpStream> = (0..128).map(|_| client(FIRST, g.port)).collect();
+    wait_until("the descriptor table full", || {
+        g.stderr().contains("Too many open files")
+    });
+    let (cpu0, t0) = (g.cpu_seconds(), Instant::now());
+    std::thread::sleep(Duration::from_secs(2));
+    let (cpu, wall) = (g.cpu_seconds() - cpu0, t0.elapsed().as_secs_f64());
+    assert!(
+        cpu < wall / 4.0,
+        "{cpu:.2}s CPU in {wall:.2}s while out of descriptors"
+    );
+    assert_throttled(&g.stderr(), "Too many open files");
+    drop(conns);
+    wait_until("echoing again", || {
+        let mut s = client(FIRST, g.port);
+        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        s.write_all(b"back").is_ok() && {
+            let mut buf = [0u8; 4];
+            s.read_exact(&mut buf).is_ok() && &buf == b"back"
+        }
+    });
+    g.assert_fds_return_to(baseline);
+    g.finish();
+}
+
 /// Writes `data` and reads the echo back.
 fn echo(s: &mut TcpStream, data: &str) -> String {
     s.write_all(data.as_bytes()).unwrap();
