@@ -132,6 +132,16 @@ impl Gateway {
             .count()
     }
 
+    /// Resident memory in KiB (`VmRSS` of `/proc/<pid>/status`).
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap()
+    }
+
     fn stderr(&self) -> String {
         std::fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default()
     }
@@ -276,7 +286,7 @@ fn curl_https(from: &str, port: u16, path: &str) -> Option<String> {
 /// leave exactly 10 open, the rest closed at accept; connections to the HTTPS port that never
 /// start their handshake are refused before TLS in the same way, while another address is
 /// served on both listeners and each flooding address is served again once its connections
-/// close.
+/// close; descriptors and resident memory come back down after the floods.
 #[test]
 fn per_ip_connection_cap_refuses_at_accept_before_tls() {
     let g = Gateway::start(
@@ -296,7 +306,7 @@ fn per_ip_connection_cap_refuses_at_accept_before_tls() {
         curl_https("127.0.0.2", g.https_port, "/ping").as_deref(),
         Some("pong")
     );
-    let baseline = g.fds();
+    let (baseline, rss_before) = (g.fds(), g.rss_kib());
 
     let mut conns: Vec<TcpStream> = (0..50).map(|_| client(FIRST, g.port)).collect();
     wait_until("40 of 50 connections refused", || {
@@ -335,6 +345,12 @@ fn per_ip_connection_cap_refuses_at_accept_before_tls() {
         curl_https("127.0.0.3", g.https_port, "/ping").as_deref() == Some("pong")
     });
     g.assert_fds_return_to(baseline);
+    // Nothing of the flood stays behind (a generous bound: allocator caches may keep some).
+    let rss_after = g.rss_kib();
+    assert!(
+        rss_after < rss_before + 16 * 1024,
+        "RSS {rss_before} KiB before the floods, {rss_after} KiB after"
+    );
     // 60 and more refusals, logged at most once per interval (5 s).
     assert_throttled(&g.stderr(), "per_ip_connections reached");
     g.finish();

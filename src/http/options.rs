@@ -318,9 +318,10 @@ fn action(v: &str) -> std::result::Result<Action, String> {
     if v.eq_ignore_ascii_case("drop") {
         return Ok(Action::Drop);
     }
+    // A refusal answers with an error status: anything else would tell a client it succeeded.
     match v.parse::<u16>() {
-        Ok(s) if (200..=599).contains(&s) => Ok(Action::Status(s)),
-        _ => Err("expected a status (200-599) or drop".to_owned()),
+        Ok(s) if (400..=599).contains(&s) => Ok(Action::Status(s)),
+        _ => Err("expected an error status (400-599) or drop".to_owned()),
     }
 }
 
@@ -435,6 +436,14 @@ mod tests {
             "{err}"
         );
         assert!(o.set("no_such_knob", "1").is_err());
+        assert!(o.set("deny_action", "200").is_err());
+        assert!(o.set("deny_paths", "*.php=302").is_err());
+        assert!(o.set("trusted_proxies", "10.0.0.0/33").is_err());
+        assert!(o.set("proxy_protocol_http", "maybe").is_err());
+        o.set("deny_paths", "*.php=404, /.env*").unwrap();
+        assert_eq!(o.deny_paths.len(), 2);
+        o.set("deny_paths", "off").unwrap();
+        assert!(o.deny_paths.is_empty());
         assert!(o.set("max_head", "99999999999999999999g").is_err());
     }
 }
