@@ -66,8 +66,8 @@ impl PerIpConnections {
         })
     }
 
-    /// Addresses with a connection open.
-    pub fn tracked(&self) -> usize {
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
         lock(&self.open).len()
     }
 }
