@@ -9,6 +9,7 @@ use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use hyper::header::{HeaderMap, FORWARDED};
@@ -47,11 +48,33 @@ pub struct Dropped;
 const SWEEP_AT: usize = 4096;
 /// Requests between two looks at the table's size.
 const SWEEP_EVERY: u32 = 256;
+/// The most addresses tracked at once. Beyond it (many addresses each inside its burst, as a
+/// flood from a large IPv6 range is) the table starts over empty: every address gets a fresh
+/// bucket, a brief leniency that costs no more memory.
+const MAX_TRACKED: usize = 65536;
 
 struct Rate {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Replaced whole when it grows past `MAX_TRACKED`.
+    limiter: ArcSwap<DefaultKeyedRateLimiter<IpAddr>>,
+    quota: Quota,
     action: Action,
     checks: AtomicU32,
+}
+
+impl Rate {
+    fn sweep(&self) {
+        let limiter = self.limiter.load();
+        limiter.retain_recent();
+        if limiter.len() >= MAX_TRACKED {
+            self.limiter.store(Arc::new(RateLimiter::keyed(self.quota)));
+            static STARTED_OVER: Throttle = Throttle::new(log_throttle::INTERVAL);
+            STARTED_OVER.log(LEVEL_WARN, || {
+                format!("http: per_ip_rate is tracking {MAX_TRACKED} addresses; starting over")
+            });
+        } else {
+            limiter.shrink_to_fit();
+        }
+    }
 }
 
 pub struct Policy {
@@ -160,8 +183,10 @@ impl Policy {
             None => None,
             Some(per_second) => {
                 let burst = NonZeroU32::new(o.per_ip_burst).unwrap_or(per_second);
+                let quota = Quota::per_second(per_second).allow_burst(burst);
                 Some(Rate {
-                    limiter: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
+                    limiter: ArcSwap::from_pointee(RateLimiter::keyed(quota)),
+                    quota,
                     action: o.per_ip_rate_action,
                     checks: AtomicU32::new(0),
                 })
@@ -253,12 +278,11 @@ impl Policy {
         if let Some(rate) = &self.rate {
             let ip = client_key(ip);
             if rate.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == 0
-                && rate.limiter.len() >= SWEEP_AT
+                && rate.limiter.load().len() >= SWEEP_AT
             {
-                rate.limiter.retain_recent();
-                rate.limiter.shrink_to_fit();
+                rate.sweep();
             }
-            if rate.limiter.check_key(&ip).is_err() {
+            if rate.limiter.load().check_key(&ip).is_err() {
                 static LIMITED: Throttle = Throttle::new(log_throttle::INTERVAL);
                 LIMITED.log(LEVEL_WARN, || {
                     format!("http: {ip} is over per_ip_rate; refusing its requests")
@@ -282,7 +306,7 @@ impl Policy {
 
     #[cfg(test)]
     fn tracked_rate_keys(&self) -> usize {
-        self.rate.as_ref().map_or(0, |r| r.limiter.len())
+        self.rate.as_ref().map_or(0, |r| r.limiter.load().len())
     }
 }
 
@@ -392,6 +416,22 @@ mod tests {
         );
         assert_eq!(client(peer, "forwarded", "for=_hidden"), peer);
         assert_eq!(policy(&[]).client_addr(peer, &HeaderMap::new()), peer);
+    }
+
+    #[test]
+    fn the_rate_table_starts_over_rather_than_grow_past_its_bound() {
+        let p = policy(&[("per_ip_rate", "1"), ("per_ip_burst", "1")]);
+        for i in 0..(MAX_TRACKED as u32 + SWEEP_EVERY) {
+            let ip = IpAddr::V6(std::net::Ipv6Addr::from(
+                0x2001_0db8_u128 << 96 | u128::from(i),
+            ));
+            let _ = p.check_request(ip, None, "/");
+        }
+        assert!(
+            p.tracked_rate_keys() < MAX_TRACKED,
+            "{}",
+            p.tracked_rate_keys()
+        );
     }
 
     #[test]
