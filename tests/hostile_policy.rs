@@ -562,8 +562,8 @@ struct Haproxy {
 }
 
 impl Haproxy {
-    fn start(config: &str, ports: &[u16]) -> Haproxy {
-        let dir = std::env::temp_dir().join(format!("hv-rs-haproxy-{}", std::process::id()));
+    fn start(tag: &str, config: &str, ports: &[u16]) -> Haproxy {
+        let dir = std::env::temp_dir().join(format!("hv-rs-haproxy-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let cfg = dir.join("haproxy.cfg");
         std::fs::write(&cfg, config).unwrap();
@@ -639,7 +639,7 @@ fn haproxy_send_proxy_v1_and_v2_give_the_client_address() {
          backend gw_https\n  server gw 127.0.0.1:{} send-proxy-v2\n",
         g.port, g.https_port
     );
-    let _haproxy = Haproxy::start(&config, &[v1_port, v2_port]);
+    let _haproxy = Haproxy::start("proxy", &config, &[v1_port, v2_port]);
 
     assert_eq!(
         body(&ask(SECOND, v1_port, "/whoami", Some("h"))),
@@ -837,5 +837,46 @@ fn tcp_server_caps_connections_per_ip_and_reads_proxy_headers() {
     let mut bare = client(FIRST, g.port);
     let _ = bare.write_all(b"no proxy header here");
     assert_eq!(read_all(&mut bare), "");
+    g.finish();
+}
+
+/// HAProxy as an HTTP proxy (`option forwardfor`) in front of a gateway that trusts it
+/// (`HV_TRUSTED_PROXIES=127.0.0.1`): the handler sees the client HAProxy names, and an
+/// X-Forwarded-For the client forged itself is passed over (HAProxy appends the real address,
+/// the rightmost untrusted one wins); sent directly from an untrusted address it is ignored.
+#[test]
+fn haproxy_forwardfor_is_believed_from_a_trusted_proxy_only() {
+    let g = Gateway::start(
+        "forwardfor",
+        &[("HV_TRUSTED_PROXIES", "127.0.0.1")],
+        false,
+        None,
+    );
+    let port = free_port();
+    let config = format!(
+        "defaults\n  mode http\n  option forwardfor\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n\
+         frontend web\n  bind 127.0.0.1:{port}\n  default_backend gw\n\
+         backend gw\n  server gw 127.0.0.1:{}\n",
+        g.port
+    );
+    let _haproxy = Haproxy::start("forwardfor", &config, &[port]);
+    let whoami = |from: [u8; 4], port: u16, forged: bool| {
+        let mut s = client(from, port);
+        let xff = if forged {
+            "X-Forwarded-For: 6.6.6.6\r\n"
+        } else {
+            ""
+        };
+        s.write_all(
+            format!("GET /whoami HTTP/1.1\r\nHost: h\r\n{xff}Connection: close\r\n\r\n").as_bytes(),
+        )
+        .unwrap();
+        body(&read_all(&mut s)).to_owned()
+    };
+    assert_eq!(whoami(SECOND, port, false), "127.0.0.2");
+    assert_eq!(whoami(SECOND, port, true), "127.0.0.2");
+    assert_eq!(whoami(SECOND, g.port, true), "127.0.0.2");
+    let line = g.expect_line("\"GET /whoami HTTP/1.1\" 200");
+    assert!(line.starts_with("access 127.0.0.2 - - ["), "{line}");
     g.finish();
 }
