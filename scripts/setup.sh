@@ -12,6 +12,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 [ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
+# tests/hostile_policy.rs puts HAProxy (send-proxy / send-proxy-v2) in front of the server.
+[ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 # The sanitizer pass of scripts/test.sh links every test program with ASan and UBSan: gcc 12's
 # runtimes (installed with Debian 12's gcc, but separate packages that can be missing).
 dpkg -s libasan8 >/dev/null 2>&1 || need+=(libasan8)

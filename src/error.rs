@@ -31,6 +31,8 @@ pub enum Error {
     Closed,
     #[error("over limit: {0}")]
     OverLimit(String),
+    #[error("bad PROXY protocol header: {0}")]
+    ProxyHeader(String),
     #[error("{name}={value:?}: {reason}")]
     Config {
         name: String,

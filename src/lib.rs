@@ -8,6 +8,7 @@ pub mod event_loop;
 pub mod ffi;
 pub mod http;
 pub mod log;
+pub mod log_throttle;
 pub mod tcp;
 pub mod tls;
 

@@ -139,6 +139,8 @@ fn every_entry_point_rejects_null_handles() {
     hv_tcp_server_set_thread_num(null(), 1);
     assert_eq!(hv_tcp_server_set_load_balance(null(), 0), NULL_PARAM);
     hv_tcp_server_set_max_connections(null(), 1);
+    hv_tcp_server_set_max_connections_per_ip(null(), 1);
+    hv_tcp_server_set_proxy_protocol(null(), true);
     assert_eq!(hv_tcp_server_set_tls(null(), null()), NULL_PARAM);
     assert_eq!(hv_tcp_server_set_unpack(null(), null()), NULL_PARAM);
     assert_eq!(
@@ -226,10 +228,6 @@ fn every_entry_point_rejects_null_handles() {
     );
     assert_eq!(
         hv_http_client_request_set_body_file(null(), c"x".as_ptr(), None, ud, Some(count_free)),
-        NULL_PARAM
-    );
-    assert_eq!(
-        hv_http_server_set_option(null(), c"max_body".as_ptr(), c"1".as_ptr()),
         NULL_PARAM
     );
     assert!(hv_http_conn_connect(c"127.0.0.1".as_ptr(), -1, false, 1, &mut fd).is_null());
@@ -331,6 +329,14 @@ fn every_entry_point_rejects_null_handles() {
         hv_http_server_set_worker_hooks(null(), None, None, ud, Some(count_free)),
         NULL_PARAM
     );
+    assert_eq!(
+        hv_http_server_set_access_log_callback(null(), None, ud, Some(count_free)),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_http_server_set_option(null(), c"max_body".as_ptr(), c"1k".as_ptr()),
+        NULL_PARAM
+    );
     assert_eq!(hv_http_response_set_body(null_mut(), null(), 0), NULL_PARAM);
     assert_eq!(
         hv_http_response_append_body(null_mut(), null(), 0),
@@ -420,8 +426,8 @@ fn every_entry_point_rejects_null_handles() {
     assert!(hv_nlog_listen(null(), 0).is_null());
     assert_eq!(hv_nlog_write(null(), 5), 0);
 
-    // Each of the 15 calls above that handed over userdata freed it exactly once.
-    assert_eq!(FREED.load(Ordering::SeqCst) - before, 17);
+    // Each of the 18 calls above that handed over userdata freed it exactly once.
+    assert_eq!(FREED.load(Ordering::SeqCst) - before, 18);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <functional>
+#include <utility>
 
 #include "hexport.h"
 #include "herr.h"
@@ -68,6 +69,8 @@ struct ServerState {
     hv::HttpService     default_service;
     ServerTls           tls;
     bool                has_tls;
+    // What denyPath, allowHost and trustProxy added so far (comma-separated knob values).
+    std::string         deny_paths, allow_hosts, trusted_proxies;
     // The service whose changes reach this server while it runs.
     std::weak_ptr<ServiceLinkState> link;
     ServerState() : server(hv_http_server_new()), has_tls(false) {}
@@ -225,6 +228,59 @@ public:
         return -1;
     }
 
+    /* hv-rs: client policy (README "Hardening knobs"), each a setOption underneath.
+     * @retval 0 ok, -1 bad value (logged) */
+
+    /* Refuse paths matching the glob `pattern` ("*.php", "/.env*"), matched case-insensitively
+     * on the decoded path with . and .. resolved, before any handler or static file; `action`
+     * is a status ("403", "404") or "drop" (close without an answer), NULL for deny_action. */
+    int denyPath(const char* pattern, const char* action = NULL) {
+        if (!pattern) return -1;
+        std::string rule = action ? std::string(pattern) + "=" + action : std::string(pattern);
+        return appendOption("deny_paths", detail::serverState(this)->deny_paths, rule);
+    }
+
+    /* Serve only requests whose Host is one of the allowed names (globs: "*.example.com"). */
+    int allowHost(const char* host) {
+        return host ? appendOption("allow_hosts", detail::serverState(this)->allow_hosts, host) : -1;
+    }
+
+    /* Believe Forwarded / X-Forwarded-For from this address or CIDR ("10.0.0.0/8"). */
+    int trustProxy(const char* cidr) {
+        return cidr ? appendOption("trusted_proxies", detail::serverState(this)->trusted_proxies, cidr) : -1;
+    }
+
+    /* Open connections per client address, refused at accept (0 = off). */
+    int setMaxConnectionsPerIp(uint32_t num) {
+        return setOption("per_ip_connections", std::to_string(num).c_str());
+    }
+
+    /* Requests per second per client address, `burst` at once (0 = as many as the rate),
+     * beyond them `action`: a status ("429", "503") or "drop". 0 turns it off. */
+    int setRequestRatePerIp(uint32_t per_second, uint32_t burst = 0, const char* action = "429") {
+        if (setOption("per_ip_rate_action", action ? action : "429") != 0) return -1;
+        if (setOption("per_ip_burst", std::to_string(burst).c_str()) != 0) return -1;
+        return setOption("per_ip_rate", std::to_string(per_second).c_str());
+    }
+
+    /* Expect a PROXY protocol v1/v2 header on every connection to port / https_port. */
+    int setProxyProtocol(bool on_port, bool on_https_port) {
+        if (setOption("proxy_protocol_http", on_port ? "on" : "off") != 0) return -1;
+        return setOption("proxy_protocol_https", on_https_port ? "on" : "off");
+    }
+
+    /* hv-rs: called for every request from the next start, on the worker loop thread that
+     * served it, once its response head is ready. entry.line is the default line (combined log
+     * format, duration in seconds, TLS version); the pointers are valid during the call only.
+     * An exception thrown by fn is caught and logged. NULL removes the callback. */
+    typedef std::function<void(const hv_access_log_entry& entry)> AccessLogger;
+    int onAccessLog(AccessLogger fn) {
+        hv_http_server* srv = detail::serverState(this)->server;
+        if (!fn) return hv_http_server_set_access_log_callback(srv, NULL, NULL, NULL) == HV_OK ? 0 : -1;
+        AccessLogger* held = new AccessLogger(std::move(fn));
+        return hv_http_server_set_access_log_callback(srv, accessLogTrampoline, held, deleteAccessLogger) == HV_OK ? 0 : -1;
+    }
+
     size_t connectionNum() {
         return privdata ? hv_http_server_connection_num(detail::serverState(this)->server) : 0;
     }
@@ -263,6 +319,24 @@ public:
     int start(const char* ip_port = NULL) { return run(ip_port, false); }
 
     int stop() { return http_server_stop(this); }
+
+private:
+    static void accessLogTrampoline(void* userdata, const hv_access_log_entry* entry) {
+        try {
+            (*static_cast<AccessLogger*>(userdata))(*entry);
+        } catch (...) {
+            hloge("access log callback threw");
+        }
+    }
+    static void deleteAccessLogger(void* userdata) { delete static_cast<AccessLogger*>(userdata); }
+
+    // Adds `item` to the comma-separated list knob `name`; the list keeps the value set.
+    int appendOption(const char* name, std::string& list, const std::string& item) {
+        std::string value = list.empty() ? item : list + "," + item;
+        if (setOption(name, value.c_str()) != 0) return -1;
+        list = value;
+        return 0;
+    }
 };
 
 } // namespace hv

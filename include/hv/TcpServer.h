@@ -60,6 +60,12 @@ public:
     }
 
     void setMaxConnectionNum(uint32_t num) { max_connections = num; }
+    /* hv-rs: connections beyond `num` open from one client address are closed at accept
+     * (0 = no cap); HV_TCP_PER_IP_CONNECTIONS wins when the server starts. */
+    void setMaxConnectionsPerIp(uint32_t num) { hv_tcp_server_set_max_connections_per_ip(server_, num); }
+    /* hv-rs: every connection starts with a PROXY v1/v2 header naming the client
+     * (HV_TCP_PROXY_PROTOCOL wins when the server starts). */
+    void setProxyProtocol(bool on) { hv_tcp_server_set_proxy_protocol(server_, on); }
     void setLoadBalance(load_balance_e lb) { load_balance = lb; }
     void setThreadNum(int num) { thread_num_ = num; }
 

@@ -62,6 +62,11 @@
 #define HV_ENCODE_BY_BIG_ENDIAN 4321
 
 /*
+ The status recorded for a request the policy dropped without an answer (nginx's 444).
+ */
+#define STATUS_DROPPED 444
+
+/*
  The pipeline stages a service can have (libhv's names).
  */
 typedef enum hv_http_stage {
@@ -270,6 +275,54 @@ typedef struct hv_tls_options {
   const char *ca_path;
   int32_t verify_peer;
 } hv_tls_options;
+
+/*
+ One answered (or dropped) request, as `hv_http_server_set_access_log_callback` reports it.
+ Every string is NUL-terminated and valid only during the callback; absent headers are "".
+ */
+typedef struct hv_access_log_entry {
+  /*
+   The default line: combined log format, then the duration in seconds and the TLS
+   version ("-" for plain HTTP).
+   */
+  const char *line;
+  /*
+   The client as handlers see it (after a PROXY header or a trusted proxy's header).
+   */
+  const char *client_ip;
+  /*
+   0 when the client came from a forwarding header without a port.
+   */
+  uint16_t client_port;
+  const char *method;
+  /*
+   Path and query as sent.
+   */
+  const char *target;
+  /*
+   444 for a request dropped without an answer by the policy.
+   */
+  int32_t status;
+  /*
+   Response body bytes, -1 when not known before it was sent (a streamed body).
+   */
+  int64_t bytes;
+  /*
+   From the request head to the response head.
+   */
+  uint64_t duration_us;
+  /*
+   "TLSv1.3", "TLSv1.2", or "" for plain HTTP.
+   */
+  const char *tls_version;
+  const char *referer;
+  const char *user_agent;
+} hv_access_log_entry;
+
+/*
+ Runs on the worker loop thread that served the request, once its response head is ready.
+ */
+typedef void (*hv_access_log_cb)(void *userdata, const struct hv_access_log_entry *entry);
 
 /*
  Runs on the client's loop thread after each piece of a file body was handed to the
@@ -1039,6 +1092,17 @@ hv_status hv_http_server_set_worker_hooks(const struct hv_http_server *server,
                                           hv_userdata_free userdata_free);
 
 /*
+ Calls `cb(userdata, entry)` for every request from the next start; NULL `cb` removes the
+ callback. `userdata_free(userdata)` runs when the callback is replaced or the server freed
+ (at once when `cb` is NULL).
+ Independent of the service's `hv_http_service_set_access_log` (libhv's INFO line).
+ */
+hv_status hv_http_server_set_access_log_callback(const struct hv_http_server *server,
+                                                 hv_access_log_cb cb,
+                                                 void *userdata,
+                                                 hv_userdata_free userdata_free);
+
+/*
  Binds and starts the worker loops; returns once they accept.
  */
 hv_status hv_http_server_start(const struct hv_http_server *server);
@@ -1491,6 +1555,22 @@ hv_status hv_tcp_server_set_load_balance(const struct hv_tcp_server *server, int
  Connections beyond `max` are closed at accept, before any callback or TLS handshake.
  */
 void hv_tcp_server_set_max_connections(const struct hv_tcp_server *server, uint32_t max);
+
+/*
+ Connections beyond `max` open from one client address are closed at accept, before any
+ callback or TLS handshake (0: no cap, the default). Applies from the next start, where
+ `HV_TCP_PER_IP_CONNECTIONS` (a count or `off`) wins.
+ */
+void hv_tcp_server_set_max_connections_per_ip(const struct hv_tcp_server *server, uint32_t max);
+
+/*
+ With `on`, every connection must start with a PROXY protocol v1 or v2 header (from a load
+ balancer such as HAProxy), read before TLS; the address it names is the channel's peer
+ address and what the per-IP cap counts. A connection without a valid header is closed
+ before its connect callback. Applies from the next start, where `HV_TCP_PROXY_PROTOCOL`
+ (`on`/`off`) wins.
+ */
+void hv_tcp_server_set_proxy_protocol(const struct hv_tcp_server *server, bool on);
 
 /*
  Serves TLS with the given PEM files (copied now; a bad file is reported here as

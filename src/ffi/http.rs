@@ -1036,6 +1036,88 @@ pub extern "C" fn hv_http_server_set_worker_hooks(
     }
 }
 
+/// One answered (or dropped) request, as `hv_http_server_set_access_log_callback` reports it.
+/// Every string is NUL-terminated and valid only during the callback; absent headers are "".
+#[repr(C)]
+pub struct hv_access_log_entry {
+    /// The default line: combined log format, then the duration in seconds and the TLS
+    /// version ("-" for plain HTTP).
+    pub line: *const c_char,
+    /// The client as handlers see it (after a PROXY header or a trusted proxy's header).
+    pub client_ip: *const c_char,
+    /// 0 when the client came from a forwarding header without a port.
+    pub client_port: u16,
+    pub method: *const c_char,
+    /// Path and query as sent.
+    pub target: *const c_char,
+    /// 444 for a request dropped without an answer by the policy.
+    pub status: i32,
+    /// Response body bytes, -1 when not known before it was sent (a streamed body).
+    pub bytes: i64,
+    /// From the request head to the response head.
+    pub duration_us: u64,
+    /// "TLSv1.3", "TLSv1.2", or "" for plain HTTP.
+    pub tls_version: *const c_char,
+    pub referer: *const c_char,
+    pub user_agent: *const c_char,
+}
+
+/// Runs on the worker loop thread that served the request, once its response head is ready.
+pub type hv_access_log_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, entry: *const hv_access_log_entry)>;
+
+/// Text for C, with any NUL (which hyper does not let into these fields) cut off there.
+fn c_text(s: &str) -> std::ffi::CString {
+    let end = s.find('\0').unwrap_or(s.len());
+    std::ffi::CString::new(&s[..end]).unwrap_or_default()
+}
+
+/// Calls `cb(userdata, entry)` for every request from the next start; NULL `cb` removes the
+/// callback. `userdata_free(userdata)` runs when the callback is replaced or the server freed
+/// (at once when `cb` is NULL).
+/// Independent of the service's `hv_http_service_set_access_log` (libhv's INFO line).
+#[no_mangle]
+pub extern "C" fn hv_http_server_set_access_log_callback(
+    server: *const hv_http_server,
+    cb: hv_access_log_cb,
+    userdata: *mut c_void,
+    userdata_free: hv_userdata_free,
+) -> hv_status {
+    ffi_boundary! {
+        let data = ForeignData::new(userdata, userdata_free);
+        let srv = try_ref!(server);
+        let Some(cb) = cb else {
+            srv.set_access_log(None);
+            return hv_status::HV_OK;
+        };
+        srv.set_access_log(Some(Arc::new(move |r: &crate::http::AccessRecord<'_>| {
+            let line = c_text(&r.line());
+            let ip = c_text(&r.client.ip().to_string());
+            let (method, target) = (c_text(r.method), c_text(r.target));
+            let tls = c_text(r.tls_version.unwrap_or(""));
+            let referer = c_text(r.referer.unwrap_or(""));
+            let user_agent = c_text(r.user_agent.unwrap_or(""));
+            let entry = hv_access_log_entry {
+                line: line.as_ptr(),
+                client_ip: ip.as_ptr(),
+                client_port: r.client.port(),
+                method: method.as_ptr(),
+                target: target.as_ptr(),
+                status: i32::from(r.status),
+                bytes: r.bytes.and_then(|b| i64::try_from(b).ok()).unwrap_or(-1),
+                duration_us: u64::try_from(r.duration.as_micros()).unwrap_or(u64::MAX),
+                tls_version: tls.as_ptr(),
+                referer: referer.as_ptr(),
+                user_agent: user_agent.as_ptr(),
+            };
+            // SAFETY: the caller registered `cb` for this userdata; `entry` and the strings it
+            // points to live until the call returns.
+            unsafe { cb(data.ptr, &entry) }
+        })));
+        hv_status::HV_OK
+    }
+}
+
 /// Binds and starts the worker loops; returns once they accept.
 #[no_mangle]
 pub extern "C" fn hv_http_server_start(server: *const hv_http_server) -> hv_status {

@@ -97,7 +97,7 @@ impl From<&Error> for hv_status {
     fn from(e: &Error) -> Self {
         match e {
             Error::InvalidArgument(_) | Error::Config { .. } => hv_status::HV_ERR_INVALID_ARGUMENT,
-            Error::Io { .. } => hv_status::HV_ERR_IO,
+            Error::Io { .. } | Error::ProxyHeader(_) => hv_status::HV_ERR_IO,
             Error::Resolve { .. } => hv_status::HV_ERR_RESOLVE,
             Error::TlsConfig(_) => hv_status::HV_ERR_TLS_CONFIG,
             Error::State(_) => hv_status::HV_ERR_STATE,

@@ -104,6 +104,24 @@ pub extern "C" fn hv_tcp_server_set_max_connections(server: *const hv_tcp_server
     ffi_boundary! { try_ref!(server, ()).set_max_connections(max as usize) }
 }
 
+/// Connections beyond `max` open from one client address are closed at accept, before any
+/// callback or TLS handshake (0: no cap, the default). Applies from the next start, where
+/// `HV_TCP_PER_IP_CONNECTIONS` (a count or `off`) wins.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_set_max_connections_per_ip(server: *const hv_tcp_server, max: u32) {
+    ffi_boundary! { try_ref!(server, ()).set_max_connections_per_ip(max) }
+}
+
+/// With `on`, every connection must start with a PROXY protocol v1 or v2 header (from a load
+/// balancer such as HAProxy), read before TLS; the address it names is the channel's peer
+/// address and what the per-IP cap counts. A connection without a valid header is closed
+/// before its connect callback. Applies from the next start, where `HV_TCP_PROXY_PROTOCOL`
+/// (`on`/`off`) wins.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_set_proxy_protocol(server: *const hv_tcp_server, on: bool) {
+    ffi_boundary! { try_ref!(server, ()).set_proxy_protocol(on) }
+}
+
 /// Serves TLS with the given PEM files (copied now; a bad file is reported here as
 /// `HV_ERR_TLS_CONFIG`). NULL turns TLS off.
 #[no_mangle]

@@ -1,10 +1,12 @@
 //! HTTP: libhv's `HttpService` and `HttpServer` on hyper (HTTP/1.1, HTTP/2), HTTPS by rustls.
 
+pub mod access_log;
 pub mod client;
 pub mod conn;
 pub mod message;
 pub mod options;
 pub mod parser;
+pub mod policy;
 pub mod proxy;
 pub mod router;
 mod server;
@@ -13,6 +15,7 @@ pub mod static_files;
 pub mod upload;
 pub mod writer;
 
+pub use access_log::{AccessLogFn, AccessRecord};
 pub use message::{Request, Response, STATUS_NEXT};
 pub use options::{ServerOptions, KNOBS};
 pub use server::{HttpServer, WorkerHook};

@@ -23,6 +23,33 @@ pub struct ServerOptions {
     pub max_headers: usize,
     pub max_body: u64,
     pub worker_connections: u32,
+    // Client policy (src/http/policy.rs).
+    pub per_ip_connections: u32,
+    pub per_ip_rate: u32,
+    pub per_ip_burst: u32,
+    pub per_ip_rate_action: Action,
+    pub deny_paths: Vec<DenyRule>,
+    pub deny_action: Action,
+    pub allow_hosts: Vec<String>,
+    pub host_action: Action,
+    pub proxy_protocol_http: bool,
+    pub proxy_protocol_https: bool,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// What a refused request gets: a status page, or the connection closed with no answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Action {
+    Status(u16),
+    #[default]
+    Drop,
+}
+
+/// One deny pattern, with its own action or (`None`) the `deny_action`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DenyRule {
+    pub pattern: String,
+    pub action: Option<Action>,
 }
 
 /// One knob: its name (the env variable is `HV_` + the name in upper case), its default and
@@ -179,7 +206,163 @@ pub const KNOBS: &[Knob] = &[
             Ok(())
         },
     },
+    // Client policy (src/http/policy.rs).
+    knob!(
+        "per_ip_connections",
+        "off",
+        "open connections from one client address; beyond it closed at accept, before TLS",
+        per_ip_connections,
+        off_or_count
+    ),
+    knob!(
+        "per_ip_rate",
+        "off",
+        "requests per second from one client address (token bucket); beyond it per_ip_rate_action",
+        per_ip_rate,
+        off_or_count
+    ),
+    knob!(
+        "per_ip_burst",
+        "off",
+        "requests one client address may send at once before per_ip_rate applies (off: as many as per_ip_rate)",
+        per_ip_burst,
+        off_or_count
+    ),
+    knob!(
+        "per_ip_rate_action",
+        "429",
+        "answer beyond per_ip_rate: a status, or drop (close without an answer)",
+        per_ip_rate_action,
+        action
+    ),
+    knob!(
+        "deny_paths",
+        "off",
+        "comma-separated path globs (`*.php,/.env*,/wp-*`), matched case-insensitively on the percent-decoded path with `.`/`..` resolved; `pattern=action` sets one rule's action",
+        deny_paths,
+        deny_rules
+    ),
+    knob!(
+        "deny_action",
+        "drop",
+        "answer to a denied path: a status (403, 404), or drop (close without an answer)",
+        deny_action,
+        action
+    ),
+    knob!(
+        "allow_hosts",
+        "off",
+        "comma-separated Host names (globs such as `*.example.com`) a request must name; others get host_action",
+        allow_hosts,
+        host_list
+    ),
+    knob!(
+        "host_action",
+        "drop",
+        "answer to a Host outside allow_hosts: a status, or drop (close without an answer)",
+        host_action,
+        action
+    ),
+    knob!(
+        "proxy_protocol_http",
+        "off",
+        "on: every connection to the HTTP port starts with a PROXY v1 or v2 header naming the client (else closed)",
+        proxy_protocol_http,
+        on_off
+    ),
+    knob!(
+        "proxy_protocol_https",
+        "off",
+        "on: every connection to the HTTPS port starts with a PROXY v1 or v2 header, read before TLS (else closed)",
+        proxy_protocol_https,
+        on_off
+    ),
+    knob!(
+        "trusted_proxies",
+        "off",
+        "comma-separated addresses or CIDRs (`10.0.0.0/8,::1`) whose Forwarded / X-Forwarded-For name the client: the rightmost untrusted address",
+        trusted_proxies,
+        networks
+    ),
 ];
+
+fn on_off(v: &str) -> std::result::Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "on" | "1" | "true" | "yes" => Ok(true),
+        "off" | "0" | "false" | "no" => Ok(false),
+        _ => Err("expected on or off".to_owned()),
+    }
+}
+
+/// Addresses and networks: `10.0.0.0/8`, or a bare address for itself alone.
+fn networks(v: &str) -> std::result::Result<Vec<ipnet::IpNet>, String> {
+    list(v)
+        .into_iter()
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{item:?} is no address or CIDR network"))
+        })
+        .collect()
+}
+
+fn off_or_count(v: &str) -> std::result::Result<u32, String> {
+    if v.trim().eq_ignore_ascii_case("off") {
+        return Ok(0);
+    }
+    u32::try_from(count(v)?).map_err(|_| "too large for 32 bits".to_owned())
+}
+
+fn action(v: &str) -> std::result::Result<Action, String> {
+    let v = v.trim();
+    if v.eq_ignore_ascii_case("drop") {
+        return Ok(Action::Drop);
+    }
+    // A refusal answers with an error status: anything else would tell a client it succeeded.
+    match v.parse::<u16>() {
+        Ok(s) if (400..=599).contains(&s) => Ok(Action::Status(s)),
+        _ => Err("expected an error status (400-599) or drop".to_owned()),
+    }
+}
+
+/// A comma-separated list; `off` or nothing is the empty list.
+fn list(v: &str) -> Vec<&str> {
+    let v = v.trim();
+    if v.eq_ignore_ascii_case("off") {
+        return Vec::new();
+    }
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn deny_rules(v: &str) -> std::result::Result<Vec<DenyRule>, String> {
+    list(v)
+        .into_iter()
+        .map(|item| {
+            let (pattern, action) = match item.rsplit_once('=') {
+                Some((p, a)) => (p.trim(), Some(action(a)?)),
+                None => (item, None),
+            };
+            super::policy::compile_glob(pattern)?;
+            Ok(DenyRule {
+                pattern: pattern.to_owned(),
+                action,
+            })
+        })
+        .collect()
+}
+
+fn host_list(v: &str) -> std::result::Result<Vec<String>, String> {
+    list(v)
+        .into_iter()
+        .map(|h| {
+            super::policy::compile_host(h)?;
+            Ok(h.to_owned())
+        })
+        .collect()
+}
 
 impl ServerOptions {
     /// Sets the knob `name` from its text form (as in the README and the environment).
@@ -253,6 +436,14 @@ mod tests {
             "{err}"
         );
         assert!(o.set("no_such_knob", "1").is_err());
+        assert!(o.set("deny_action", "200").is_err());
+        assert!(o.set("deny_paths", "*.php=302").is_err());
+        assert!(o.set("trusted_proxies", "10.0.0.0/33").is_err());
+        assert!(o.set("proxy_protocol_http", "maybe").is_err());
+        o.set("deny_paths", "*.php=404, /.env*").unwrap();
+        assert_eq!(o.deny_paths.len(), 2);
+        o.set("deny_paths", "off").unwrap();
+        assert!(o.deny_paths.is_empty());
         assert!(o.set("max_head", "99999999999999999999g").is_err());
     }
 }

@@ -2,30 +2,32 @@
 //! every worker loop accepting on the shared listening sockets (as libhv's loops do), each
 //! connection served on the loop that accepted it: no thread hop per request.
 
-use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, HOST, SERVER};
+use hyper::header::{HeaderValue, CONTENT_LENGTH, HOST, REFERER, SERVER, USER_AGENT};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::{oneshot, Notify};
 
+use super::access_log::{AccessLogFn, AccessRecord, STATUS_DROPPED};
 use super::message::{parse_query, status_page, Request, Response};
 use super::options::ServerOptions;
+use super::policy::{Dropped, Policy, Verdict};
 use super::service::{Exchange, Service};
 use super::writer::{into_hyper, HttpResponse, ResponseBody, Writer};
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoopPool};
-use crate::log::LEVEL_DEBUG;
-use crate::tcp::{listen, NoSigpipeStream};
+use crate::log::{LEVEL_DEBUG, LEVEL_WARN};
+use crate::log_throttle::{self, Throttle};
+use crate::tcp::{listen, read_proxy_header, AcceptBackoff, ConnectionSlot, NoSigpipeStream};
 
 /// Called on a worker loop's thread: `true` before it serves, `false` after it stopped.
 pub type WorkerHook = Arc<dyn Fn(&Arc<EventLoop>, bool) + Send + Sync>;
@@ -38,6 +40,7 @@ struct Config {
     thread_num: usize,
     options: ServerOptions,
     tls: Option<Arc<rustls::ServerConfig>>,
+    access_log: Option<AccessLogFn>,
 }
 
 struct Inner {
@@ -77,6 +80,7 @@ impl HttpServer {
                     thread_num: 1,
                     options: ServerOptions::defaults(),
                     tls: None,
+                    access_log: None,
                 }),
                 service: Arc::new(ArcSwap::from_pointee(Service::default())),
                 pool: Mutex::new(None),
@@ -123,6 +127,13 @@ impl HttpServer {
     /// Sets one knob of [`KNOBS`] by name; it applies from the next `start`.
     pub fn set_option(&self, name: &str, value: &str) -> Result<()> {
         lock(&self.inner.config).options.set(name, value)
+    }
+
+    /// Calls `log` for every request from the next start (None: no callback); the old one
+    /// is dropped after the lock is released.
+    pub fn set_access_log(&self, log: Option<AccessLogFn>) {
+        let old = std::mem::replace(&mut lock(&self.inner.config).access_log, log);
+        drop(old);
     }
 
     /// Replaces the worker hooks; the old ones are dropped after the lock is released.
@@ -175,6 +186,10 @@ impl HttpServer {
             )
         };
         options.apply_env(|var| std::env::var(var).ok())?;
+        let site = Arc::new(Site {
+            policy: Policy::new(&options)?,
+            access_log: lock(&self.inner.config).access_log.clone(),
+        });
         let options = Arc::new(options);
         let mut listeners: Vec<(StdListener, Option<Arc<rustls::ServerConfig>>)> = Vec::new();
         if https_port > 0 {
@@ -211,9 +226,9 @@ impl HttpServer {
                     .try_clone()
                     .map_err(|e| Error::io("dup listener", e))?;
                 let (weak, tls, el2) = (Arc::downgrade(&self.inner), tls.clone(), el.clone());
-                let options = options.clone();
+                let (options, site) = (options.clone(), site.clone());
                 el.queue_in_loop(Box::new(move || {
-                    accept_on_loop(weak, el2, listener, tls, options)
+                    accept_on_loop(weak, el2, listener, tls, options, site)
                 }));
             }
         }
@@ -246,6 +261,39 @@ impl Drop for HttpServer {
     }
 }
 
+/// What every connection of one run of the server shares: the client policy and the
+/// access-log callback, fixed at start.
+struct Site {
+    policy: Policy,
+    access_log: Option<AccessLogFn>,
+}
+
+/// How a connection reached the server, for URLs and the access log.
+#[derive(Clone, Copy)]
+struct Transport {
+    scheme: &'static str,
+    tls_version: Option<&'static str>,
+}
+
+fn tls_name(v: rustls::ProtocolVersion) -> &'static str {
+    match v {
+        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3",
+        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2",
+        _ => "TLS",
+    }
+}
+
+/// Notes a connection closed at accept for its address's per-IP share, one line per interval.
+fn refused(client: SocketAddr) {
+    static REFUSED: Throttle = Throttle::new(log_throttle::INTERVAL);
+    REFUSED.log(LEVEL_WARN, || {
+        format!(
+            "http: closing a connection from {}: per_ip_connections reached",
+            client.ip()
+        )
+    });
+}
+
 /// A connection the stopping loop must close.
 struct ConnCloser(Notify);
 
@@ -261,33 +309,54 @@ fn accept_on_loop(
     listener: StdListener,
     tls: Option<Arc<rustls::ServerConfig>>,
     options: Arc<ServerOptions>,
+    site: Arc<Site>,
 ) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
     };
+    let proxied = if tls.is_some() {
+        options.proxy_protocol_https
+    } else {
+        options.proxy_protocol_http
+    };
     tokio::spawn(async move {
+        let mut backoff = AcceptBackoff::new("http accept");
         loop {
             let accepted = listener.accept().await;
             let Some(inner) = inner.upgrade() else { return };
             let (sock, peer) = match accepted {
                 Ok(a) => a,
                 Err(e) => {
-                    crate::hv_log!(LEVEL_DEBUG, "http accept: {e}");
-                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    drop(inner);
+                    if let Some(pause) = backoff.failed(&e) {
+                        tokio::time::sleep(pause).await;
+                    }
                     continue;
                 }
             };
+            backoff.succeeded();
             let service = inner.service.clone();
             if el.connection_num.load(Ordering::Acquire) >= options.worker_connections {
                 continue;
             }
+            // Behind the PROXY protocol the client is known only once its header is read.
+            let slot = if proxied {
+                None
+            } else {
+                let Some(slot) = site.policy.admit_connection(peer.ip()) else {
+                    refused(peer);
+                    continue;
+                };
+                Some(slot)
+            };
             el.connection_num.fetch_add(1, Ordering::AcqRel);
             inner.connections.fetch_add(1, Ordering::AcqRel);
             let closer = Arc::new(ConnCloser(Notify::new()));
             let weak_closer: Weak<dyn Closable> = Arc::downgrade(&closer) as Weak<dyn Closable>;
-            let (tls, el2, options) = (tls.clone(), el.clone(), options.clone());
+            let (tls, el2, options, site) =
+                (tls.clone(), el.clone(), options.clone(), site.clone());
             el.spawn_tracked(weak_closer, async move {
-                serve_connection(sock, peer, tls, service, options, closer).await;
+                serve_connection(sock, peer, slot, tls, service, options, site, closer).await;
                 el2.connection_num.fetch_sub(1, Ordering::AcqRel);
                 inner.connections.fetch_sub(1, Ordering::AcqRel);
             });
@@ -295,18 +364,52 @@ fn accept_on_loop(
     });
 }
 
+/// `slot` is the connection's place under the per-IP cap; `None` when the listener speaks the
+/// PROXY protocol, so the cap applies to the client its header names.
+#[allow(clippy::too_many_arguments)]
 async fn serve_connection(
-    sock: TcpStream,
+    mut sock: TcpStream,
     peer: SocketAddr,
+    slot: Option<ConnectionSlot>,
     tls: Option<Arc<rustls::ServerConfig>>,
     service: Arc<ArcSwap<Service>>,
     options: Arc<ServerOptions>,
+    site: Arc<Site>,
     closer: Arc<ConnCloser>,
 ) {
+    let (peer, _slot) = match slot {
+        Some(slot) => (peer, slot),
+        None => {
+            let header = tokio::select! {
+                r = tokio::time::timeout(options.handshake_timeout, read_proxy_header(&mut sock)) => r,
+                _ = closer.0.notified() => return,
+            };
+            let client = match header {
+                Ok(Ok(client)) => client.unwrap_or(peer),
+                Ok(Err(e)) => {
+                    static BAD_HEADER: Throttle = Throttle::new(log_throttle::INTERVAL);
+                    BAD_HEADER.log(LEVEL_WARN, || format!("http: closing {peer}: {e}"));
+                    return;
+                }
+                Err(_) => return,
+            };
+            let Some(slot) = site.policy.admit_connection(client.ip()) else {
+                refused(client);
+                return;
+            };
+            (client, slot)
+        }
+    };
     let _ = sock.set_nodelay(true);
     let sock = NoSigpipeStream::new(sock);
     match tls {
-        None => serve_io(sock, peer, "http", service, options, closer).await,
+        None => {
+            let transport = Transport {
+                scheme: "http",
+                tls_version: None,
+            };
+            serve_io(sock, peer, transport, service, options, site, closer).await
+        }
         Some(config) => {
             let accept = tokio_rustls::TlsAcceptor::from(config).accept(sock);
             let stream = tokio::select! {
@@ -316,7 +419,11 @@ async fn serve_connection(
                 },
                 _ = closer.0.notified() => return,
             };
-            serve_io(stream, peer, "https", service, options, closer).await
+            let transport = Transport {
+                scheme: "https",
+                tls_version: stream.get_ref().1.protocol_version().map(tls_name),
+            };
+            serve_io(stream, peer, transport, service, options, site, closer).await
         }
     }
 }
@@ -324,16 +431,24 @@ async fn serve_connection(
 async fn serve_io<I>(
     io: I,
     peer: SocketAddr,
-    scheme: &'static str,
+    transport: Transport,
     service: Arc<ArcSwap<Service>>,
     options: Arc<ServerOptions>,
+    site: Arc<Site>,
     closer: Arc<ConnCloser>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let max_body = options.max_body;
     let svc = hyper::service::service_fn(move |req| {
-        dispatch(service.load_full(), req, peer, scheme, max_body)
+        dispatch(
+            service.load_full(),
+            site.clone(),
+            req,
+            peer,
+            transport,
+            max_body,
+        )
     });
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
@@ -430,14 +545,87 @@ fn finish(mut resp: Response) -> HttpResponse {
     into_hyper(resp, body)
 }
 
+/// The request's `Host` (HTTP/1.1) or authority (HTTP/2).
+fn request_host(parts: &hyper::http::request::Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+}
+
+/// Answers one request, and records it when the server has an access-log callback.
 async fn dispatch(
     service: Arc<Service>,
+    site: Arc<Site>,
+    req: hyper::Request<Incoming>,
+    peer: SocketAddr,
+    transport: Transport,
+    max_body: u64,
+) -> std::result::Result<HttpResponse, Dropped> {
+    let peer = site.policy.client_addr(peer, req.headers());
+    let Some(log) = site.access_log.clone() else {
+        return respond(service, &site.policy, req, peer, transport.scheme, max_body).await;
+    };
+    let (started, time) = (Instant::now(), SystemTime::now());
+    let header = |name| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (referer, user_agent) = (header(REFERER), header(USER_AGENT));
+    let (method, version) = (req.method().clone(), req.version());
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().to_string(), |p| p.to_string());
+    let result = respond(service, &site.policy, req, peer, transport.scheme, max_body).await;
+    let (status, bytes) = match &result {
+        Ok(resp) => (resp.status().as_u16(), body_len(resp)),
+        Err(Dropped) => (STATUS_DROPPED, Some(0)),
+    };
+    log(&AccessRecord {
+        client: peer,
+        method: method.as_str(),
+        target: &target,
+        version,
+        status,
+        bytes,
+        referer: referer.as_deref(),
+        user_agent: user_agent.as_deref(),
+        duration: started.elapsed(),
+        tls_version: transport.tls_version,
+        time,
+    });
+    result
+}
+
+/// The body's length when it is known before it is sent.
+fn body_len(resp: &HttpResponse) -> Option<u64> {
+    if let ResponseBody::Full(body) = resp.body() {
+        return Some(body.as_ref().map_or(0, |b| b.len() as u64));
+    }
+    resp.headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+}
+
+/// `peer` is the client as the policy resolved it.
+async fn respond(
+    service: Arc<Service>,
+    policy: &Policy,
     req: hyper::Request<Incoming>,
     peer: SocketAddr,
     scheme: &'static str,
     max_body: u64,
-) -> std::result::Result<HttpResponse, Infallible> {
+) -> std::result::Result<HttpResponse, Dropped> {
     let (mut parts, body) = req.into_parts();
+    match policy.check_request(peer.ip(), request_host(&parts), parts.uri.path()) {
+        Verdict::Pass => {}
+        Verdict::Answer(status) => return Ok(simple(status)),
+        Verdict::Drop => return Err(Dropped),
+    }
     if parts.method == hyper::Method::CONNECT {
         return Ok(tunnel(&service, &mut parts).await);
     }
@@ -474,13 +662,7 @@ async fn dispatch(
     if let Some(url) = service.proxies.reverse_url(&target) {
         return Ok(proxied(&service, &url, parts.method, parts.headers, body, peer).await);
     }
-    let host = parts
-        .headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-        .unwrap_or_else(|| "127.0.0.1".into());
+    let host = request_host(&parts).unwrap_or("127.0.0.1").to_owned();
     let params = parts.uri.query().map(parse_query).unwrap_or_default();
     let (tx, rx) = oneshot::channel();
     let writer = Writer::new(tx);

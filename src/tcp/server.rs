@@ -12,19 +12,20 @@ use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
+use super::accept_backoff::AcceptBackoff;
 use super::channel::{Channel, Driver, Handlers};
 use super::nosigpipe::NoSigpipeStream;
+use super::per_ip::{ConnectionSlot, PerIpConnections};
+use super::proxy_header::read_proxy_header;
 use super::stream::Stream;
 use super::unpack::UnpackSetting;
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoadBalance, LoopPool, LoopThread};
 use crate::log::{LEVEL_DEBUG, LEVEL_WARN};
+use crate::log_throttle::{self, Throttle};
 
 /// How long a TLS client may take to finish its handshake (contract §3).
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Pause after EMFILE/ENFILE on accept, so a full descriptor table does not spin the loop.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
-
 struct Config {
     host: String,
     port: u16,
@@ -34,6 +35,12 @@ struct Config {
     tls: Option<Arc<rustls::ServerConfig>>,
     unpack: Option<UnpackSetting>,
     handlers: Arc<Handlers>,
+    /// Open connections per client address (0: no cap); `HV_TCP_PER_IP_CONNECTIONS` wins.
+    per_ip_connections: u32,
+    /// Every connection starts with a PROXY v1/v2 header; `HV_TCP_PROXY_PROTOCOL` wins.
+    proxy_protocol: bool,
+    /// The running server's per-IP table, made at start.
+    per_ip: Arc<PerIpConnections>,
     /// Callbacks replaced by `set_handlers` that connections accepted earlier may still use:
     /// dropping the server disarms them too.
     retired: Vec<Weak<Handlers>>,
@@ -58,6 +65,13 @@ struct Inner {
 
 pub struct TcpServer {
     inner: Arc<Inner>,
+}
+
+/// A connection's place under the per-IP cap: taken at accept, or once the PROXY header
+/// has named the client.
+enum Admission {
+    Admitted(ConnectionSlot),
+    AfterProxyHeader(Arc<PerIpConnections>),
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -108,6 +122,9 @@ impl TcpServer {
                     tls: None,
                     unpack: None,
                     handlers: Arc::new(Handlers::default()),
+                    per_ip_connections: 0,
+                    proxy_protocol: false,
+                    per_ip: Arc::new(PerIpConnections::new(0)),
                     retired: Vec::new(),
                 }),
                 listener: Mutex::new(None),
@@ -169,6 +186,17 @@ impl TcpServer {
         lock(&self.inner.config).tls = tls;
     }
 
+    /// Connections beyond `n` open from one client address are closed at accept (0: no cap).
+    pub fn set_max_connections_per_ip(&self, n: u32) {
+        lock(&self.inner.config).per_ip_connections = n;
+    }
+
+    /// Expects a PROXY protocol v1/v2 header on every connection, naming the client the
+    /// callbacks and the per-IP cap see.
+    pub fn set_proxy_protocol(&self, on: bool) {
+        lock(&self.inner.config).proxy_protocol = on;
+    }
+
     pub fn set_unpack(&self, unpack: Option<UnpackSetting>) -> Result<()> {
         if let Some(u) = &unpack {
             u.validate()?;
@@ -201,6 +229,7 @@ impl TcpServer {
             };
             self.createsocket(port, &host)?;
         }
+        apply_env(&mut lock(&inner.config), |var| std::env::var(var).ok())?;
         let pool = {
             let mut workers = lock(&inner.workers);
             workers
@@ -322,6 +351,45 @@ impl Closable for ConnCloser {
     }
 }
 
+/// Notes a connection closed for its address's per-IP share, one line per interval.
+fn refused(client: SocketAddr) {
+    static REFUSED: Throttle = Throttle::new(log_throttle::INTERVAL);
+    REFUSED.log(LEVEL_WARN, || {
+        format!(
+            "tcp: closing a connection from {}: per-IP connections reached",
+            client.ip()
+        )
+    });
+}
+
+/// The `HV_TCP_` variables, read at start so an operator's setting wins over the program's.
+fn apply_env(c: &mut Config, lookup: impl Fn(&str) -> Option<String>) -> Result<()> {
+    let bad = |name: &str, value: &str, reason: &str| Error::Config {
+        name: name.to_owned(),
+        value: value.to_owned(),
+        reason: reason.to_owned(),
+    };
+    const PER_IP: &str = "HV_TCP_PER_IP_CONNECTIONS";
+    if let Some(v) = lookup(PER_IP) {
+        c.per_ip_connections = match v.trim() {
+            off if off.eq_ignore_ascii_case("off") => 0,
+            n => n
+                .parse()
+                .map_err(|_| bad(PER_IP, &v, "expected a count or off"))?,
+        };
+    }
+    const PROXY: &str = "HV_TCP_PROXY_PROTOCOL";
+    if let Some(v) = lookup(PROXY) {
+        c.proxy_protocol = match v.trim().to_ascii_lowercase().as_str() {
+            "on" | "1" | "true" | "yes" => true,
+            "off" | "0" | "false" | "no" => false,
+            _ => return Err(bad(PROXY, &v, "expected on or off")),
+        };
+    }
+    c.per_ip = Arc::new(PerIpConnections::new(c.per_ip_connections));
+    Ok(())
+}
+
 impl Inner {
     fn start_accept(self: &Arc<Self>, listener: StdListener, pool: Arc<LoopPool>) {
         let listener = match tokio::net::TcpListener::from_std(listener) {
@@ -336,22 +404,21 @@ impl Inner {
         };
         let weak = Arc::downgrade(self);
         let task = tokio::spawn(async move {
+            let mut backoff = AcceptBackoff::new("tcp accept");
             loop {
                 let accepted = listener.accept().await;
                 let Some(inner) = weak.upgrade() else { return };
                 match accepted {
-                    Ok((sock, peer)) => inner.dispatch(sock, peer, &pool),
-                    Err(e)
-                        if matches!(
-                            e.raw_os_error(),
-                            Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
-                        ) =>
-                    {
-                        crate::hv_log!(LEVEL_WARN, "accept: {e}; pausing {ACCEPT_BACKOFF:?}");
-                        drop(inner);
-                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    Ok((sock, peer)) => {
+                        backoff.succeeded();
+                        inner.dispatch(sock, peer, &pool)
                     }
-                    Err(e) => crate::hv_log!(LEVEL_DEBUG, "accept: {e}"),
+                    Err(e) => {
+                        if let Some(pause) = backoff.failed(&e) {
+                            drop(inner);
+                            tokio::time::sleep(pause).await;
+                        }
+                    }
                 }
             }
         });
@@ -363,7 +430,7 @@ impl Inner {
 
     /// Runs on the acceptor: enforce the connection cap, pick a worker, hand the socket over.
     fn dispatch(self: &Arc<Self>, sock: TcpStream, peer: SocketAddr, pool: &LoopPool) {
-        let (max, lb, tls, unpack, handlers) = {
+        let (max, lb, tls, unpack, handlers, per_ip, proxy_protocol) = {
             let c = lock(&self.config);
             (
                 c.max_connections,
@@ -371,12 +438,26 @@ impl Inner {
                 c.tls.clone(),
                 c.unpack.clone(),
                 c.handlers.clone(),
+                c.per_ip.clone(),
+                c.proxy_protocol,
             )
         };
         if self.live.load(Ordering::Acquire) >= max {
             crate::hv_log!(LEVEL_DEBUG, "refusing {peer}: {max} connections");
             return;
         }
+        // Behind the PROXY protocol the client is known only once its header is read.
+        let admission = if proxy_protocol {
+            Admission::AfterProxyHeader(per_ip)
+        } else {
+            match per_ip.admit(peer.ip()) {
+                Some(slot) => Admission::Admitted(slot),
+                None => {
+                    refused(peer);
+                    return;
+                }
+            }
+        };
         self.live.fetch_add(1, Ordering::AcqRel);
         let worker = pool
             .next_loop_for(lb, Some(peer.ip()))
@@ -399,7 +480,16 @@ impl Inner {
         let el = worker.clone();
         worker.spawn_tracked(weak_closer, async move {
             inner
-                .serve(std_sock, peer, el.clone(), closer, tls, unpack, handlers)
+                .serve(
+                    std_sock,
+                    peer,
+                    admission,
+                    el.clone(),
+                    closer,
+                    tls,
+                    unpack,
+                    handlers,
+                )
                 .await;
             inner.release(&el);
         });
@@ -410,14 +500,38 @@ impl Inner {
         self: &Arc<Self>,
         sock: std::net::TcpStream,
         peer: SocketAddr,
+        admission: Admission,
         el: Arc<EventLoop>,
         closer: Arc<ConnCloser>,
         tls: Option<Arc<rustls::ServerConfig>>,
         unpack: Option<UnpackSetting>,
         handlers: Arc<Handlers>,
     ) {
-        let Ok(tcp) = TcpStream::from_std(sock) else {
+        let Ok(mut tcp) = TcpStream::from_std(sock) else {
             return;
+        };
+        let (peer, _slot) = match admission {
+            Admission::Admitted(slot) => (peer, slot),
+            Admission::AfterProxyHeader(per_ip) => {
+                let header = tokio::select! {
+                    r = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, read_proxy_header(&mut tcp)) => r,
+                    _ = closer.cancel.notified() => return,
+                };
+                let client = match header {
+                    Ok(Ok(client)) => client.unwrap_or(peer),
+                    Ok(Err(e)) => {
+                        static BAD_HEADER: Throttle = Throttle::new(log_throttle::INTERVAL);
+                        BAD_HEADER.log(LEVEL_WARN, || format!("tcp: closing {peer}: {e}"));
+                        return;
+                    }
+                    Err(_) => return,
+                };
+                let Some(slot) = per_ip.admit(client.ip()) else {
+                    refused(client);
+                    return;
+                };
+                (client, slot)
+            }
         };
         let _ = tcp.set_nodelay(true);
         let fd = tcp.as_raw_fd();
