@@ -23,6 +23,8 @@ pub struct ServerOptions {
     pub max_headers: usize,
     pub max_body: u64,
     pub worker_connections: u32,
+    pub refuse_unknown_sni: bool,
+    pub reuse_port: bool,
 }
 
 /// One knob: its name (the env variable is `HV_` + the name in upper case), its default and
@@ -69,6 +71,14 @@ fn count(v: &str) -> std::result::Result<usize, String> {
     v.trim()
         .parse()
         .map_err(|_| "expected a non-negative integer".to_owned())
+}
+
+fn switch(v: &str) -> std::result::Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "on" | "1" | "true" | "yes" => Ok(true),
+        "off" | "0" | "false" | "no" => Ok(false),
+        _ => Err("expected on or off".to_owned()),
+    }
 }
 
 fn size(v: &str) -> std::result::Result<usize, String> {
@@ -179,6 +189,20 @@ pub const KNOBS: &[Knob] = &[
             Ok(())
         },
     },
+    knob!(
+        "refuse_unknown_sni",
+        "off",
+        "abort the TLS handshake (access_denied) for an SNI name no certificate covers, instead of serving the default",
+        refuse_unknown_sni,
+        switch
+    ),
+    knob!(
+        "reuse_port",
+        "off",
+        "listen with SO_REUSEPORT, so several processes share the port",
+        reuse_port,
+        switch
+    ),
 ];
 
 impl ServerOptions {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -16,7 +16,7 @@ use hyper::header::{HeaderValue, HOST, SERVER};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::{oneshot, watch, Notify};
 
 use super::message::{parse_query, status_page, Request, Response};
 use super::options::ServerOptions;
@@ -26,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoopPool};
 use crate::log::LEVEL_DEBUG;
 use crate::tcp::{listen, NoSigpipeStream};
+use crate::tls::{PeerCert, ServerTlsFiles, TlsOptions};
 
 /// Called on a worker loop's thread: `true` before it serves, `false` after it stopped.
 pub type WorkerHook = Arc<dyn Fn(&Arc<EventLoop>, bool) + Send + Sync>;
@@ -38,6 +39,18 @@ struct Config {
     thread_num: usize,
     options: ServerOptions,
     tls: Option<Arc<rustls::ServerConfig>>,
+    /// Where `tls` was read from, when it came from files: what a reload reads again.
+    tls_files: Option<ServerTlsFiles>,
+}
+
+/// How far a server has gone towards stopping; connections and acceptors watch it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    Serving,
+    /// Listeners closed; open connections keep being served.
+    NotAccepting,
+    /// Every connection closes after its current response (HTTP/2: GOAWAY).
+    Draining,
 }
 
 struct Inner {
@@ -49,6 +62,10 @@ struct Inner {
     bound: Mutex<Vec<(SocketAddr, bool)>>,
     connections: AtomicUsize,
     running: AtomicBool,
+    /// The TLS configuration the next handshake uses: a reload swaps it, connections already
+    /// past their handshake keep theirs.
+    tls: ArcSwapOption<rustls::ServerConfig>,
+    phase: watch::Sender<Phase>,
 }
 
 pub struct HttpServer {
@@ -77,12 +94,15 @@ impl HttpServer {
                     thread_num: 1,
                     options: ServerOptions::defaults(),
                     tls: None,
+                    tls_files: None,
                 }),
                 service: Arc::new(ArcSwap::from_pointee(Service::default())),
                 pool: Mutex::new(None),
                 bound: Mutex::new(Vec::new()),
                 connections: AtomicUsize::new(0),
                 running: AtomicBool::new(false),
+                tls: ArcSwapOption::empty(),
+                phase: watch::channel(Phase::Serving).0,
             }),
         }
     }
@@ -131,13 +151,63 @@ impl HttpServer {
         drop(old);
     }
 
-    /// TLS for the `https_port` listener; ALPN offers h2 and http/1.1.
+    /// TLS for the `https_port` listener; ALPN offers h2 and http/1.1. A configuration given
+    /// this way cannot be reloaded from files (see `set_tls_files`).
     pub fn set_tls(&self, tls: Option<Arc<rustls::ServerConfig>>) {
-        lock(&self.inner.config).tls = tls.map(|c| {
-            let mut c = (*c).clone();
-            c.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-            Arc::new(c)
-        });
+        let tls = tls.map(with_alpn);
+        let mut c = lock(&self.inner.config);
+        c.tls_files = None;
+        c.tls = tls.clone();
+        self.inner.tls.store(tls);
+    }
+
+    /// The default certificate from PEM files, read now and again by `reload_tls`; the SNI
+    /// certificates added before are kept (and read again too). `None` turns TLS off.
+    pub fn set_tls_files(&self, opts: Option<TlsOptions>) -> Result<()> {
+        let mut c = lock(&self.inner.config);
+        let Some(opts) = opts else {
+            c.tls_files = None;
+            c.tls = None;
+            self.inner.tls.store(None);
+            return Ok(());
+        };
+        let mut files = c.tls_files.clone().unwrap_or_default();
+        files.default = opts;
+        self.install_tls(&mut c, files)
+    }
+
+    /// Serves the certificate of `opts` to clients asking for `host` by SNI (`*.example.com`
+    /// covers one label); others get the default. Replaces an earlier one for the same name.
+    pub fn add_sni_cert(&self, host: &str, opts: TlsOptions) -> Result<()> {
+        if host.is_empty() {
+            return Err(Error::InvalidArgument("empty SNI host name".into()));
+        }
+        let mut c = lock(&self.inner.config);
+        let mut files = c.tls_files.clone().ok_or_else(|| {
+            Error::TlsConfig("set the default certificate before SNI certificates".into())
+        })?;
+        let host = host.to_ascii_lowercase();
+        files.sni.retain(|(h, _)| *h != host);
+        files.sni.push((host, opts));
+        self.install_tls(&mut c, files)
+    }
+
+    /// Reads every certificate and key file again and serves them from the next handshake;
+    /// open connections are not touched. On any error the old certificates stay.
+    pub fn reload_tls(&self) -> Result<()> {
+        let mut c = lock(&self.inner.config);
+        let files = c.tls_files.clone().ok_or_else(|| {
+            Error::TlsConfig("no certificate files to reload (set_tls_files)".into())
+        })?;
+        self.install_tls(&mut c, files)
+    }
+
+    fn install_tls(&self, c: &mut Config, files: ServerTlsFiles) -> Result<()> {
+        let config = with_alpn(crate::tls::sni_server_config(&files)?);
+        c.tls_files = Some(files);
+        c.tls = Some(config.clone());
+        self.inner.tls.store(Some(config));
+        Ok(())
     }
 
     /// Addresses bound by `start`, with `true` for the TLS listener.
@@ -176,19 +246,34 @@ impl HttpServer {
         };
         options.apply_env(|var| std::env::var(var).ok())?;
         let options = Arc::new(options);
-        let mut listeners: Vec<(StdListener, Option<Arc<rustls::ServerConfig>>)> = Vec::new();
+        let tls = {
+            let mut c = lock(&self.inner.config);
+            match c.tls_files.clone() {
+                Some(mut files) if files.refuse_unknown_sni != options.refuse_unknown_sni => {
+                    files.refuse_unknown_sni = options.refuse_unknown_sni;
+                    self.install_tls(&mut c, files)?;
+                    c.tls.clone()
+                }
+                _ => tls,
+            }
+        };
+        self.inner.tls.store(tls.clone());
+        self.inner.phase.send_replace(Phase::Serving);
+        let mut listeners: Vec<(StdListener, bool)> = Vec::new();
         if https_port > 0 {
-            let tls = tls.ok_or_else(|| {
-                Error::TlsConfig("https_port is set but no certificate was given".into())
-            })?;
-            listeners.push((listen(&host, https_port)?, Some(tls)));
+            if tls.is_none() {
+                return Err(Error::TlsConfig(
+                    "https_port is set but no certificate was given".into(),
+                ));
+            }
+            listeners.push((listen(&host, https_port, options.reuse_port)?, true));
         }
         if port > 0 || listeners.is_empty() {
-            listeners.insert(0, (listen(&host, port)?, None));
+            listeners.insert(0, (listen(&host, port, options.reuse_port)?, false));
         }
         *lock(&self.inner.bound) = listeners
             .iter()
-            .filter_map(|(l, t)| l.local_addr().ok().map(|a| (a, t.is_some())))
+            .filter_map(|(l, t)| l.local_addr().ok().map(|a| (a, *t)))
             .collect();
         let pool = Arc::new(LoopPool::new(threads));
         pool.start_with(true, |el| {
@@ -210,7 +295,7 @@ impl HttpServer {
                 let listener = listener
                     .try_clone()
                     .map_err(|e| Error::io("dup listener", e))?;
-                let (weak, tls, el2) = (Arc::downgrade(&self.inner), tls.clone(), el.clone());
+                let (weak, tls, el2) = (Arc::downgrade(&self.inner), *tls, el.clone());
                 let options = options.clone();
                 el.queue_in_loop(Box::new(move || {
                     accept_on_loop(weak, el2, listener, tls, options)
@@ -227,6 +312,29 @@ impl HttpServer {
         if let Some(pool) = pool {
             pool.join();
         }
+    }
+
+    /// Closes the listeners (new connections are refused); open connections keep being served.
+    pub fn stop_accept(&self) {
+        self.inner.phase.send_if_modified(|p| {
+            let changed = *p < Phase::NotAccepting;
+            *p = (*p).max(Phase::NotAccepting);
+            changed
+        });
+    }
+
+    /// Stops accepting, lets every connection finish its current request (keep-alive ones
+    /// close after their response, HTTP/2 ones get GOAWAY) for up to `timeout`, then `stop`s,
+    /// closing the rest. Blocks: not from a handler or a worker loop.
+    pub fn graceful_stop(&self, timeout: Duration) {
+        self.inner.phase.send_replace(Phase::Draining);
+        let deadline = std::time::Instant::now() + timeout;
+        while self.inner.connections.load(Ordering::Acquire) > 0
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.stop();
     }
 
     /// Stops every loop; open connections are closed (gracefully for HTTP/2) before it returns.
@@ -246,12 +354,28 @@ impl Drop for HttpServer {
     }
 }
 
-/// A connection the stopping loop must close.
-struct ConnCloser(Notify);
+fn with_alpn(c: Arc<rustls::ServerConfig>) -> Arc<rustls::ServerConfig> {
+    let mut c = (*c).clone();
+    c.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Arc::new(c)
+}
+
+/// A connection the stopping loop must close, or a draining server asks to finish.
+struct ConnCloser {
+    close: Notify,
+    phase: watch::Receiver<Phase>,
+}
+
+impl ConnCloser {
+    async fn draining(&self) {
+        let mut phase = self.phase.clone();
+        let _ = phase.wait_for(|p| *p >= Phase::Draining).await;
+    }
+}
 
 impl Closable for ConnCloser {
     fn request_close(&self) {
-        self.0.notify_one();
+        self.close.notify_one();
     }
 }
 
@@ -259,15 +383,22 @@ fn accept_on_loop(
     inner: Weak<Inner>,
     el: Arc<EventLoop>,
     listener: StdListener,
-    tls: Option<Arc<rustls::ServerConfig>>,
+    tls: bool,
     options: Arc<ServerOptions>,
 ) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
     };
+    let Some(mut phase) = inner.upgrade().map(|i| i.phase.subscribe()) else {
+        return;
+    };
     tokio::spawn(async move {
         loop {
-            let accepted = listener.accept().await;
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                // Dropping this loop's copy of the listener; the socket closes with the last.
+                _ = phase.wait_for(|p| *p >= Phase::NotAccepting) => return,
+            };
             let Some(inner) = inner.upgrade() else { return };
             let (sock, peer) = match accepted {
                 Ok(a) => a,
@@ -283,9 +414,13 @@ fn accept_on_loop(
             }
             el.connection_num.fetch_add(1, Ordering::AcqRel);
             inner.connections.fetch_add(1, Ordering::AcqRel);
-            let closer = Arc::new(ConnCloser(Notify::new()));
+            let closer = Arc::new(ConnCloser {
+                close: Notify::new(),
+                phase: inner.phase.subscribe(),
+            });
             let weak_closer: Weak<dyn Closable> = Arc::downgrade(&closer) as Weak<dyn Closable>;
-            let (tls, el2, options) = (tls.clone(), el.clone(), options.clone());
+            let tls = if tls { inner.tls.load_full() } else { None };
+            let (el2, options) = (el.clone(), options.clone());
             el.spawn_tracked(weak_closer, async move {
                 serve_connection(sock, peer, tls, service, options, closer).await;
                 el2.connection_num.fetch_sub(1, Ordering::AcqRel);
@@ -306,7 +441,7 @@ async fn serve_connection(
     let _ = sock.set_nodelay(true);
     let sock = NoSigpipeStream::new(sock);
     match tls {
-        None => serve_io(sock, peer, "http", service, options, closer).await,
+        None => serve_io(sock, peer, "http", None, service, options, closer).await,
         Some(config) => {
             let accept = tokio_rustls::TlsAcceptor::from(config).accept(sock);
             let stream = tokio::select! {
@@ -314,9 +449,15 @@ async fn serve_connection(
                     Ok(Ok(s)) => s,
                     _ => return,
                 },
-                _ = closer.0.notified() => return,
+                _ = closer.close.notified() => return,
             };
-            serve_io(stream, peer, "https", service, options, closer).await
+            let client_cert = stream
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|chain| chain.first())
+                .map(|der| Arc::new(PeerCert::new(der)));
+            serve_io(stream, peer, "https", client_cert, service, options, closer).await
         }
     }
 }
@@ -325,6 +466,7 @@ async fn serve_io<I>(
     io: I,
     peer: SocketAddr,
     scheme: &'static str,
+    client_cert: Option<Arc<PeerCert>>,
     service: Arc<ArcSwap<Service>>,
     options: Arc<ServerOptions>,
     closer: Arc<ConnCloser>,
@@ -333,7 +475,15 @@ async fn serve_io<I>(
 {
     let max_body = options.max_body;
     let svc = hyper::service::service_fn(move |req| {
-        dispatch(service.load_full(), req, peer, scheme, max_body)
+        let client_cert = client_cert.clone();
+        dispatch(
+            service.load_full(),
+            req,
+            peer,
+            scheme,
+            client_cert,
+            max_body,
+        )
     });
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
@@ -347,9 +497,17 @@ async fn serve_io<I>(
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
-        _ = closer.0.notified() => {
+        _ = closer.close.notified() => {
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
+        }
+        // The drain's deadline is the caller's: its `stop` ends what is still open.
+        _ = closer.draining() => {
+            conn.as_mut().graceful_shutdown();
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = closer.close.notified() => {}
+            }
         }
     }
 }
@@ -435,6 +593,7 @@ async fn dispatch(
     req: hyper::Request<Incoming>,
     peer: SocketAddr,
     scheme: &'static str,
+    client_cert: Option<Arc<PeerCert>>,
     max_body: u64,
 ) -> std::result::Result<HttpResponse, Infallible> {
     let (mut parts, body) = req.into_parts();
@@ -496,6 +655,7 @@ async fn dispatch(
             client_addr: peer,
             params,
             attachment: None,
+            client_cert,
         },
         resp: Response::default(),
         writer: writer.clone(),

@@ -65,13 +65,20 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Binds a listening socket the way libhv's `Listen()` does: SO_REUSEADDR, dual-stack on IPv6.
-pub(crate) fn listen(host: &str, port: u16) -> Result<StdListener> {
+/// With `reuse_port` (SO_REUSEPORT) several processes can listen on one port, the kernel
+/// spreading new connections among them.
+pub(crate) fn listen(host: &str, port: u16, reuse_port: bool) -> Result<StdListener> {
     let addr = super::client::resolve(host, port)?;
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM.cloexec(), None)
         .map_err(|e| Error::io("socket", e))?;
     socket
         .set_reuse_address(true)
         .map_err(|e| Error::io("SO_REUSEADDR", e))?;
+    if reuse_port {
+        socket
+            .set_reuse_port(true)
+            .map_err(|e| Error::io("SO_REUSEPORT", e))?;
+    }
     if addr.is_ipv6() {
         let _ = socket.set_only_v6(false);
     }
@@ -127,7 +134,7 @@ impl TcpServer {
 
     /// Binds and listens now; returns the listening fd.
     pub fn createsocket(&self, port: u16, host: &str) -> Result<i32> {
-        let listener = listen(host, port)?;
+        let listener = listen(host, port, false)?;
         let fd = listener.as_raw_fd();
         *lock(&self.inner.local_addr) = listener.local_addr().ok();
         {
