@@ -5,8 +5,8 @@
  *   tls_ops_server <http_port> <https_port> <crt> <key> [--sni host crt key]... [--ca file]
  *
  * --ca turns on verify_peer: clients must present a certificate signed by that CA.
- * Routes: /ping answers "pong"; /whoami the client certificate's subject ("none" without one);
- * /slow is answered later, by the "release" command.
+ * Routes: /ping answers a "pong" line; /whoami the client certificate's subject ("none" without one);
+ * /slow is answered later, by the "release" command; /pid the process id.
  * Commands on stdin, one a line, each acknowledged on stdout:
  *   reload       re-read every certificate file      -> "reload ok" / "reload failed"
  *   stop-accept  close the listeners                 -> "accept stopped"
@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <unistd.h>
 #include <iostream>
 #include <mutex>
 #include <string>
@@ -41,13 +42,17 @@ int main(int argc, char** argv) {
     HttpService router;
     router.GET("/ping", [](HttpRequest* req, HttpResponse* resp) {
         (void)req;
-        return resp->String("pong");
+        return resp->String("pong\n");
     });
     router.GET("/whoami", [](HttpRequest* req, HttpResponse* resp) {
         const std::string& subject = req->client_cert_subject();
         std::string answer = subject.empty() ? "none" : subject;
         answer += " der=" + std::to_string(req->client_cert_der().size());
         return resp->String(answer);
+    });
+    router.GET("/pid", [](HttpRequest* req, HttpResponse* resp) {
+        (void)req;
+        return resp->String(std::to_string(getpid()));
     });
     router.GET("/slow", [](const HttpRequestPtr& req, const HttpResponseWriterPtr& writer) {
         (void)req;
