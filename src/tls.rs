@@ -327,6 +327,60 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 
+    fn message(r: Result<Arc<ServerConfig>>) -> String {
+        match r {
+            Err(Error::TlsConfig(m)) => m,
+            other => panic!("expected a TLS configuration error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_file_and_what_is_wrong() {
+        let dir = std::env::temp_dir().join(format!("hv-tls-msg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, text: String| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let a = rcgen::generate_simple_self_signed(vec!["a.test".into()]).unwrap();
+        let b = rcgen::generate_simple_self_signed(vec!["b.test".into()]).unwrap();
+        let (crt, key) = (
+            write("a.crt", a.cert.pem()),
+            write("a.key", a.key_pair.serialize_pem()),
+        );
+        let other_key = write("b.key", b.key_pair.serialize_pem());
+        let junk = write("junk.pem", "not PEM".into());
+        let opts = |c: &Path, k: &Path| TlsOptions {
+            crt_file: Some(c.to_owned()),
+            key_file: Some(k.to_owned()),
+            ..Default::default()
+        };
+        let missing = Path::new("/nonexistent/cert.pem");
+        let m = message(server_config(&opts(missing, &key)));
+        assert!(m.contains("cannot open /nonexistent/cert.pem"), "{m}");
+        let m = message(server_config(&opts(&junk, &key)));
+        assert!(
+            m.contains("no certificate in") && m.contains("junk.pem"),
+            "{m}"
+        );
+        let m = message(server_config(&opts(&crt, &junk)));
+        assert!(
+            m.contains("no private key in") && m.contains("junk.pem"),
+            "{m}"
+        );
+        let m = message(server_config(&opts(&crt, &other_key)));
+        assert!(m.contains("a.crt") && m.contains("do not match"), "{m}");
+        let with_bad_sni = ServerTlsFiles {
+            default: opts(&crt, &key),
+            sni: vec![("b.test".into(), opts(&junk, &other_key))],
+            refuse_unknown_sni: false,
+        };
+        let m = message(sni_server_config(&with_bad_sni));
+        assert!(m.contains("junk.pem"), "an SNI file is checked too: {m}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
     #[test]
     fn generated_certificate_makes_server_and_verifying_client_configs() {
         let ck = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
