@@ -396,3 +396,69 @@ fn reuse_port_lets_two_processes_share_a_port() {
     third.expect("start failed");
     assert_eq!(third.wait(), 1, "without reuse_port the port is taken");
 }
+
+fn kill(p: &Program, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(p.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal}");
+}
+
+#[test]
+fn sighup_reloads_and_sigterm_drains_when_the_knobs_say_so() {
+    let live = Cert::generate("signals", &["localhost"]);
+    let next = Cert::generate("signals-next", &["localhost"]);
+    let (hp, tp) = (free_port(), free_port());
+    let mut p = start(
+        &[
+            &hp.to_string(),
+            &tp.to_string(),
+            path(&live.cert),
+            path(&live.key),
+        ],
+        &[
+            ("HV_RELOAD_ON_SIGHUP", "on"),
+            ("HV_DRAIN_ON_SIGTERM", "on"),
+            ("HV_DRAIN_TIMEOUT_MS", "20000"),
+        ],
+    );
+    std::fs::copy(&next.cert, &live.cert).unwrap();
+    std::fs::copy(&next.key, &live.key).unwrap();
+    kill(&p, "HUP");
+    let wanted = cert_of(&next.cert);
+    let deadline = Instant::now() + WAIT;
+    while served(tp, Some("localhost")) != wanted {
+        assert!(Instant::now() < deadline, "SIGHUP did not reload");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    let mut slow = send_get(hp, "/slow");
+    p.expect("slow waiting");
+    kill(&p, "TERM");
+    wait_refused(hp);
+    assert!(
+        p.try_status().is_none(),
+        "SIGTERM drains, the process lives"
+    );
+    p.send("release");
+    p.expect("released 1");
+    let answer = read_to_close(&mut slow);
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && answer.ends_with("slow done"),
+        "{answer}"
+    );
+
+    // Once the drain has stopped the server, SIGTERM ends the process as it did before.
+    let deadline = Instant::now() + WAIT;
+    while p.try_status().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "a SIGTERM nobody takes must end the process"
+        );
+        kill(&p, "TERM");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(p.wait(), -1, "ended by the signal");
+}

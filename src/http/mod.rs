@@ -8,6 +8,7 @@ pub mod proxy;
 pub mod router;
 mod server;
 pub mod service;
+mod signals;
 pub mod static_files;
 pub mod writer;
 

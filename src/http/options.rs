@@ -25,6 +25,9 @@ pub struct ServerOptions {
     pub worker_connections: u32,
     pub refuse_unknown_sni: bool,
     pub reuse_port: bool,
+    pub reload_on_sighup: bool,
+    pub drain_on_sigterm: bool,
+    pub drain_timeout: Duration,
 }
 
 /// One knob: its name (the env variable is `HV_` + the name in upper case), its default and
@@ -202,6 +205,27 @@ pub const KNOBS: &[Knob] = &[
         "listen with SO_REUSEPORT, so several processes share the port",
         reuse_port,
         switch
+    ),
+    knob!(
+        "reload_on_sighup",
+        "off",
+        "SIGHUP re-reads every certificate and key file (as reloadCertificates does)",
+        reload_on_sighup,
+        switch
+    ),
+    knob!(
+        "drain_on_sigterm",
+        "off",
+        "SIGTERM drains the server (as gracefulStop does) instead of ending the process",
+        drain_on_sigterm,
+        switch
+    ),
+    knob!(
+        "drain_timeout_ms",
+        "60000",
+        "how long a SIGTERM drain lets in-flight requests finish; then the rest are closed",
+        drain_timeout,
+        millis
     ),
 ];
 

@@ -14,6 +14,7 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, HOST, SERVER};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use signal_hook::consts::{SIGHUP, SIGTERM};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::{oneshot, watch, Notify};
@@ -21,10 +22,11 @@ use tokio::sync::{oneshot, watch, Notify};
 use super::message::{parse_query, status_page, Request, Response};
 use super::options::ServerOptions;
 use super::service::{Exchange, Service};
+use super::signals::{self, SignalTarget};
 use super::writer::{into_hyper, HttpResponse, ResponseBody, Writer};
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoopPool};
-use crate::log::LEVEL_DEBUG;
+use crate::log::{LEVEL_DEBUG, LEVEL_ERROR, LEVEL_INFO};
 use crate::tcp::{listen, NoSigpipeStream};
 use crate::tls::{PeerCert, ServerTlsFiles, TlsOptions};
 
@@ -66,6 +68,8 @@ struct Inner {
     /// past their handshake keep theirs.
     tls: ArcSwapOption<rustls::ServerConfig>,
     phase: watch::Sender<Phase>,
+    /// The knobs of the current (or last) start, environment applied: what signals consult.
+    applied: Mutex<Option<Arc<ServerOptions>>>,
 }
 
 pub struct HttpServer {
@@ -103,6 +107,7 @@ impl HttpServer {
                 running: AtomicBool::new(false),
                 tls: ArcSwapOption::empty(),
                 phase: watch::channel(Phase::Serving).0,
+                applied: Mutex::new(None),
             }),
         }
     }
@@ -173,7 +178,7 @@ impl HttpServer {
         };
         let mut files = c.tls_files.clone().unwrap_or_default();
         files.default = opts;
-        self.install_tls(&mut c, files)
+        self.inner.install_tls(&mut c, files)
     }
 
     /// Serves the certificate of `opts` to clients asking for `host` by SNI (`*.example.com`
@@ -189,25 +194,13 @@ impl HttpServer {
         let host = host.to_ascii_lowercase();
         files.sni.retain(|(h, _)| *h != host);
         files.sni.push((host, opts));
-        self.install_tls(&mut c, files)
+        self.inner.install_tls(&mut c, files)
     }
 
     /// Reads every certificate and key file again and serves them from the next handshake;
     /// open connections are not touched. On any error the old certificates stay.
     pub fn reload_tls(&self) -> Result<()> {
-        let mut c = lock(&self.inner.config);
-        let files = c.tls_files.clone().ok_or_else(|| {
-            Error::TlsConfig("no certificate files to reload (set_tls_files)".into())
-        })?;
-        self.install_tls(&mut c, files)
-    }
-
-    fn install_tls(&self, c: &mut Config, files: ServerTlsFiles) -> Result<()> {
-        let config = with_alpn(crate::tls::sni_server_config(&files)?);
-        c.tls_files = Some(files);
-        c.tls = Some(config.clone());
-        self.inner.tls.store(Some(config));
-        Ok(())
+        self.inner.reload_tls()
     }
 
     /// Addresses bound by `start`, with `true` for the TLS listener.
@@ -246,12 +239,20 @@ impl HttpServer {
         };
         options.apply_env(|var| std::env::var(var).ok())?;
         let options = Arc::new(options);
+        *lock(&self.inner.applied) = Some(options.clone());
+        let target = Arc::downgrade(&self.inner) as Weak<dyn SignalTarget>;
+        if options.reload_on_sighup {
+            signals::watch(SIGHUP, target.clone())?;
+        }
+        if options.drain_on_sigterm {
+            signals::watch(SIGTERM, target)?;
+        }
         let tls = {
             let mut c = lock(&self.inner.config);
             match c.tls_files.clone() {
                 Some(mut files) if files.refuse_unknown_sni != options.refuse_unknown_sni => {
                     files.refuse_unknown_sni = options.refuse_unknown_sni;
-                    self.install_tls(&mut c, files)?;
+                    self.inner.install_tls(&mut c, files)?;
                     c.tls.clone()
                 }
                 _ => tls,
@@ -327,24 +328,76 @@ impl HttpServer {
     /// close after their response, HTTP/2 ones get GOAWAY) for up to `timeout`, then `stop`s,
     /// closing the rest. Blocks: not from a handler or a worker loop.
     pub fn graceful_stop(&self, timeout: Duration) {
-        self.inner.phase.send_replace(Phase::Draining);
+        self.inner.graceful_stop(timeout)
+    }
+
+    /// Stops every loop; open connections are closed (gracefully for HTTP/2) before it returns.
+    pub fn stop(&self) {
+        self.inner.stop()
+    }
+}
+
+impl Inner {
+    fn reload_tls(&self) -> Result<()> {
+        let mut c = lock(&self.config);
+        let files = c.tls_files.clone().ok_or_else(|| {
+            Error::TlsConfig("no certificate files to reload (set_tls_files)".into())
+        })?;
+        self.install_tls(&mut c, files)
+    }
+
+    fn install_tls(&self, c: &mut Config, files: ServerTlsFiles) -> Result<()> {
+        let config = with_alpn(crate::tls::sni_server_config(&files)?);
+        c.tls_files = Some(files);
+        c.tls = Some(config.clone());
+        self.tls.store(Some(config));
+        Ok(())
+    }
+
+    fn graceful_stop(&self, timeout: Duration) {
+        self.phase.send_replace(Phase::Draining);
         let deadline = std::time::Instant::now() + timeout;
-        while self.inner.connections.load(Ordering::Acquire) > 0
-            && std::time::Instant::now() < deadline
-        {
+        while self.connections.load(Ordering::Acquire) > 0 && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
         self.stop();
     }
 
-    /// Stops every loop; open connections are closed (gracefully for HTTP/2) before it returns.
-    pub fn stop(&self) {
-        let pool = lock(&self.inner.pool).take();
+    fn stop(&self) {
+        let pool = lock(&self.pool).take();
         if let Some(pool) = pool {
             pool.stop(true);
         }
-        lock(&self.inner.bound).clear();
-        self.inner.running.store(false, Ordering::Release);
+        lock(&self.bound).clear();
+        self.running.store(false, Ordering::Release);
+    }
+}
+
+impl SignalTarget for Inner {
+    fn on_signal(self: Arc<Self>, signal: i32) -> bool {
+        let Some(options) = lock(&self.applied).clone() else {
+            return false;
+        };
+        if !self.running.load(Ordering::Acquire) {
+            return false;
+        }
+        match signal {
+            SIGHUP if options.reload_on_sighup => {
+                match self.reload_tls() {
+                    Ok(()) => crate::hv_log!(LEVEL_INFO, "SIGHUP: certificates reloaded"),
+                    Err(e) => crate::hv_log!(LEVEL_ERROR, "SIGHUP: certificates kept: {e}"),
+                }
+                true
+            }
+            SIGTERM if options.drain_on_sigterm => {
+                let timeout = options.drain_timeout;
+                std::thread::Builder::new()
+                    .name("hv-drain".into())
+                    .spawn(move || self.graceful_stop(timeout))
+                    .is_ok()
+            }
+            _ => false,
+        }
     }
 }
 

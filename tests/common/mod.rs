@@ -274,6 +274,10 @@ impl Program {
         self.stdin.take();
     }
 
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// How the program ended, or `None` while it runs.
     pub fn try_status(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().unwrap()
