@@ -116,7 +116,17 @@ fn sni_picks_the_certificate_and_unknown_names_get_the_default_or_are_refused() 
     );
     drop(p);
 
-    let _strict = start(&args, &[("HV_REFUSE_UNKNOWN_SNI", "on")]);
+    let b = Cert::generate("sni-b", &["b.test"]);
+    let more = format!("b.test={},{}", path(&b.cert), path(&b.key));
+    let _strict = start(
+        &args,
+        &[("HV_REFUSE_UNKNOWN_SNI", "on"), ("HV_SNI_CERTS", &more)],
+    );
+    assert_eq!(
+        served(port, Some("b.test")),
+        cert_of(&b.cert),
+        "added through the environment"
+    );
     assert_eq!(served(port, Some("unknown.test")), "", "refused");
     assert_eq!(served(port, Some("a.test")), cert_of(&a.cert));
     assert_eq!(

@@ -4,6 +4,7 @@
 //! against the code. Defaults are written as the strings a user would write, and parsed like
 //! them, so a documented default is the default.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -24,6 +25,8 @@ pub struct ServerOptions {
     pub max_body: u64,
     pub worker_connections: u32,
     pub refuse_unknown_sni: bool,
+    /// More SNI certificates, `(host, crt_file, key_file)`, added at start to the program's.
+    pub sni_certs: Vec<(String, PathBuf, PathBuf)>,
     pub reuse_port: bool,
     pub reload_on_sighup: bool,
     pub drain_on_sigterm: bool,
@@ -82,6 +85,28 @@ fn switch(v: &str) -> std::result::Result<bool, String> {
         "off" | "0" | "false" | "no" => Ok(false),
         _ => Err("expected on or off".to_owned()),
     }
+}
+
+/// `host=crt_file,key_file` entries separated by `;`, or `none`.
+fn sni_list(v: &str) -> std::result::Result<Vec<(String, PathBuf, PathBuf)>, String> {
+    let v = v.trim();
+    if v.is_empty() || v == "none" {
+        return Ok(Vec::new());
+    }
+    v.split(';')
+        .filter(|entry| !entry.trim().is_empty())
+        .map(|entry| {
+            let bad =
+                || format!("expected host=crt_file,key_file entries separated by ; in {entry:?}");
+            let (host, files) = entry.split_once('=').ok_or_else(bad)?;
+            let (crt, key) = files.split_once(',').ok_or_else(bad)?;
+            let (host, crt, key) = (host.trim(), crt.trim(), key.trim());
+            if host.is_empty() || crt.is_empty() || key.is_empty() {
+                return Err(bad());
+            }
+            Ok((host.to_owned(), PathBuf::from(crt), PathBuf::from(key)))
+        })
+        .collect()
 }
 
 fn size(v: &str) -> std::result::Result<usize, String> {
@@ -200,6 +225,13 @@ pub const KNOBS: &[Knob] = &[
         switch
     ),
     knob!(
+        "sni_certs",
+        "none",
+        "more certificates by SNI name for the HTTPS listener: host=crt_file,key_file;host2=...",
+        sni_certs,
+        sni_list
+    ),
+    knob!(
         "reuse_port",
         "off",
         "listen with SO_REUSEPORT, so several processes share the port",
@@ -301,6 +333,21 @@ mod tests {
             "{err}"
         );
         assert!(o.set("no_such_knob", "1").is_err());
+        o.set(
+            "sni_certs",
+            "a.test=/a.crt,/a.key; *.b.test = /b.crt , /b.key;",
+        )
+        .unwrap();
+        assert_eq!(
+            o.sni_certs,
+            vec![
+                ("a.test".into(), "/a.crt".into(), "/a.key".into()),
+                ("*.b.test".into(), "/b.crt".into(), "/b.key".into())
+            ]
+        );
+        assert!(o.set("sni_certs", "a.test=/a.crt").is_err());
+        o.set("sni_certs", "none").unwrap();
+        assert!(o.sni_certs.is_empty());
         assert!(o.set("max_head", "99999999999999999999g").is_err());
     }
 }

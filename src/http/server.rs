@@ -250,10 +250,28 @@ impl HttpServer {
         let tls = {
             let mut c = lock(&self.inner.config);
             match c.tls_files.clone() {
-                Some(mut files) if files.refuse_unknown_sni != options.refuse_unknown_sni => {
+                Some(mut files)
+                    if files.refuse_unknown_sni != options.refuse_unknown_sni
+                        || !options.sni_certs.is_empty() =>
+                {
                     files.refuse_unknown_sni = options.refuse_unknown_sni;
+                    for (host, crt, key) in &options.sni_certs {
+                        let host = host.to_ascii_lowercase();
+                        files.sni.retain(|(h, _)| *h != host);
+                        let opts = TlsOptions {
+                            crt_file: Some(crt.clone()),
+                            key_file: Some(key.clone()),
+                            ..Default::default()
+                        };
+                        files.sni.push((host, opts));
+                    }
                     self.inner.install_tls(&mut c, files)?;
                     c.tls.clone()
+                }
+                None if !options.sni_certs.is_empty() => {
+                    return Err(Error::TlsConfig(
+                        "sni_certs needs the HTTPS listener's certificate files".into(),
+                    ))
                 }
                 _ => tls,
             }
