@@ -39,6 +39,29 @@ pub struct ServerTlsFiles {
     pub refuse_unknown_sni: bool,
 }
 
+impl ServerTlsFiles {
+    /// These files with `host`'s certificate added, or replacing an earlier one for it.
+    pub fn with_sni(mut self, host: &str, opts: TlsOptions) -> Result<Self> {
+        if host.is_empty() {
+            return Err(Error::InvalidArgument("empty SNI host name".into()));
+        }
+        let host = host.to_ascii_lowercase();
+        self.sni.retain(|(h, _)| *h != host);
+        self.sni.push((host, opts));
+        Ok(self)
+    }
+}
+
+/// What SNI certificates need first: the default certificate, to serve everyone else.
+pub fn no_default_certificate() -> Error {
+    Error::TlsConfig("set the default certificate before SNI certificates".into())
+}
+
+/// What a reload needs: certificates given as files.
+pub fn nothing_to_reload() -> Error {
+    Error::TlsConfig("no certificate files to reload".into())
+}
+
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(ring::default_provider())
 }

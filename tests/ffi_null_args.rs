@@ -140,6 +140,11 @@ fn every_entry_point_rejects_null_handles() {
     assert_eq!(hv_tcp_server_set_load_balance(null(), 0), NULL_PARAM);
     hv_tcp_server_set_max_connections(null(), 1);
     assert_eq!(hv_tcp_server_set_tls(null(), null()), NULL_PARAM);
+    assert_eq!(
+        hv_tcp_server_add_sni_cert(null(), c"a.test".as_ptr(), null()),
+        NULL_PARAM
+    );
+    assert_eq!(hv_tcp_server_reload_tls(null()), NULL_PARAM);
     assert_eq!(hv_tcp_server_set_unpack(null(), null()), NULL_PARAM);
     assert_eq!(
         hv_tcp_server_set_callbacks(null(), None, None, None, ud, Some(count_free)),
@@ -502,6 +507,16 @@ fn bad_arguments_get_error_codes() {
         .to_string_lossy()
         .into_owned();
     assert!(len > 0 && text.contains("nonexistent"), "{text}");
+    assert_eq!(
+        hv_tcp_server_add_sni_cert(srv, c"a.test".as_ptr(), &missing),
+        hv_status::HV_ERR_TLS_CONFIG,
+        "no default certificate yet"
+    );
+    assert_eq!(
+        hv_tcp_server_add_sni_cert(srv, null(), &missing),
+        NULL_PARAM
+    );
+    assert_eq!(hv_tcp_server_reload_tls(srv), hv_status::HV_ERR_TLS_CONFIG);
     hv_tcp_server_free(srv);
 
     let cli = hv_tcp_client_new(null());

@@ -472,3 +472,48 @@ fn sighup_reloads_and_sigterm_drains_when_the_knobs_say_so() {
     }
     assert_eq!(p.wait(), -1, "ended by the signal");
 }
+
+#[test]
+fn tcp_server_serves_sni_certificates_and_reloads_them_with_a_connection_open() {
+    let exe = build("tls_tcp_server", &["c-examples/tlsops/tls_tcp_server.cpp"]);
+    let live = Cert::generate("tcp-live", &["localhost"]);
+    let next = Cert::generate("tcp-next", &["localhost"]);
+    let sni = Cert::generate("tcp-sni", &["echo.test"]);
+    let port = free_port();
+    let mut p = Program::start(
+        &exe,
+        &[
+            &port.to_string(),
+            path(&live.cert),
+            path(&live.key),
+            "--sni",
+            "echo.test",
+            path(&sni.cert),
+            path(&sni.key),
+        ],
+    );
+    p.expect("listening");
+    assert_eq!(served(port, Some("echo.test")), cert_of(&sni.cert));
+    assert_eq!(served(port, Some("other.test")), cert_of(&live.cert));
+    let mut open = tls_session(port);
+    open.send("hello before");
+    open.expect("hello before");
+
+    std::fs::copy(&next.cert, &live.cert).unwrap();
+    std::fs::copy(&next.key, &live.key).unwrap();
+    p.send("reload");
+    p.expect("reload ok");
+    assert_eq!(served(port, Some("other.test")), cert_of(&next.cert));
+    std::fs::write(&sni.key, "not a key").unwrap();
+    p.send("reload");
+    p.expect("reload failed");
+    assert_eq!(
+        served(port, Some("echo.test")),
+        cert_of(&sni.cert),
+        "a bad SNI file keeps the old certificates"
+    );
+    open.send("hello after");
+    open.expect("hello after");
+    p.send("quit");
+    assert_eq!(p.wait(), 0);
+}

@@ -1461,11 +1461,26 @@ hv_status hv_tcp_server_set_load_balance(const struct hv_tcp_server *server, int
 void hv_tcp_server_set_max_connections(const struct hv_tcp_server *server, uint32_t max);
 
 /*
- Serves TLS with the given PEM files (copied now; a bad file is reported here as
- `HV_ERR_TLS_CONFIG`). NULL turns TLS off.
+ Serves TLS with the given PEM files (the strings are copied; the files are read now and
+ again by `hv_tcp_server_reload_tls`; a bad file is reported here as `HV_ERR_TLS_CONFIG`).
+ NULL turns TLS off.
  */
 hv_status hv_tcp_server_set_tls(const struct hv_tcp_server *server,
                                 const struct hv_tls_options *options);
+
+/*
+ As `hv_http_server_add_sni_cert`: `options`' certificate for clients asking for `hostname`
+ by SNI, the default (set first by `hv_tcp_server_set_tls`) for the others. Strings copied.
+ */
+hv_status hv_tcp_server_add_sni_cert(const struct hv_tcp_server *server,
+                                     const char *hostname,
+                                     const struct hv_tls_options *options);
+
+/*
+ As `hv_http_server_reload_tls`: every certificate file read again for the connections
+ accepted from now on; on an error (`HV_ERR_TLS_CONFIG`) the old certificates stay.
+ */
+hv_status hv_tcp_server_reload_tls(const struct hv_tcp_server *server);
 
 /*
  Framing for every connection (copied; NULL or mode 0 = raw chunks).

@@ -184,16 +184,12 @@ impl HttpServer {
     /// Serves the certificate of `opts` to clients asking for `host` by SNI (`*.example.com`
     /// covers one label); others get the default. Replaces an earlier one for the same name.
     pub fn add_sni_cert(&self, host: &str, opts: TlsOptions) -> Result<()> {
-        if host.is_empty() {
-            return Err(Error::InvalidArgument("empty SNI host name".into()));
-        }
         let mut c = lock(&self.inner.config);
-        let mut files = c.tls_files.clone().ok_or_else(|| {
-            Error::TlsConfig("set the default certificate before SNI certificates".into())
-        })?;
-        let host = host.to_ascii_lowercase();
-        files.sni.retain(|(h, _)| *h != host);
-        files.sni.push((host, opts));
+        let files = c
+            .tls_files
+            .clone()
+            .ok_or_else(crate::tls::no_default_certificate)?
+            .with_sni(host, opts)?;
         self.inner.install_tls(&mut c, files)
     }
 
@@ -256,14 +252,12 @@ impl HttpServer {
                 {
                     files.refuse_unknown_sni = options.refuse_unknown_sni;
                     for (host, crt, key) in &options.sni_certs {
-                        let host = host.to_ascii_lowercase();
-                        files.sni.retain(|(h, _)| *h != host);
                         let opts = TlsOptions {
                             crt_file: Some(crt.clone()),
                             key_file: Some(key.clone()),
                             ..Default::default()
                         };
-                        files.sni.push((host, opts));
+                        files = files.with_sni(host, opts)?;
                     }
                     self.inner.install_tls(&mut c, files)?;
                     c.tls.clone()
@@ -358,9 +352,10 @@ impl HttpServer {
 impl Inner {
     fn reload_tls(&self) -> Result<()> {
         let mut c = lock(&self.config);
-        let files = c.tls_files.clone().ok_or_else(|| {
-            Error::TlsConfig("no certificate files to reload (set_tls_files)".into())
-        })?;
+        let files = c
+            .tls_files
+            .clone()
+            .ok_or_else(crate::tls::nothing_to_reload)?;
         self.install_tls(&mut c, files)
     }
 

@@ -19,6 +19,7 @@ use super::unpack::UnpackSetting;
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoadBalance, LoopPool, LoopThread};
 use crate::log::{LEVEL_DEBUG, LEVEL_WARN};
+use crate::tls::{ServerTlsFiles, TlsOptions};
 
 /// How long a TLS client may take to finish its handshake (contract §3).
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -32,6 +33,8 @@ struct Config {
     load_balance: LoadBalance,
     max_connections: usize,
     tls: Option<Arc<rustls::ServerConfig>>,
+    /// Where `tls` was read from, when it came from files: what a reload reads again.
+    tls_files: Option<ServerTlsFiles>,
     unpack: Option<UnpackSetting>,
     handlers: Arc<Handlers>,
     /// Callbacks replaced by `set_handlers` that connections accepted earlier may still use:
@@ -94,6 +97,12 @@ pub(crate) fn listen(host: &str, port: u16, reuse_port: bool) -> Result<StdListe
     Ok(socket.into())
 }
 
+fn install_tls(c: &mut Config, files: ServerTlsFiles) -> Result<()> {
+    c.tls = Some(crate::tls::sni_server_config(&files)?);
+    c.tls_files = Some(files);
+    Ok(())
+}
+
 impl TcpServer {
     /// A server whose acceptor runs on `event_loop`, or on a loop thread of its own.
     pub fn new(event_loop: Option<Arc<EventLoop>>) -> Self {
@@ -113,6 +122,7 @@ impl TcpServer {
                     load_balance: LoadBalance::RoundRobin,
                     max_connections: u32::MAX as usize,
                     tls: None,
+                    tls_files: None,
                     unpack: None,
                     handlers: Arc::new(Handlers::default()),
                     retired: Vec::new(),
@@ -173,7 +183,50 @@ impl TcpServer {
     }
 
     pub fn set_tls(&self, tls: Option<Arc<rustls::ServerConfig>>) {
-        lock(&self.inner.config).tls = tls;
+        let mut c = lock(&self.inner.config);
+        c.tls = tls;
+        c.tls_files = None;
+    }
+
+    /// The default certificate from PEM files, read now and again by `reload_tls`; the SNI
+    /// certificates added before are kept. `None` turns TLS off. Each accepted connection
+    /// handshakes with the configuration current at its accept.
+    pub fn set_tls_files(&self, opts: Option<TlsOptions>) -> Result<()> {
+        let mut c = lock(&self.inner.config);
+        match opts {
+            None => {
+                c.tls = None;
+                c.tls_files = None;
+                Ok(())
+            }
+            Some(opts) => {
+                let mut files = c.tls_files.clone().unwrap_or_default();
+                files.default = opts;
+                install_tls(&mut c, files)
+            }
+        }
+    }
+
+    /// Serves `opts`' certificate to clients asking for `host` by SNI.
+    pub fn add_sni_cert(&self, host: &str, opts: TlsOptions) -> Result<()> {
+        let mut c = lock(&self.inner.config);
+        let files = c
+            .tls_files
+            .clone()
+            .ok_or_else(crate::tls::no_default_certificate)?
+            .with_sni(host, opts)?;
+        install_tls(&mut c, files)
+    }
+
+    /// Reads every certificate file again for the next accepted connections; on any error
+    /// the old certificates stay.
+    pub fn reload_tls(&self) -> Result<()> {
+        let mut c = lock(&self.inner.config);
+        let files = c
+            .tls_files
+            .clone()
+            .ok_or_else(crate::tls::nothing_to_reload)?;
+        install_tls(&mut c, files)
     }
 
     pub fn set_unpack(&self, unpack: Option<UnpackSetting>) -> Result<()> {
