@@ -478,6 +478,12 @@ fn accept_on_loop(
             if el.connection_num.load(Ordering::Acquire) >= options.worker_connections {
                 continue;
             }
+            // TLS turned off while running: the HTTPS port must not start speaking plain HTTP.
+            let tls = match (tls, inner.tls.load_full()) {
+                (false, _) => None,
+                (true, Some(config)) => Some(config),
+                (true, None) => continue,
+            };
             el.connection_num.fetch_add(1, Ordering::AcqRel);
             inner.connections.fetch_add(1, Ordering::AcqRel);
             let closer = Arc::new(ConnCloser {
@@ -485,7 +491,6 @@ fn accept_on_loop(
                 phase: inner.phase.subscribe(),
             });
             let weak_closer: Weak<dyn Closable> = Arc::downgrade(&closer) as Weak<dyn Closable>;
-            let tls = if tls { inner.tls.load_full() } else { None };
             let (el2, options) = (el.clone(), options.clone());
             el.spawn_tracked(weak_closer, async move {
                 serve_connection(sock, peer, tls, service, options, closer).await;
