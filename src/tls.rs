@@ -34,8 +34,9 @@ pub struct ServerTlsFiles {
     pub default: TlsOptions,
     /// Host names in lower case; `*.example.com` matches one leading label.
     pub sni: Vec<(String, TlsOptions)>,
-    /// Abort the handshake (rustls sends `access_denied`) for an SNI name that neither an SNI
-    /// certificate nor the default certificate covers, instead of serving the default.
+    /// Resolve no certificate (the server then answers `unrecognized_name`) for an SNI name
+    /// that neither an SNI certificate nor the default certificate covers, instead of serving
+    /// the default.
     pub refuse_unknown_sni: bool,
 }
 

@@ -61,6 +61,17 @@ fn served(port: u16, sni: Option<&str>) -> String {
     first_cert(&String::from_utf8_lossy(&out.stdout))
 }
 
+/// What `openssl s_client` reports on stderr for a handshake asking for `sni`.
+fn handshake_errors(port: u16, sni: &str) -> String {
+    let out = Command::new("timeout")
+        .args(["10", "openssl", "s_client", "-servername", sni, "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 fn curl(args: &[&str]) -> String {
     let out = Command::new("curl")
         .args(["-sS", "--max-time", "10"])
@@ -76,7 +87,7 @@ fn curl(args: &[&str]) -> String {
 }
 
 #[test]
-fn sni_picks_the_certificate_and_unknown_names_get_the_default_or_are_refused() {
+fn sni_picks_the_certificate_and_unknown_names_get_the_default_or_unrecognized_name() {
     let default = Cert::generate("sni-default", &["default.test"]);
     let a = Cert::generate("sni-a", &["a.test"]);
     let wild = Cert::generate("sni-wild", &["*.wild.test"]);
@@ -128,6 +139,11 @@ fn sni_picks_the_certificate_and_unknown_names_get_the_default_or_are_refused() 
         "added through the environment"
     );
     assert_eq!(served(port, Some("unknown.test")), "", "refused");
+    let errors = handshake_errors(port, "unknown.test");
+    assert!(
+        errors.contains("unrecognized name") && errors.contains("alert number 112"),
+        "{errors}"
+    );
     assert_eq!(served(port, Some("a.test")), cert_of(&a.cert));
     assert_eq!(
         served(port, Some("default.test")),

@@ -220,7 +220,7 @@ pub const KNOBS: &[Knob] = &[
     knob!(
         "refuse_unknown_sni",
         "off",
-        "abort the TLS handshake (access_denied) for an SNI name no certificate covers, instead of serving the default",
+        "answer an SNI name no certificate covers with the unrecognized_name alert, instead of serving the default",
         refuse_unknown_sni,
         switch
     ),

@@ -15,7 +15,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderValue, HOST, SERVER};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use signal_hook::consts::{SIGHUP, SIGTERM};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{oneshot, watch, Notify};
 
@@ -514,12 +514,13 @@ async fn serve_connection(
     match tls {
         None => serve_io(sock, peer, "http", None, service, options, closer).await,
         Some(config) => {
-            let accept = tokio_rustls::TlsAcceptor::from(config).accept(sock);
             let stream = tokio::select! {
-                r = tokio::time::timeout(options.handshake_timeout, accept) => match r {
-                    Ok(Ok(s)) => s,
-                    _ => return,
-                },
+                r = tokio::time::timeout(options.handshake_timeout, handshake(sock, config)) => {
+                    match r {
+                        Ok(Some(s)) => s,
+                        _ => return,
+                    }
+                }
                 _ = closer.close.notified() => return,
             };
             let client_cert = stream
@@ -531,6 +532,33 @@ async fn serve_connection(
             serve_io(stream, peer, "https", client_cert, service, options, closer).await
         }
     }
+}
+
+/// A TLS record holding the fatal `unrecognized_name` alert (RFC 6066 §3), in the clear as
+/// alerts before the ServerHello are.
+const UNRECOGNIZED_NAME_ALERT: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x70];
+
+/// The server side of a TLS handshake. A client whose SNI name the certificate resolver
+/// refuses (`refuse_unknown_sni`) gets `unrecognized_name`, which rustls itself cannot send.
+async fn handshake(
+    sock: NoSigpipeStream,
+    config: Arc<rustls::ServerConfig>,
+) -> Option<tokio_rustls::server::TlsStream<NoSigpipeStream>> {
+    let acceptor = rustls::server::Acceptor::default();
+    let start = tokio_rustls::LazyConfigAcceptor::new(acceptor, sock)
+        .await
+        .ok()?;
+    let refused = {
+        let hello = start.client_hello();
+        hello.server_name().is_some() && config.cert_resolver.resolve(hello).is_none()
+    };
+    if refused {
+        let mut io = start.io;
+        let _ = io.write_all(&UNRECOGNIZED_NAME_ALERT).await;
+        let _ = io.shutdown().await;
+        return None;
+    }
+    start.into_stream(config).await.ok()
 }
 
 async fn serve_io<I>(
