@@ -160,6 +160,7 @@ fn tls_session(port: u16) -> Program {
         &[
             "s_client",
             "-quiet",
+            "-verify_quiet",
             "-crlf",
             "-servername",
             "localhost",
@@ -423,13 +424,11 @@ fn reuse_port_lets_two_processes_share_a_port() {
     assert_eq!(third.wait(), 1, "without reuse_port the port is taken");
 }
 
-fn kill(p: &Program, signal: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(p.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success(), "kill -{signal}");
+fn kill(p: &Program, signal: i32) {
+    let pid = libc::pid_t::try_from(p.id()).unwrap();
+    // SAFETY: kill(2) only sends a signal, to the program this test started.
+    let rc = unsafe { libc::kill(pid, signal) };
+    assert_eq!(rc, 0, "kill({pid}, {signal})");
 }
 
 #[test]
@@ -452,7 +451,7 @@ fn sighup_reloads_and_sigterm_drains_when_the_knobs_say_so() {
     );
     std::fs::copy(&next.cert, &live.cert).unwrap();
     std::fs::copy(&next.key, &live.key).unwrap();
-    kill(&p, "HUP");
+    kill(&p, libc::SIGHUP);
     let wanted = cert_of(&next.cert);
     let deadline = Instant::now() + WAIT;
     while served(tp, Some("localhost")) != wanted {
@@ -462,7 +461,7 @@ fn sighup_reloads_and_sigterm_drains_when_the_knobs_say_so() {
 
     let mut slow = send_get(hp, "/slow");
     p.expect("slow waiting");
-    kill(&p, "TERM");
+    kill(&p, libc::SIGTERM);
     wait_refused(hp);
     assert!(
         p.try_status().is_none(),
@@ -483,7 +482,7 @@ fn sighup_reloads_and_sigterm_drains_when_the_knobs_say_so() {
             Instant::now() < deadline,
             "a SIGTERM nobody takes must end the process"
         );
-        kill(&p, "TERM");
+        kill(&p, libc::SIGTERM);
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_eq!(p.wait(), -1, "ended by the signal");
