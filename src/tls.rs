@@ -70,7 +70,7 @@ fn provider() -> Arc<CryptoProvider> {
 /// Says which file and what is wrong with it: missing, unreadable, or not PEM.
 fn pem_error(path: &Path, what: &str, e: pem::Error) -> Error {
     Error::TlsConfig(match e {
-        pem::Error::Io(e) => format!("cannot open {}: {e}", path.display()),
+        pem::Error::Io(e) => format!("cannot read {}: {e}", path.display()),
         pem::Error::NoItemsFound => format!("no {what} in {}", path.display()),
         e => format!("bad PEM in {}: {e}", path.display()),
     })
@@ -382,7 +382,7 @@ mod tests {
         };
         let missing = Path::new("/nonexistent/cert.pem");
         let m = message(server_config(&opts(missing, &key)));
-        assert!(m.contains("cannot open /nonexistent/cert.pem"), "{m}");
+        assert!(m.contains("cannot read /nonexistent/cert.pem"), "{m}");
         let m = message(server_config(&opts(&junk, &key)));
         assert!(
             m.contains("no certificate in") && m.contains("junk.pem"),
