@@ -537,3 +537,62 @@ fn tcp_server_serves_sni_certificates_and_reloads_them_with_a_connection_open() 
     p.send("quit");
     assert_eq!(p.wait(), 0);
 }
+
+#[test]
+fn http2_drain_refuses_new_streams_and_finishes_open_ones() {
+    use http_body_util::{BodyExt, Full};
+    let cert = Cert::generate("drain-h2", &["localhost"]);
+    let hp = free_port();
+    let tp = free_port().to_string();
+    let mut p = start(
+        &[&hp.to_string(), &tp, path(&cert.cert), path(&cert.key)],
+        &[],
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let get = move |target: &str| {
+        hyper::Request::builder()
+            .uri(format!("http://127.0.0.1:{hp}{target}"))
+            .body(Full::new(bytes::Bytes::new()))
+            .unwrap()
+    };
+    let (mut sender, slow) = rt.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", hp))
+            .await
+            .unwrap();
+        let (mut sender, conn) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            hyper_util::rt::TokioIo::new(tcp),
+        )
+        .await
+        .unwrap();
+        tokio::spawn(conn);
+        let slow = tokio::spawn(sender.send_request(get("/slow")));
+        (sender, slow)
+    });
+    // The client's tasks run only inside block_on: let them send the request meanwhile.
+    let deadline = Instant::now() + WAIT;
+    while p.count_within("slow waiting", std::time::Duration::from_millis(20)) == 0 {
+        assert!(Instant::now() < deadline, "the slow request did not arrive");
+        rt.block_on(async { tokio::time::sleep(std::time::Duration::from_millis(20)).await });
+    }
+    p.send("drain 30000");
+    p.expect("drain started");
+    while rt.block_on(sender.send_request(get("/ping"))).is_ok() {
+        assert!(Instant::now() < deadline, "new streams still served");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    p.send("release");
+    p.expect("released 1");
+    let body = rt.block_on(async {
+        let resp = slow.await.unwrap().expect("the open stream is answered");
+        assert_eq!(resp.status(), 200);
+        resp.into_body().collect().await.unwrap().to_bytes()
+    });
+    assert_eq!(&body[..], b"slow done");
+    p.expect("drained");
+    p.send("quit");
+    assert_eq!(p.wait(), 0);
+}
