@@ -4,14 +4,16 @@
 //! and host name only when `verify_peer` is set, as libhv does; a server with `verify_peer`
 //! requires a client certificate signed by `ca_file`/`ca_path`.
 
-use std::fs::File;
-use std::io::BufReader;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{ring, CryptoProvider};
+use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme};
 
 use crate::error::{Error, Result};
@@ -25,33 +27,68 @@ pub struct TlsOptions {
     pub verify_peer: bool,
 }
 
+/// A server's certificate files, kept so that a reload can read them all again: the default
+/// (whose `verify_peer`/`ca_file` also decide client authentication) and one per SNI host name.
+#[derive(Debug, Clone, Default)]
+pub struct ServerTlsFiles {
+    pub default: TlsOptions,
+    /// Host names in lower case; `*.example.com` matches one leading label.
+    pub sni: Vec<(String, TlsOptions)>,
+    /// Resolve no certificate (the server then answers `unrecognized_name`) for an SNI name
+    /// that neither an SNI certificate nor the default certificate covers, instead of serving
+    /// the default.
+    pub refuse_unknown_sni: bool,
+}
+
+impl ServerTlsFiles {
+    /// These files with `host`'s certificate added, or replacing an earlier one for it.
+    pub fn with_sni(mut self, host: &str, opts: TlsOptions) -> Result<Self> {
+        if host.is_empty() {
+            return Err(Error::InvalidArgument("empty SNI host name".into()));
+        }
+        let host = host.to_ascii_lowercase();
+        self.sni.retain(|(h, _)| *h != host);
+        self.sni.push((host, opts));
+        Ok(self)
+    }
+}
+
+/// What SNI certificates need first: the default certificate, to serve everyone else.
+pub fn no_default_certificate() -> Error {
+    Error::TlsConfig("set the default certificate before SNI certificates".into())
+}
+
+/// What a reload needs: certificates given as files.
+pub fn nothing_to_reload() -> Error {
+    Error::TlsConfig("no certificate files to reload".into())
+}
+
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(ring::default_provider())
 }
 
-fn open(path: &Path) -> Result<BufReader<File>> {
-    File::open(path)
-        .map(BufReader::new)
-        .map_err(|e| Error::TlsConfig(format!("cannot open {}: {e}", path.display())))
+/// Says which file and what is wrong with it: missing, unreadable, or not PEM.
+fn pem_error(path: &Path, what: &str, e: pem::Error) -> Error {
+    Error::TlsConfig(match e {
+        pem::Error::Io(e) => format!("cannot read {}: {e}", path.display()),
+        pem::Error::NoItemsFound => format!("no {what} in {}", path.display()),
+        e => format!("bad PEM in {}: {e}", path.display()),
+    })
 }
 
 fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
-    let certs = rustls_pemfile::certs(&mut open(path)?)
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| pem_error(path, "certificate", e))?
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::TlsConfig(format!("bad PEM in {}: {e}", path.display())))?;
+        .map_err(|e| pem_error(path, "certificate", e))?;
     if certs.is_empty() {
-        return Err(Error::TlsConfig(format!(
-            "no certificate in {}",
-            path.display()
-        )));
+        return Err(pem_error(path, "certificate", pem::Error::NoItemsFound));
     }
     Ok(certs)
 }
 
 fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
-    rustls_pemfile::private_key(&mut open(path)?)
-        .map_err(|e| Error::TlsConfig(format!("bad PEM in {}: {e}", path.display())))?
-        .ok_or_else(|| Error::TlsConfig(format!("no private key in {}", path.display())))
+    PrivateKeyDer::from_pem_file(path).map_err(|e| pem_error(path, "private key", e))
 }
 
 /// Trust anchors from `ca_file` and every PEM file in `ca_path`, or the system's when neither is set.
@@ -91,9 +128,40 @@ fn required<'a>(path: &'a Option<PathBuf>, what: &str) -> Result<&'a Path> {
         .ok_or_else(|| Error::TlsConfig(format!("{what} is required")))
 }
 
-pub fn server_config(opts: &TlsOptions) -> Result<Arc<ServerConfig>> {
-    let certs = load_certs(required(&opts.crt_file, "crt_file")?)?;
+/// One certificate chain and its key, checked to belong together.
+fn certified_key(opts: &TlsOptions) -> Result<Arc<CertifiedKey>> {
+    let crt = required(&opts.crt_file, "crt_file")?;
+    let certs = load_certs(crt)?;
     let key = load_key(required(&opts.key_file, "key_file")?)?;
+    CertifiedKey::from_der(certs, key, &provider())
+        .map(Arc::new)
+        .map_err(|e| {
+            Error::TlsConfig(format!(
+                "certificate {} and its key do not match: {e}",
+                crt.display()
+            ))
+        })
+}
+
+pub fn server_config(opts: &TlsOptions) -> Result<Arc<ServerConfig>> {
+    sni_server_config(&ServerTlsFiles {
+        default: opts.clone(),
+        ..Default::default()
+    })
+}
+
+/// Reads every file of `files` now; any error leaves nothing half built.
+pub fn sni_server_config(files: &ServerTlsFiles) -> Result<Arc<ServerConfig>> {
+    let opts = &files.default;
+    let resolver = SniResolver {
+        default: certified_key(opts)?,
+        by_name: files
+            .sni
+            .iter()
+            .map(|(name, o)| Ok((name.to_ascii_lowercase(), certified_key(o)?)))
+            .collect::<Result<_>>()?,
+        refuse_unknown: files.refuse_unknown_sni,
+    };
     let builder = ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| Error::TlsConfig(e.to_string()))?;
@@ -108,10 +176,49 @@ pub fn server_config(opts: &TlsOptions) -> Result<Arc<ServerConfig>> {
     } else {
         builder.with_no_client_auth()
     };
-    let config = builder
-        .with_single_cert(certs, key)
-        .map_err(|e| Error::TlsConfig(format!("certificate and key do not match: {e}")))?;
-    Ok(Arc::new(config))
+    Ok(Arc::new(builder.with_cert_resolver(Arc::new(resolver))))
+}
+
+/// Picks the certificate by the client's SNI: an exact host name, then a `*.` wildcard
+/// entry, then the default.
+#[derive(Debug)]
+struct SniResolver {
+    default: Arc<CertifiedKey>,
+    by_name: HashMap<String, Arc<CertifiedKey>>,
+    refuse_unknown: bool,
+}
+
+impl SniResolver {
+    fn lookup(&self, name: &str) -> Option<&Arc<CertifiedKey>> {
+        let name = name.to_ascii_lowercase();
+        self.by_name.get(&name).or_else(|| {
+            let (_, parent) = name.split_once('.')?;
+            self.by_name.get(&format!("*.{parent}"))
+        })
+    }
+
+    fn default_covers(&self, name: &str) -> bool {
+        let (Some(end_entity), Ok(server_name)) =
+            (self.default.cert.first(), ServerName::try_from(name))
+        else {
+            return false;
+        };
+        webpki::EndEntityCert::try_from(end_entity)
+            .is_ok_and(|c| c.verify_is_valid_for_subject_name(&server_name).is_ok())
+    }
+}
+
+impl ResolvesServerCert for SniResolver {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        match hello.server_name() {
+            None => Some(self.default.clone()),
+            Some(name) => match self.lookup(name) {
+                Some(key) => Some(key.clone()),
+                None if self.refuse_unknown && !self.default_covers(name) => None,
+                None => Some(self.default.clone()),
+            },
+        }
+    }
 }
 
 pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>> {
@@ -132,6 +239,27 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>> {
         _ => builder.with_no_client_auth(),
     };
     Ok(Arc::new(config))
+}
+
+/// The verified certificate a client presented (with `verify_peer`), for handlers.
+#[derive(Debug, Clone)]
+pub struct PeerCert {
+    pub der: Vec<u8>,
+    /// The subject as RFC 4514-style text (`CN=alice, O=Example`); empty when it cannot be
+    /// parsed (the handshake verified the certificate, so that is not expected).
+    pub subject: String,
+}
+
+impl PeerCert {
+    pub fn new(der: &CertificateDer<'_>) -> Self {
+        let subject = x509_parser::parse_x509_certificate(der)
+            .map(|(_, cert)| cert.subject().to_string())
+            .unwrap_or_default();
+        PeerCert {
+            der: der.to_vec(),
+            subject,
+        }
+    }
 }
 
 /// The server name to send as SNI and to verify: the host itself, IP literals included.
@@ -220,6 +348,60 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(server_config(&opts), Err(Error::TlsConfig(_))));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    fn message(r: Result<Arc<ServerConfig>>) -> String {
+        match r {
+            Err(Error::TlsConfig(m)) => m,
+            other => panic!("expected a TLS configuration error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_file_and_what_is_wrong() {
+        let dir = std::env::temp_dir().join(format!("hv-tls-msg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, text: String| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let a = rcgen::generate_simple_self_signed(vec!["a.test".into()]).unwrap();
+        let b = rcgen::generate_simple_self_signed(vec!["b.test".into()]).unwrap();
+        let (crt, key) = (
+            write("a.crt", a.cert.pem()),
+            write("a.key", a.key_pair.serialize_pem()),
+        );
+        let other_key = write("b.key", b.key_pair.serialize_pem());
+        let junk = write("junk.pem", "not PEM".into());
+        let opts = |c: &Path, k: &Path| TlsOptions {
+            crt_file: Some(c.to_owned()),
+            key_file: Some(k.to_owned()),
+            ..Default::default()
+        };
+        let missing = Path::new("/nonexistent/cert.pem");
+        let m = message(server_config(&opts(missing, &key)));
+        assert!(m.contains("cannot read /nonexistent/cert.pem"), "{m}");
+        let m = message(server_config(&opts(&junk, &key)));
+        assert!(
+            m.contains("no certificate in") && m.contains("junk.pem"),
+            "{m}"
+        );
+        let m = message(server_config(&opts(&crt, &junk)));
+        assert!(
+            m.contains("no private key in") && m.contains("junk.pem"),
+            "{m}"
+        );
+        let m = message(server_config(&opts(&crt, &other_key)));
+        assert!(m.contains("a.crt") && m.contains("do not match"), "{m}");
+        let with_bad_sni = ServerTlsFiles {
+            default: opts(&crt, &key),
+            sni: vec![("b.test".into(), opts(&junk, &other_key))],
+            refuse_unknown_sni: false,
+        };
+        let m = message(sni_server_config(&with_bad_sni));
+        assert!(m.contains("junk.pem"), "an SNI file is checked too: {m}");
         std::fs::remove_dir_all(dir).unwrap();
     }
 

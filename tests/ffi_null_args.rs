@@ -142,6 +142,11 @@ fn every_entry_point_rejects_null_handles() {
     hv_tcp_server_set_max_connections_per_ip(null(), 1);
     hv_tcp_server_set_proxy_protocol(null(), true);
     assert_eq!(hv_tcp_server_set_tls(null(), null()), NULL_PARAM);
+    assert_eq!(
+        hv_tcp_server_add_sni_cert(null(), c"a.test".as_ptr(), null()),
+        NULL_PARAM
+    );
+    assert_eq!(hv_tcp_server_reload_tls(null()), NULL_PARAM);
     assert_eq!(hv_tcp_server_set_unpack(null(), null()), NULL_PARAM);
     assert_eq!(
         hv_tcp_server_set_callbacks(null(), None, None, None, ud, Some(count_free)),
@@ -294,6 +299,12 @@ fn every_entry_point_rejects_null_handles() {
         NULL_PARAM
     );
     assert!(hv_http_request_userdata(null()).is_null());
+    len = 7;
+    assert!(hv_http_request_client_cert_subject(null(), &mut len).is_null());
+    assert_eq!(len, 0);
+    len = 7;
+    assert!(hv_http_request_client_cert_der(null(), &mut len).is_null());
+    assert_eq!(len, 0);
     assert_eq!(hv_http_response_set_status(null_mut(), 200), NULL_PARAM);
     assert_eq!(hv_http_response_status(null()), 0);
     assert_eq!(
@@ -364,6 +375,17 @@ fn every_entry_point_rejects_null_handles() {
     hv_http_server_set_worker_connections(null(), 1);
     hv_http_server_set_keepalive_timeout(null(), 1);
     assert_eq!(hv_http_server_set_tls(null(), null()), NULL_PARAM);
+    assert_eq!(
+        hv_http_server_add_sni_cert(null(), c"a.test".as_ptr(), null()),
+        NULL_PARAM
+    );
+    assert_eq!(hv_http_server_reload_tls(null()), NULL_PARAM);
+    assert_eq!(
+        hv_http_server_set_option(null(), c"max_body".as_ptr(), c"1k".as_ptr()),
+        NULL_PARAM
+    );
+    hv_http_server_stop_accept(null());
+    hv_http_server_graceful_stop(null(), 10);
     assert_eq!(hv_http_server_start(null()), NULL_PARAM);
     hv_http_server_wait(null());
     hv_http_server_stop(null());
@@ -506,6 +528,16 @@ fn bad_arguments_get_error_codes() {
         .to_string_lossy()
         .into_owned();
     assert!(len > 0 && text.contains("nonexistent"), "{text}");
+    assert_eq!(
+        hv_tcp_server_add_sni_cert(srv, c"a.test".as_ptr(), &missing),
+        hv_status::HV_ERR_TLS_CONFIG,
+        "no default certificate yet"
+    );
+    assert_eq!(
+        hv_tcp_server_add_sni_cert(srv, null(), &missing),
+        NULL_PARAM
+    );
+    assert_eq!(hv_tcp_server_reload_tls(srv), hv_status::HV_ERR_TLS_CONFIG);
     hv_tcp_server_free(srv);
 
     let cli = hv_tcp_client_new(null());
@@ -605,6 +637,24 @@ fn http_objects_reject_bad_arguments() {
     assert_eq!(
         hv_http_server_set_tls(srv, &missing),
         hv_status::HV_ERR_TLS_CONFIG
+    );
+    assert_eq!(
+        hv_http_server_add_sni_cert(srv, c"a.test".as_ptr(), &missing),
+        hv_status::HV_ERR_TLS_CONFIG,
+        "no default certificate yet"
+    );
+    assert_eq!(
+        hv_http_server_add_sni_cert(srv, null(), &missing),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_http_server_add_sni_cert(srv, c"a.test".as_ptr(), null()),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_http_server_reload_tls(srv),
+        hv_status::HV_ERR_TLS_CONFIG,
+        "no certificate files to reload"
     );
     assert_eq!(hv_http_server_set_ports(srv, 0, 1), hv_status::HV_OK);
     assert_eq!(

@@ -998,6 +998,10 @@ public:
     unsigned            redirect : 1;
     unsigned            proxy    : 1;
     unsigned            cancel   : 1;
+    /* hv-rs, for requests received over TLS with verify_peer: the client certificate's
+     * subject ("CN=alice, O=Example") and DER bytes, as the handshake verified them */
+    std::string         tls_client_subject;
+    std::string         tls_client_der;
 
     HttpRequest() : HttpMessage() {
         type = HTTP_REQUEST;
@@ -1027,7 +1031,14 @@ public:
         Init();
         url.clear();
         query_params.clear();
+        tls_client_subject.clear();
+        tls_client_der.clear();
     }
+
+    /* hv-rs: the verified client certificate's subject; empty without one. */
+    const std::string& client_cert_subject() const { return tls_client_subject; }
+    /* hv-rs: the verified client certificate (DER); empty without one. */
+    const std::string& client_cert_der() const { return tls_client_der; }
 
     /* Request line ("GET /path HTTP/1.1", the absolute url through a
      * proxy), headers and body.  Calls ParseUrl() first. */

@@ -4,6 +4,7 @@
 #include <string>
 #include <functional>
 #include <utility>
+#include <vector>
 
 #include "hexport.h"
 #include "herr.h"
@@ -61,7 +62,24 @@ struct ServerTls {
     std::string crt_file, key_file, ca_file, ca_path;
     short verify_peer;
     ServerTls() : verify_peer(0) {}
+    hv_tls_options toC() const {
+        hv_tls_options o;
+        memset(&o, 0, sizeof(o));
+        o.crt_file = crt_file.c_str();
+        o.key_file = key_file.c_str();
+        o.ca_file = ca_file.empty() ? NULL : ca_file.c_str();
+        o.ca_path = ca_path.empty() ? NULL : ca_path.c_str();
+        o.verify_peer = verify_peer;
+        return o;
+    }
 };
+
+inline int logLastError(const char* what, int ret) {
+    char msg[256];
+    hv_last_error(msg, sizeof(msg));
+    hloge("%s: %s", what, msg);
+    return ret;
+}
 
 /* What a running http_server_t owns (behind privdata). */
 struct ServerState {
@@ -71,6 +89,8 @@ struct ServerState {
     bool                has_tls;
     // What denyPath, allowHost and trustProxy added so far (comma-separated knob values).
     std::string         deny_paths, allow_hosts, trusted_proxies;
+    // Certificates by SNI host name (addSniCert), installed after the default one.
+    std::vector<std::pair<std::string, ServerTls> > sni;
     // The service whose changes reach this server while it runs.
     std::weak_ptr<ServiceLinkState> link;
     ServerState() : server(hv_http_server_new()), has_tls(false) {}
@@ -137,18 +157,15 @@ inline int http_server_run(http_server_t* server, int wait = 1) {
             hloge("http_server_run: https_port needs a certificate (newSslCtx)");
             return ERR_NEW_SSL_CTX;
         }
-        hv_tls_options o;
-        memset(&o, 0, sizeof(o));
-        o.crt_file = st->tls.crt_file.c_str();
-        o.key_file = st->tls.key_file.c_str();
-        o.ca_file = st->tls.ca_file.empty() ? NULL : st->tls.ca_file.c_str();
-        o.ca_path = st->tls.ca_path.empty() ? NULL : st->tls.ca_path.c_str();
-        o.verify_peer = st->tls.verify_peer;
+        hv_tls_options o = st->tls.toC();
         if (hv_http_server_set_tls(st->server, &o) != HV_OK) {
-            char msg[256];
-            hv_last_error(msg, sizeof(msg));
-            hloge("http_server_run: %s", msg);
-            return ERR_NEW_SSL_CTX;
+            return hv::detail::logLastError("http_server_run", ERR_NEW_SSL_CTX);
+        }
+        for (size_t i = 0; i < st->sni.size(); ++i) {
+            hv_tls_options so = st->sni[i].second.toC();
+            if (hv_http_server_add_sni_cert(st->server, st->sni[i].first.c_str(), &so) != HV_OK) {
+                return hv::detail::logLastError("http_server_run", ERR_NEW_SSL_CTX);
+            }
         }
     }
     if (hv_http_server_start(st->server) != HV_OK) {
@@ -302,6 +319,50 @@ public:
         st->tls.ca_path = opt->ca_path ? opt->ca_path : "";
         st->tls.verify_peer = opt->verify_peer;
         st->has_tls = true;
+        return 0;
+    }
+
+    /* hv-rs: serves opt's certificate to clients asking for hostname by SNI
+     * ("*.example.com" covers one label); the others get newSslCtx's. The files are read
+     * when the server runs, or now when it already does.
+     * @retval 0 ok, -1 bad argument or file (logged) */
+    int addSniCert(const char* hostname, hssl_ctx_opt_t* opt) {
+        if (hostname == NULL || opt == NULL || opt->crt_file == NULL || opt->key_file == NULL) return -1;
+        detail::ServerState* st = detail::serverState(this);
+        detail::ServerTls t;
+        t.crt_file = opt->crt_file;
+        t.key_file = opt->key_file;
+        if (hv_http_server_port(st->server, true) >= 0) {
+            hv_tls_options o = t.toC();
+            if (hv_http_server_add_sni_cert(st->server, hostname, &o) != HV_OK) {
+                return detail::logLastError("addSniCert", -1);
+            }
+        }
+        st->sni.push_back(std::make_pair(std::string(hostname), t));
+        return 0;
+    }
+
+    /* hv-rs: reads every certificate and key file again and serves them from the next
+     * handshake; open connections keep going. On a bad file the old ones stay.
+     * @retval 0 ok, -1 error (logged) */
+    int reloadCertificates() {
+        if (hv_http_server_reload_tls(detail::serverState(this)->server) == HV_OK) return 0;
+        return detail::logLastError("reloadCertificates", -1);
+    }
+
+    /* Closes the listening sockets; open connections keep being served. */
+    int stopAccept() {
+        if (privdata) hv_http_server_stop_accept(detail::serverState(this)->server);
+        return 0;
+    }
+
+    /* Stops accepting, lets in-flight requests finish for up to timeout_ms (keep-alive
+     * connections close after their response, HTTP/2 gets GOAWAY), then stops. Blocks. */
+    int gracefulStop(int timeout_ms = 60000) {
+        if (privdata == NULL) return 0;
+        detail::ServerState* st = detail::serverState(this);
+        st->unlink();
+        hv_http_server_graceful_stop(st->server, timeout_ms);
         return 0;
     }
 

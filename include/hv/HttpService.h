@@ -194,6 +194,10 @@ inline void importRequest(hv_http_request* in, HttpRequest* req) {
     char addr[SOCKADDR_STRLEN] = {0};
     hv_http_request_client_addr(in, addr, sizeof(addr));
     req->client_addr.from_string(addr);
+    req->tls_client_subject = requestString(hv_http_request_client_cert_subject, in);
+    size_t der_len = 0;
+    const uint8_t* der = hv_http_request_client_cert_der(in, &der_len);
+    if (der) req->tls_client_der.assign((const char*)der, der_len);
 }
 
 /* The request's HttpContext, made on its first stage and shared by all the others. */

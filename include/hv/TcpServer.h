@@ -1,6 +1,9 @@
 #ifndef HV_TCP_SERVER_HPP_
 #define HV_TCP_SERVER_HPP_
 
+#include <string>
+#include <vector>
+
 #include "hsocket.h"
 #include "hssl.h"
 #include "hlog.h"
@@ -155,6 +158,31 @@ public:
 
     int broadcast(const std::string& str) { return broadcast(str.data(), (int)str.size()); }
 
+    /* hv-rs: serves opt's certificate to clients asking for hostname by SNI ("*.example.com"
+     * covers one label); the others get withTLS's. The files are read at start, or now once
+     * started. @retval 0 ok, -1 bad argument or file (logged) */
+    int addSniCert(const char* hostname, hssl_ctx_opt_t* opt) {
+        if (hostname == NULL || opt == NULL || opt->crt_file == NULL || opt->key_file == NULL) return -1;
+        SniCert cert;
+        cert.host = hostname;
+        cert.crt_file = opt->crt_file;
+        cert.key_file = opt->key_file;
+        if (tls_applied_ && !applySni(cert)) return -1;
+        sni_certs_.push_back(cert);
+        return 0;
+    }
+
+    /* hv-rs: reads every certificate and key file again for the connections accepted from
+     * now on; open ones keep going. On a bad file the old ones stay.
+     * @retval 0 ok, -1 error (logged) */
+    int reloadCertificates() {
+        if (hv_tcp_server_reload_tls(server_) == HV_OK) return 0;
+        char msg[256];
+        hv_last_error(msg, sizeof(msg));
+        hloge("reloadCertificates: %s", msg);
+        return -1;
+    }
+
 public:
     std::string             host;
     int                     port;
@@ -181,8 +209,25 @@ protected:
     EventLoopPtr            acceptor_loop;
 
 private:
+    struct SniCert {
+        std::string host, crt_file, key_file;
+    };
+
+    bool applySni(const SniCert& cert) {
+        hv_tls_options o;
+        memset(&o, 0, sizeof(o));
+        o.crt_file = cert.crt_file.c_str();
+        o.key_file = cert.key_file.c_str();
+        if (hv_tcp_server_add_sni_cert(server_, cert.host.c_str(), &o) == HV_OK) return true;
+        char msg[256];
+        hv_last_error(msg, sizeof(msg));
+        hloge("TcpServer: SNI certificate for %s: %s", cert.host.c_str(), msg);
+        return false;
+    }
+
     void init(hv_tcp_server* server) {
         server_ = server;
+        tls_applied_ = false;
         port = 0;
         listenfd = -1;
         tls = false;
@@ -220,6 +265,10 @@ private:
                 hloge("TcpServer: TLS setup failed: %s", msg);
                 return false;
             }
+            for (size_t i = 0; i < sni_certs_.size(); ++i) {
+                if (!applySni(sni_certs_[i])) return false;
+            }
+            tls_applied_ = true;
         }
         return true;
     }
@@ -255,6 +304,9 @@ private:
 
     hv_tcp_server*  server_;
     int             thread_num_;
+    // Certificates by SNI host name, installed after withTLS's once TLS is set up.
+    std::vector<SniCert> sni_certs_;
+    bool            tls_applied_;
 };
 
 /* A TcpServer with an acceptor thread of its own (or running the given loop on one). */

@@ -865,6 +865,18 @@ bool hv_http_request_param_at(const struct hv_http_request *req,
 size_t hv_http_request_client_addr(const struct hv_http_request *req, char *buf, size_t len);
 
 /*
+ The subject of the certificate the client presented over TLS (verified against the
+ server's `ca_file`, so only with `verify_peer`), e.g. "CN=alice, O=Example"; NULL with
+ `*len` 0 without one. Valid while the request is handled; not NUL-terminated.
+ */
+const char *hv_http_request_client_cert_subject(const struct hv_http_request *req, size_t *len);
+
+/*
+ The DER bytes of the client's certificate (as for the subject); NULL with `*len` 0 without.
+ */
+const uint8_t *hv_http_request_client_cert_der(const struct hv_http_request *req, size_t *len);
+
+/*
  Keeps `userdata` with the request until it is answered (`userdata_free` then runs, on the
  loop thread). Replaces (and frees) an earlier one.
  */
@@ -1074,11 +1086,32 @@ hv_status hv_http_server_set_option(const struct hv_http_server *server,
                                     const char *value);
 
 /*
- Certificate for the HTTPS listener (PEM files, read now). `verify_peer` with `ca_file`
- requires client certificates. NULL turns TLS off.
+ Default certificate for the HTTPS listener (PEM files, read now and again by
+ `hv_http_server_reload_tls`; the strings are copied). `verify_peer` with `ca_file` requires
+ client certificates. NULL turns TLS off. A bad file is `HV_ERR_TLS_CONFIG`, described by
+ `hv_last_error`.
  */
 hv_status hv_http_server_set_tls(const struct hv_http_server *server,
                                  const struct hv_tls_options *options);
+
+/*
+ Serves the certificate of `options` (its `crt_file` and `key_file`; the other fields come
+ from the default) to clients asking for `hostname` by SNI (`"*.example.com"` covers one
+ label), before start or while running; other clients get the default certificate, which
+ `hv_http_server_set_tls` must have set first. Strings are copied. A bad file is
+ `HV_ERR_TLS_CONFIG` and changes nothing.
+ */
+hv_status hv_http_server_add_sni_cert(const struct hv_http_server *server,
+                                      const char *hostname,
+                                      const struct hv_tls_options *options);
+
+/*
+ Reads every certificate and key file again (the default and each SNI one) and serves them
+ from the next handshake; open connections keep going. Any thread, also while running. On
+ an unreadable or mismatched file the old certificates stay and the result is
+ `HV_ERR_TLS_CONFIG`, described by `hv_last_error`.
+ */
+hv_status hv_http_server_reload_tls(const struct hv_http_server *server);
 
 /*
  Runs `on_start(userdata, loop)` first on each worker loop and `on_stop(userdata, loop)` on its
@@ -1111,6 +1144,19 @@ hv_status hv_http_server_start(const struct hv_http_server *server);
  Blocks until another thread stops the server.
  */
 void hv_http_server_wait(const struct hv_http_server *server);
+
+/*
+ Closes the listening sockets (new connections are refused) and keeps serving the open
+ connections; `hv_http_server_stop` or `hv_http_server_graceful_stop` ends them later.
+ */
+void hv_http_server_stop_accept(const struct hv_http_server *server);
+
+/*
+ Stops accepting, lets each connection finish its current request for up to `timeout_ms`
+ (keep-alive connections close after their response; HTTP/2 ones get GOAWAY), then stops as
+ `hv_http_server_stop` does, closing what is left. Blocks until then. Not from a handler.
+ */
+void hv_http_server_graceful_stop(const struct hv_http_server *server, int32_t timeout_ms);
 
 /*
  Stops and closes every connection; returns when the loops have exited. Not from a handler.
@@ -1573,11 +1619,26 @@ void hv_tcp_server_set_max_connections_per_ip(const struct hv_tcp_server *server
 void hv_tcp_server_set_proxy_protocol(const struct hv_tcp_server *server, bool on);
 
 /*
- Serves TLS with the given PEM files (copied now; a bad file is reported here as
- `HV_ERR_TLS_CONFIG`). NULL turns TLS off.
+ Serves TLS with the given PEM files (the strings are copied; the files are read now and
+ again by `hv_tcp_server_reload_tls`; a bad file is reported here as `HV_ERR_TLS_CONFIG`).
+ NULL turns TLS off.
  */
 hv_status hv_tcp_server_set_tls(const struct hv_tcp_server *server,
                                 const struct hv_tls_options *options);
+
+/*
+ As `hv_http_server_add_sni_cert`: `options`' certificate for clients asking for `hostname`
+ by SNI, the default (set first by `hv_tcp_server_set_tls`) for the others. Strings copied.
+ */
+hv_status hv_tcp_server_add_sni_cert(const struct hv_tcp_server *server,
+                                     const char *hostname,
+                                     const struct hv_tls_options *options);
+
+/*
+ As `hv_http_server_reload_tls`: every certificate file read again for the connections
+ accepted from now on; on an error (`HV_ERR_TLS_CONFIG`) the old certificates stay.
+ */
+hv_status hv_tcp_server_reload_tls(const struct hv_tcp_server *server);
 
 /*
  Framing for every connection (copied; NULL or mode 0 = raw chunks).

@@ -13,7 +13,7 @@ use super::boundary::{
 use super::boundary::{copy_c_string, hv_userdata_free};
 use super::event_loop::{hv_loop, hv_post_cb};
 use super::status::{fail, hv_status, set_last_error, status_of, UnknownEnumValue};
-use super::types::{configure_tls, hv_tls_options};
+use super::types::{hv_tls_options, tls_arg};
 use crate::event_loop::EventLoop;
 use crate::http::{Exchange, Handler, HttpServer, Request, Response, Service, Writer};
 
@@ -508,6 +508,36 @@ pub extern "C" fn hv_http_request_client_addr(
     }
 }
 
+/// The subject of the certificate the client presented over TLS (verified against the
+/// server's `ca_file`, so only with `verify_peer`), e.g. "CN=alice, O=Example"; NULL with
+/// `*len` 0 without one. Valid while the request is handled; not NUL-terminated.
+#[no_mangle]
+pub extern "C" fn hv_http_request_client_cert_subject(
+    req: *const hv_http_request,
+    len: *mut usize,
+) -> *const c_char {
+    ffi_boundary! {
+        match &try_ref!(req, null_str(len)).client_cert {
+            Some(cert) => out_str(cert.subject.as_bytes(), len),
+            None => null_str(len),
+        }
+    }
+}
+
+/// The DER bytes of the client's certificate (as for the subject); NULL with `*len` 0 without.
+#[no_mangle]
+pub extern "C" fn hv_http_request_client_cert_der(
+    req: *const hv_http_request,
+    len: *mut usize,
+) -> *const u8 {
+    ffi_boundary! {
+        match &try_ref!(req, null_str(len) as *const u8).client_cert {
+            Some(cert) => out_str(&cert.der, len) as *const u8,
+            None => null_str(len) as *const u8,
+        }
+    }
+}
+
 /// Keeps `userdata` with the request until it is answered (`userdata_free` then runs, on the
 /// loop thread). Replaces (and frees) an earlier one.
 #[no_mangle]
@@ -998,8 +1028,10 @@ pub extern "C" fn hv_http_server_set_option(
     }
 }
 
-/// Certificate for the HTTPS listener (PEM files, read now). `verify_peer` with `ca_file`
-/// requires client certificates. NULL turns TLS off.
+/// Default certificate for the HTTPS listener (PEM files, read now and again by
+/// `hv_http_server_reload_tls`; the strings are copied). `verify_peer` with `ca_file` requires
+/// client certificates. NULL turns TLS off. A bad file is `HV_ERR_TLS_CONFIG`, described by
+/// `hv_last_error`.
 #[no_mangle]
 pub extern "C" fn hv_http_server_set_tls(
     server: *const hv_http_server,
@@ -1007,8 +1039,44 @@ pub extern "C" fn hv_http_server_set_tls(
 ) -> hv_status {
     ffi_boundary! {
         let srv = try_ref!(server);
-        configure_tls(options, crate::tls::server_config, |c| srv.set_tls(c))
+        match tls_arg(options) {
+            Ok(opts) => status_of(srv.set_tls_files(opts)),
+            Err(status) => status,
+        }
     }
+}
+
+/// Serves the certificate of `options` (its `crt_file` and `key_file`; the other fields come
+/// from the default) to clients asking for `hostname` by SNI (`"*.example.com"` covers one
+/// label), before start or while running; other clients get the default certificate, which
+/// `hv_http_server_set_tls` must have set first. Strings are copied. A bad file is
+/// `HV_ERR_TLS_CONFIG` and changes nothing.
+#[no_mangle]
+pub extern "C" fn hv_http_server_add_sni_cert(
+    server: *const hv_http_server,
+    hostname: *const c_char,
+    options: *const hv_tls_options,
+) -> hv_status {
+    ffi_boundary! {
+        let srv = try_ref!(server);
+        match (opt_str(hostname), tls_arg(options)) {
+            (Ok(Some(host)), Ok(Some(opts))) => status_of(srv.add_sni_cert(host, opts)),
+            (Err(s), _) | (_, Err(s)) => s,
+            _ => {
+                set_last_error("hostname and options must not be NULL");
+                hv_status::HV_ERR_NULL_PARAMETER
+            }
+        }
+    }
+}
+
+/// Reads every certificate and key file again (the default and each SNI one) and serves them
+/// from the next handshake; open connections keep going. Any thread, also while running. On
+/// an unreadable or mismatched file the old certificates stay and the result is
+/// `HV_ERR_TLS_CONFIG`, described by `hv_last_error`.
+#[no_mangle]
+pub extern "C" fn hv_http_server_reload_tls(server: *const hv_http_server) -> hv_status {
+    ffi_boundary! { status_of(try_ref!(server).reload_tls()) }
 }
 
 /// Runs `on_start(userdata, loop)` first on each worker loop and `on_stop(userdata, loop)` on its
@@ -1128,6 +1196,24 @@ pub extern "C" fn hv_http_server_start(server: *const hv_http_server) -> hv_stat
 #[no_mangle]
 pub extern "C" fn hv_http_server_wait(server: *const hv_http_server) {
     ffi_boundary! { try_ref!(server, ()).wait() }
+}
+
+/// Closes the listening sockets (new connections are refused) and keeps serving the open
+/// connections; `hv_http_server_stop` or `hv_http_server_graceful_stop` ends them later.
+#[no_mangle]
+pub extern "C" fn hv_http_server_stop_accept(server: *const hv_http_server) {
+    ffi_boundary! { try_ref!(server, ()).stop_accept() }
+}
+
+/// Stops accepting, lets each connection finish its current request for up to `timeout_ms`
+/// (keep-alive connections close after their response; HTTP/2 ones get GOAWAY), then stops as
+/// `hv_http_server_stop` does, closing what is left. Blocks until then. Not from a handler.
+#[no_mangle]
+pub extern "C" fn hv_http_server_graceful_stop(server: *const hv_http_server, timeout_ms: i32) {
+    ffi_boundary! {
+        let timeout = std::time::Duration::from_millis(timeout_ms.max(0) as u64);
+        try_ref!(server, ()).graceful_stop(timeout)
+    }
 }
 
 /// Stops and closes every connection; returns when the loops have exited. Not from a handler.

@@ -4,12 +4,13 @@ use std::ffi::{c_char, c_void};
 
 use super::boundary::hv_userdata_free;
 use super::boundary::{
-    arc_clone, arc_handle, box_free, box_handle, bytes, endpoint_arg, report_fd, ForeignData,
+    arc_clone, arc_handle, box_free, box_handle, bytes, endpoint_arg, opt_str, report_fd,
+    ForeignData,
 };
 use super::channel::{handlers, hv_channel, hv_channel_cb, hv_data_cb};
 use super::event_loop::hv_loop;
-use super::status::{hv_status, status_of};
-use super::types::{configure_tls, hv_tls_options, hv_unpack_setting, unpack_arg};
+use super::status::{hv_status, set_last_error, status_of};
+use super::types::{hv_tls_options, hv_unpack_setting, tls_arg, unpack_arg};
 use crate::event_loop::LoadBalance;
 use crate::tcp::TcpServer;
 
@@ -122,8 +123,9 @@ pub extern "C" fn hv_tcp_server_set_proxy_protocol(server: *const hv_tcp_server,
     ffi_boundary! { try_ref!(server, ()).set_proxy_protocol(on) }
 }
 
-/// Serves TLS with the given PEM files (copied now; a bad file is reported here as
-/// `HV_ERR_TLS_CONFIG`). NULL turns TLS off.
+/// Serves TLS with the given PEM files (the strings are copied; the files are read now and
+/// again by `hv_tcp_server_reload_tls`; a bad file is reported here as `HV_ERR_TLS_CONFIG`).
+/// NULL turns TLS off.
 #[no_mangle]
 pub extern "C" fn hv_tcp_server_set_tls(
     server: *const hv_tcp_server,
@@ -131,8 +133,39 @@ pub extern "C" fn hv_tcp_server_set_tls(
 ) -> hv_status {
     ffi_boundary! {
         let srv = try_ref!(server);
-        configure_tls(options, crate::tls::server_config, |c| srv.set_tls(c))
+        match tls_arg(options) {
+            Ok(opts) => status_of(srv.set_tls_files(opts)),
+            Err(status) => status,
+        }
     }
+}
+
+/// As `hv_http_server_add_sni_cert`: `options`' certificate for clients asking for `hostname`
+/// by SNI, the default (set first by `hv_tcp_server_set_tls`) for the others. Strings copied.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_add_sni_cert(
+    server: *const hv_tcp_server,
+    hostname: *const c_char,
+    options: *const hv_tls_options,
+) -> hv_status {
+    ffi_boundary! {
+        let srv = try_ref!(server);
+        match (opt_str(hostname), tls_arg(options)) {
+            (Ok(Some(host)), Ok(Some(opts))) => status_of(srv.add_sni_cert(host, opts)),
+            (Err(s), _) | (_, Err(s)) => s,
+            _ => {
+                set_last_error("hostname and options must not be NULL");
+                hv_status::HV_ERR_NULL_PARAMETER
+            }
+        }
+    }
+}
+
+/// As `hv_http_server_reload_tls`: every certificate file read again for the connections
+/// accepted from now on; on an error (`HV_ERR_TLS_CONFIG`) the old certificates stay.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_reload_tls(server: *const hv_tcp_server) -> hv_status {
+    ffi_boundary! { status_of(try_ref!(server).reload_tls()) }
 }
 
 /// Framing for every connection (copied; NULL or mode 0 = raw chunks).

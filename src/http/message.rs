@@ -1,6 +1,7 @@
 //! A request as handlers see it, and the response they fill.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue};
@@ -27,6 +28,8 @@ pub struct Request {
     /// One object kept with the request while it is handled (the C++ headers keep their
     /// `HttpContext` here, shared by every stage of the pipeline).
     pub attachment: Option<Box<dyn std::any::Any + Send>>,
+    /// The certificate the client presented over TLS, verified against `ca_file`.
+    pub client_cert: Option<Arc<crate::tls::PeerCert>>,
 }
 
 impl Request {

@@ -11,6 +11,7 @@ pub mod proxy;
 pub mod router;
 mod server;
 pub mod service;
+mod signals;
 pub mod static_files;
 pub mod upload;
 pub mod writer;

@@ -4,6 +4,7 @@
 //! against the code. Defaults are written as the strings a user would write, and parsed like
 //! them, so a documented default is the default.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -35,6 +36,13 @@ pub struct ServerOptions {
     pub proxy_protocol_http: bool,
     pub proxy_protocol_https: bool,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub refuse_unknown_sni: bool,
+    /// More SNI certificates, `(host, crt_file, key_file)`, added at start to the program's.
+    pub sni_certs: Vec<(String, PathBuf, PathBuf)>,
+    pub reuse_port: bool,
+    pub reload_on_sighup: bool,
+    pub drain_on_sigterm: bool,
+    pub drain_timeout: Duration,
 }
 
 /// What a refused request gets: a status page, or the connection closed with no answer.
@@ -96,6 +104,36 @@ fn count(v: &str) -> std::result::Result<usize, String> {
     v.trim()
         .parse()
         .map_err(|_| "expected a non-negative integer".to_owned())
+}
+
+fn switch(v: &str) -> std::result::Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "on" | "1" | "true" | "yes" => Ok(true),
+        "off" | "0" | "false" | "no" => Ok(false),
+        _ => Err("expected on or off".to_owned()),
+    }
+}
+
+/// `host=crt_file,key_file` entries separated by `;`, or `none`.
+fn sni_list(v: &str) -> std::result::Result<Vec<(String, PathBuf, PathBuf)>, String> {
+    let v = v.trim();
+    if v.is_empty() || v == "none" {
+        return Ok(Vec::new());
+    }
+    v.split(';')
+        .filter(|entry| !entry.trim().is_empty())
+        .map(|entry| {
+            let bad =
+                || format!("expected host=crt_file,key_file entries separated by ; in {entry:?}");
+            let (host, files) = entry.split_once('=').ok_or_else(bad)?;
+            let (crt, key) = files.split_once(',').ok_or_else(bad)?;
+            let (host, crt, key) = (host.trim(), crt.trim(), key.trim());
+            if host.is_empty() || crt.is_empty() || key.is_empty() {
+                return Err(bad());
+            }
+            Ok((host.to_owned(), PathBuf::from(crt), PathBuf::from(key)))
+        })
+        .collect()
 }
 
 fn size(v: &str) -> std::result::Result<usize, String> {
@@ -268,14 +306,14 @@ pub const KNOBS: &[Knob] = &[
         "off",
         "on: every connection to the HTTP port starts with a PROXY v1 or v2 header naming the client (else closed)",
         proxy_protocol_http,
-        on_off
+        switch
     ),
     knob!(
         "proxy_protocol_https",
         "off",
         "on: every connection to the HTTPS port starts with a PROXY v1 or v2 header, read before TLS (else closed)",
         proxy_protocol_https,
-        on_off
+        switch
     ),
     knob!(
         "trusted_proxies",
@@ -284,15 +322,49 @@ pub const KNOBS: &[Knob] = &[
         trusted_proxies,
         networks
     ),
+    knob!(
+        "refuse_unknown_sni",
+        "off",
+        "answer an SNI name no certificate covers with the unrecognized_name alert, instead of serving the default",
+        refuse_unknown_sni,
+        switch
+    ),
+    knob!(
+        "sni_certs",
+        "none",
+        "more certificates by SNI name for the HTTPS listener: host=crt_file,key_file;host2=...",
+        sni_certs,
+        sni_list
+    ),
+    knob!(
+        "reuse_port",
+        "off",
+        "listen with SO_REUSEPORT, so several processes share the port",
+        reuse_port,
+        switch
+    ),
+    knob!(
+        "reload_on_sighup",
+        "off",
+        "SIGHUP re-reads every certificate and key file (as reloadCertificates does)",
+        reload_on_sighup,
+        switch
+    ),
+    knob!(
+        "drain_on_sigterm",
+        "off",
+        "SIGTERM drains the server (as gracefulStop does) instead of ending the process",
+        drain_on_sigterm,
+        switch
+    ),
+    knob!(
+        "drain_timeout_ms",
+        "60000",
+        "how long a SIGTERM drain lets in-flight requests finish; then the rest are closed",
+        drain_timeout,
+        millis
+    ),
 ];
-
-fn on_off(v: &str) -> std::result::Result<bool, String> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "on" | "1" | "true" | "yes" => Ok(true),
-        "off" | "0" | "false" | "no" => Ok(false),
-        _ => Err("expected on or off".to_owned()),
-    }
-}
 
 /// Addresses and networks: `10.0.0.0/8`, or a bare address for itself alone.
 fn networks(v: &str) -> std::result::Result<Vec<ipnet::IpNet>, String> {
@@ -444,6 +516,21 @@ mod tests {
         assert_eq!(o.deny_paths.len(), 2);
         o.set("deny_paths", "off").unwrap();
         assert!(o.deny_paths.is_empty());
+        o.set(
+            "sni_certs",
+            "a.test=/a.crt,/a.key; *.b.test = /b.crt , /b.key;",
+        )
+        .unwrap();
+        assert_eq!(
+            o.sni_certs,
+            vec![
+                ("a.test".into(), "/a.crt".into(), "/a.key".into()),
+                ("*.b.test".into(), "/b.crt".into(), "/b.key".into())
+            ]
+        );
+        assert!(o.set("sni_certs", "a.test=/a.crt").is_err());
+        o.set("sni_certs", "none").unwrap();
+        assert!(o.sni_certs.is_empty());
         assert!(o.set("max_head", "99999999999999999999g").is_err());
     }
 }

@@ -7,27 +7,30 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_LENGTH, HOST, REFERER, SERVER, USER_AGENT};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite};
+use signal_hook::consts::{SIGHUP, SIGTERM};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::{oneshot, watch, Notify};
 
 use super::access_log::{AccessLogFn, AccessRecord, STATUS_DROPPED};
 use super::message::{parse_query, status_page, Request, Response};
 use super::options::ServerOptions;
 use super::policy::{Dropped, Policy, Verdict};
 use super::service::{Exchange, Service};
+use super::signals::{self, SignalTarget};
 use super::writer::{into_hyper, HttpResponse, ResponseBody, Writer};
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoopPool};
-use crate::log::{LEVEL_DEBUG, LEVEL_WARN};
+use crate::log::{LEVEL_DEBUG, LEVEL_ERROR, LEVEL_INFO, LEVEL_WARN};
 use crate::log_throttle::{self, Throttle};
 use crate::tcp::{listen, read_proxy_header, AcceptBackoff, ConnectionSlot, NoSigpipeStream};
+use crate::tls::{PeerCert, ServerTlsFiles, TlsOptions};
 
 /// Called on a worker loop's thread: `true` before it serves, `false` after it stopped.
 pub type WorkerHook = Arc<dyn Fn(&Arc<EventLoop>, bool) + Send + Sync>;
@@ -41,6 +44,18 @@ struct Config {
     options: ServerOptions,
     tls: Option<Arc<rustls::ServerConfig>>,
     access_log: Option<AccessLogFn>,
+    /// Where `tls` was read from, when it came from files: what a reload reads again.
+    tls_files: Option<ServerTlsFiles>,
+}
+
+/// How far a server has gone towards stopping; connections and acceptors watch it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    Serving,
+    /// Listeners closed; open connections keep being served.
+    NotAccepting,
+    /// Every connection closes after its current response (HTTP/2: GOAWAY).
+    Draining,
 }
 
 struct Inner {
@@ -52,6 +67,12 @@ struct Inner {
     bound: Mutex<Vec<(SocketAddr, bool)>>,
     connections: AtomicUsize,
     running: AtomicBool,
+    /// The TLS configuration the next handshake uses: a reload swaps it, connections already
+    /// past their handshake keep theirs.
+    tls: ArcSwapOption<rustls::ServerConfig>,
+    phase: watch::Sender<Phase>,
+    /// The knobs of the current (or last) start, environment applied: what signals consult.
+    applied: Mutex<Option<Arc<ServerOptions>>>,
 }
 
 pub struct HttpServer {
@@ -81,12 +102,16 @@ impl HttpServer {
                     options: ServerOptions::defaults(),
                     tls: None,
                     access_log: None,
+                    tls_files: None,
                 }),
                 service: Arc::new(ArcSwap::from_pointee(Service::default())),
                 pool: Mutex::new(None),
                 bound: Mutex::new(Vec::new()),
                 connections: AtomicUsize::new(0),
                 running: AtomicBool::new(false),
+                tls: ArcSwapOption::empty(),
+                phase: watch::channel(Phase::Serving).0,
+                applied: Mutex::new(None),
             }),
         }
     }
@@ -142,13 +167,47 @@ impl HttpServer {
         drop(old);
     }
 
-    /// TLS for the `https_port` listener; ALPN offers h2 and http/1.1.
+    /// TLS for the `https_port` listener; ALPN offers h2 and http/1.1. A configuration given
+    /// this way cannot be reloaded from files (see `set_tls_files`).
     pub fn set_tls(&self, tls: Option<Arc<rustls::ServerConfig>>) {
-        lock(&self.inner.config).tls = tls.map(|c| {
-            let mut c = (*c).clone();
-            c.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-            Arc::new(c)
-        });
+        let tls = tls.map(with_alpn);
+        let mut c = lock(&self.inner.config);
+        c.tls_files = None;
+        c.tls = tls.clone();
+        self.inner.tls.store(tls);
+    }
+
+    /// The default certificate from PEM files, read now and again by `reload_tls`; the SNI
+    /// certificates added before are kept (and read again too). `None` turns TLS off.
+    pub fn set_tls_files(&self, opts: Option<TlsOptions>) -> Result<()> {
+        let mut c = lock(&self.inner.config);
+        let Some(opts) = opts else {
+            c.tls_files = None;
+            c.tls = None;
+            self.inner.tls.store(None);
+            return Ok(());
+        };
+        let mut files = c.tls_files.clone().unwrap_or_default();
+        files.default = opts;
+        self.inner.install_tls(&mut c, files)
+    }
+
+    /// Serves the certificate of `opts` to clients asking for `host` by SNI (`*.example.com`
+    /// covers one label); others get the default. Replaces an earlier one for the same name.
+    pub fn add_sni_cert(&self, host: &str, opts: TlsOptions) -> Result<()> {
+        let mut c = lock(&self.inner.config);
+        let files = c
+            .tls_files
+            .clone()
+            .ok_or_else(crate::tls::no_default_certificate)?
+            .with_sni(host, opts)?;
+        self.inner.install_tls(&mut c, files)
+    }
+
+    /// Reads every certificate and key file again and serves them from the next handshake;
+    /// open connections are not touched. On any error the old certificates stay.
+    pub fn reload_tls(&self) -> Result<()> {
+        self.inner.reload_tls()
     }
 
     /// Addresses bound by `start`, with `true` for the TLS listener.
@@ -191,19 +250,58 @@ impl HttpServer {
             access_log: lock(&self.inner.config).access_log.clone(),
         });
         let options = Arc::new(options);
-        let mut listeners: Vec<(StdListener, Option<Arc<rustls::ServerConfig>>)> = Vec::new();
+        *lock(&self.inner.applied) = Some(options.clone());
+        let target = Arc::downgrade(&self.inner) as Weak<dyn SignalTarget>;
+        if options.reload_on_sighup {
+            signals::watch(SIGHUP, target.clone())?;
+        }
+        if options.drain_on_sigterm {
+            signals::watch(SIGTERM, target)?;
+        }
+        let tls = {
+            let mut c = lock(&self.inner.config);
+            match c.tls_files.clone() {
+                Some(mut files)
+                    if files.refuse_unknown_sni != options.refuse_unknown_sni
+                        || !options.sni_certs.is_empty() =>
+                {
+                    files.refuse_unknown_sni = options.refuse_unknown_sni;
+                    for (host, crt, key) in &options.sni_certs {
+                        let opts = TlsOptions {
+                            crt_file: Some(crt.clone()),
+                            key_file: Some(key.clone()),
+                            ..Default::default()
+                        };
+                        files = files.with_sni(host, opts)?;
+                    }
+                    self.inner.install_tls(&mut c, files)?;
+                    c.tls.clone()
+                }
+                None if !options.sni_certs.is_empty() => {
+                    return Err(Error::TlsConfig(
+                        "sni_certs needs the HTTPS listener's certificate files".into(),
+                    ))
+                }
+                _ => tls,
+            }
+        };
+        self.inner.tls.store(tls.clone());
+        self.inner.phase.send_replace(Phase::Serving);
+        let mut listeners: Vec<(StdListener, bool)> = Vec::new();
         if https_port > 0 {
-            let tls = tls.ok_or_else(|| {
-                Error::TlsConfig("https_port is set but no certificate was given".into())
-            })?;
-            listeners.push((listen(&host, https_port)?, Some(tls)));
+            if tls.is_none() {
+                return Err(Error::TlsConfig(
+                    "https_port is set but no certificate was given".into(),
+                ));
+            }
+            listeners.push((listen(&host, https_port, options.reuse_port)?, true));
         }
         if port > 0 || listeners.is_empty() {
-            listeners.insert(0, (listen(&host, port)?, None));
+            listeners.insert(0, (listen(&host, port, options.reuse_port)?, false));
         }
         *lock(&self.inner.bound) = listeners
             .iter()
-            .filter_map(|(l, t)| l.local_addr().ok().map(|a| (a, t.is_some())))
+            .filter_map(|(l, t)| l.local_addr().ok().map(|a| (a, *t)))
             .collect();
         let pool = Arc::new(LoopPool::new(threads));
         pool.start_with(true, |el| {
@@ -225,7 +323,7 @@ impl HttpServer {
                 let listener = listener
                     .try_clone()
                     .map_err(|e| Error::io("dup listener", e))?;
-                let (weak, tls, el2) = (Arc::downgrade(&self.inner), tls.clone(), el.clone());
+                let (weak, tls, el2) = (Arc::downgrade(&self.inner), *tls, el.clone());
                 let (options, site) = (options.clone(), site.clone());
                 el.queue_in_loop(Box::new(move || {
                     accept_on_loop(weak, el2, listener, tls, options, site)
@@ -244,14 +342,90 @@ impl HttpServer {
         }
     }
 
+    /// Closes the listeners (new connections are refused); open connections keep being served.
+    pub fn stop_accept(&self) {
+        self.inner.phase.send_if_modified(|p| {
+            let changed = *p < Phase::NotAccepting;
+            *p = (*p).max(Phase::NotAccepting);
+            changed
+        });
+    }
+
+    /// Stops accepting, lets every connection finish its current request (keep-alive ones
+    /// close after their response, HTTP/2 ones get GOAWAY) for up to `timeout`, then `stop`s,
+    /// closing the rest. Blocks: not from a handler or a worker loop.
+    pub fn graceful_stop(&self, timeout: Duration) {
+        self.inner.graceful_stop(timeout)
+    }
+
     /// Stops every loop; open connections are closed (gracefully for HTTP/2) before it returns.
     pub fn stop(&self) {
-        let pool = lock(&self.inner.pool).take();
+        self.inner.stop()
+    }
+}
+
+impl Inner {
+    fn reload_tls(&self) -> Result<()> {
+        let mut c = lock(&self.config);
+        let files = c
+            .tls_files
+            .clone()
+            .ok_or_else(crate::tls::nothing_to_reload)?;
+        self.install_tls(&mut c, files)
+    }
+
+    fn install_tls(&self, c: &mut Config, files: ServerTlsFiles) -> Result<()> {
+        let config = with_alpn(crate::tls::sni_server_config(&files)?);
+        c.tls_files = Some(files);
+        c.tls = Some(config.clone());
+        self.tls.store(Some(config));
+        Ok(())
+    }
+
+    fn graceful_stop(&self, timeout: Duration) {
+        self.phase.send_replace(Phase::Draining);
+        let deadline = std::time::Instant::now() + timeout;
+        while self.connections.load(Ordering::Acquire) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.stop();
+    }
+
+    fn stop(&self) {
+        let pool = lock(&self.pool).take();
         if let Some(pool) = pool {
             pool.stop(true);
         }
-        lock(&self.inner.bound).clear();
-        self.inner.running.store(false, Ordering::Release);
+        lock(&self.bound).clear();
+        self.running.store(false, Ordering::Release);
+    }
+}
+
+impl SignalTarget for Inner {
+    fn on_signal(self: Arc<Self>, signal: i32) -> bool {
+        let Some(options) = lock(&self.applied).clone() else {
+            return false;
+        };
+        if !self.running.load(Ordering::Acquire) {
+            return false;
+        }
+        match signal {
+            SIGHUP if options.reload_on_sighup => {
+                match self.reload_tls() {
+                    Ok(()) => crate::hv_log!(LEVEL_INFO, "SIGHUP: certificates reloaded"),
+                    Err(e) => crate::hv_log!(LEVEL_ERROR, "SIGHUP: certificates kept: {e}"),
+                }
+                true
+            }
+            SIGTERM if options.drain_on_sigterm => {
+                let timeout = options.drain_timeout;
+                std::thread::Builder::new()
+                    .name("hv-drain".into())
+                    .spawn(move || self.graceful_stop(timeout))
+                    .is_ok()
+            }
+            _ => false,
+        }
     }
 }
 
@@ -268,11 +442,13 @@ struct Site {
     access_log: Option<AccessLogFn>,
 }
 
-/// How a connection reached the server, for URLs and the access log.
-#[derive(Clone, Copy)]
+/// How a connection reached the server, for URLs, the access log and handlers.
+#[derive(Clone)]
 struct Transport {
     scheme: &'static str,
     tls_version: Option<&'static str>,
+    /// The verified client certificate (`verify_peer` with a CA).
+    client_cert: Option<Arc<PeerCert>>,
 }
 
 fn tls_name(v: rustls::ProtocolVersion) -> &'static str {
@@ -294,12 +470,28 @@ fn refused(client: SocketAddr) {
     });
 }
 
-/// A connection the stopping loop must close.
-struct ConnCloser(Notify);
+fn with_alpn(c: Arc<rustls::ServerConfig>) -> Arc<rustls::ServerConfig> {
+    let mut c = (*c).clone();
+    c.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Arc::new(c)
+}
+
+/// A connection the stopping loop must close, or a draining server asks to finish.
+struct ConnCloser {
+    close: Notify,
+    phase: watch::Receiver<Phase>,
+}
+
+impl ConnCloser {
+    async fn draining(&self) {
+        let mut phase = self.phase.clone();
+        let _ = phase.wait_for(|p| *p >= Phase::Draining).await;
+    }
+}
 
 impl Closable for ConnCloser {
     fn request_close(&self) {
-        self.0.notify_one();
+        self.close.notify_one();
     }
 }
 
@@ -307,22 +499,29 @@ fn accept_on_loop(
     inner: Weak<Inner>,
     el: Arc<EventLoop>,
     listener: StdListener,
-    tls: Option<Arc<rustls::ServerConfig>>,
+    tls: bool,
     options: Arc<ServerOptions>,
     site: Arc<Site>,
 ) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
     };
-    let proxied = if tls.is_some() {
+    let proxied = if tls {
         options.proxy_protocol_https
     } else {
         options.proxy_protocol_http
     };
+    let Some(mut phase) = inner.upgrade().map(|i| i.phase.subscribe()) else {
+        return;
+    };
     tokio::spawn(async move {
         let mut backoff = AcceptBackoff::new("http accept");
         loop {
-            let accepted = listener.accept().await;
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                // Dropping this loop's copy of the listener; the socket closes with the last.
+                _ = phase.wait_for(|p| *p >= Phase::NotAccepting) => return,
+            };
             let Some(inner) = inner.upgrade() else { return };
             let (sock, peer) = match accepted {
                 Ok(a) => a,
@@ -339,6 +538,12 @@ fn accept_on_loop(
             if el.connection_num.load(Ordering::Acquire) >= options.worker_connections {
                 continue;
             }
+            // TLS turned off while running: the HTTPS port must not start speaking plain HTTP.
+            let tls = match (tls, inner.tls.load_full()) {
+                (false, _) => None,
+                (true, Some(config)) => Some(config),
+                (true, None) => continue,
+            };
             // Behind the PROXY protocol the client is known only once its header is read.
             let slot = if proxied {
                 None
@@ -351,10 +556,12 @@ fn accept_on_loop(
             };
             el.connection_num.fetch_add(1, Ordering::AcqRel);
             inner.connections.fetch_add(1, Ordering::AcqRel);
-            let closer = Arc::new(ConnCloser(Notify::new()));
+            let closer = Arc::new(ConnCloser {
+                close: Notify::new(),
+                phase: inner.phase.subscribe(),
+            });
             let weak_closer: Weak<dyn Closable> = Arc::downgrade(&closer) as Weak<dyn Closable>;
-            let (tls, el2, options, site) =
-                (tls.clone(), el.clone(), options.clone(), site.clone());
+            let (el2, options, site) = (el.clone(), options.clone(), site.clone());
             el.spawn_tracked(weak_closer, async move {
                 serve_connection(sock, peer, slot, tls, service, options, site, closer).await;
                 el2.connection_num.fetch_sub(1, Ordering::AcqRel);
@@ -382,7 +589,7 @@ async fn serve_connection(
         None => {
             let header = tokio::select! {
                 r = tokio::time::timeout(options.handshake_timeout, read_proxy_header(&mut sock)) => r,
-                _ = closer.0.notified() => return,
+                _ = closer.close.notified() => return,
             };
             let client = match header {
                 Ok(Ok(client)) => client.unwrap_or(peer),
@@ -407,25 +614,59 @@ async fn serve_connection(
             let transport = Transport {
                 scheme: "http",
                 tls_version: None,
+                client_cert: None,
             };
             serve_io(sock, peer, transport, service, options, site, closer).await
         }
         Some(config) => {
-            let accept = tokio_rustls::TlsAcceptor::from(config).accept(sock);
             let stream = tokio::select! {
-                r = tokio::time::timeout(options.handshake_timeout, accept) => match r {
-                    Ok(Ok(s)) => s,
-                    _ => return,
-                },
-                _ = closer.0.notified() => return,
+                r = tokio::time::timeout(options.handshake_timeout, handshake(sock, config)) => {
+                    match r {
+                        Ok(Some(s)) => s,
+                        _ => return,
+                    }
+                }
+                _ = closer.close.notified() => return,
             };
+            let tls = stream.get_ref().1;
             let transport = Transport {
                 scheme: "https",
-                tls_version: stream.get_ref().1.protocol_version().map(tls_name),
+                tls_version: tls.protocol_version().map(tls_name),
+                client_cert: tls
+                    .peer_certificates()
+                    .and_then(|chain| chain.first())
+                    .map(|der| Arc::new(PeerCert::new(der))),
             };
             serve_io(stream, peer, transport, service, options, site, closer).await
         }
     }
+}
+
+/// A TLS record holding the fatal `unrecognized_name` alert (RFC 6066 §3), in the clear as
+/// alerts before the ServerHello are.
+const UNRECOGNIZED_NAME_ALERT: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x70];
+
+/// The server side of a TLS handshake. A client whose SNI name the certificate resolver
+/// refuses (`refuse_unknown_sni`) gets `unrecognized_name`, which rustls itself cannot send.
+async fn handshake(
+    sock: NoSigpipeStream,
+    config: Arc<rustls::ServerConfig>,
+) -> Option<tokio_rustls::server::TlsStream<NoSigpipeStream>> {
+    let acceptor = rustls::server::Acceptor::default();
+    let start = tokio_rustls::LazyConfigAcceptor::new(acceptor, sock)
+        .await
+        .ok()?;
+    let refused = {
+        let hello = start.client_hello();
+        hello.server_name().is_some() && config.cert_resolver.resolve(hello).is_none()
+    };
+    if refused {
+        let mut io = start.io;
+        let _ = io.write_all(&UNRECOGNIZED_NAME_ALERT).await;
+        let _ = io.shutdown().await;
+        return None;
+    }
+    start.into_stream(config).await.ok()
 }
 
 async fn serve_io<I>(
@@ -446,7 +687,7 @@ async fn serve_io<I>(
             site.clone(),
             req,
             peer,
-            transport,
+            transport.clone(),
             max_body,
         )
     });
@@ -462,9 +703,17 @@ async fn serve_io<I>(
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
-        _ = closer.0.notified() => {
+        _ = closer.close.notified() => {
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
+        }
+        // The drain's deadline is the caller's: its `stop` ends what is still open.
+        _ = closer.draining() => {
+            conn.as_mut().graceful_shutdown();
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = closer.close.notified() => {}
+            }
         }
     }
 }
@@ -565,7 +814,7 @@ async fn dispatch(
 ) -> std::result::Result<HttpResponse, Dropped> {
     let peer = site.policy.client_addr(peer, req.headers());
     let Some(log) = site.access_log.clone() else {
-        return respond(service, &site.policy, req, peer, transport.scheme, max_body).await;
+        return respond(service, &site.policy, req, peer, transport, max_body).await;
     };
     let (started, time) = (Instant::now(), SystemTime::now());
     let header = |name| {
@@ -580,7 +829,8 @@ async fn dispatch(
         .uri()
         .path_and_query()
         .map_or_else(|| req.uri().to_string(), |p| p.to_string());
-    let result = respond(service, &site.policy, req, peer, transport.scheme, max_body).await;
+    let tls_version = transport.tls_version;
+    let result = respond(service, &site.policy, req, peer, transport, max_body).await;
     let (status, bytes) = match &result {
         Ok(resp) => (resp.status().as_u16(), body_len(resp)),
         Err(Dropped) => (STATUS_DROPPED, Some(0)),
@@ -595,7 +845,7 @@ async fn dispatch(
         referer: referer.as_deref(),
         user_agent: user_agent.as_deref(),
         duration: started.elapsed(),
-        tls_version: transport.tls_version,
+        tls_version,
         time,
     });
     result
@@ -617,9 +867,14 @@ async fn respond(
     policy: &Policy,
     req: hyper::Request<Incoming>,
     peer: SocketAddr,
-    scheme: &'static str,
+    transport: Transport,
     max_body: u64,
 ) -> std::result::Result<HttpResponse, Dropped> {
+    let Transport {
+        scheme,
+        client_cert,
+        ..
+    } = transport;
     let (mut parts, body) = req.into_parts();
     match policy.check_request(peer.ip(), request_host(&parts), parts.uri.path()) {
         Verdict::Pass => {}
@@ -678,6 +933,7 @@ async fn respond(
             client_addr: peer,
             params,
             attachment: None,
+            client_cert,
         },
         resp: Response::default(),
         writer: writer.clone(),

@@ -23,6 +23,7 @@ use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoadBalance, LoopPool, LoopThread};
 use crate::log::{LEVEL_DEBUG, LEVEL_WARN};
 use crate::log_throttle::{self, Throttle};
+use crate::tls::{ServerTlsFiles, TlsOptions};
 
 /// How long a TLS client may take to finish its handshake (contract §3).
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -33,6 +34,8 @@ struct Config {
     load_balance: LoadBalance,
     max_connections: usize,
     tls: Option<Arc<rustls::ServerConfig>>,
+    /// Where `tls` was read from, when it came from files: what a reload reads again.
+    tls_files: Option<ServerTlsFiles>,
     unpack: Option<UnpackSetting>,
     handlers: Arc<Handlers>,
     /// Open connections per client address (0: no cap); `HV_TCP_PER_IP_CONNECTIONS` wins.
@@ -79,13 +82,20 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Binds a listening socket the way libhv's `Listen()` does: SO_REUSEADDR, dual-stack on IPv6.
-pub(crate) fn listen(host: &str, port: u16) -> Result<StdListener> {
+/// With `reuse_port` (SO_REUSEPORT) several processes can listen on one port, the kernel
+/// spreading new connections among them.
+pub(crate) fn listen(host: &str, port: u16, reuse_port: bool) -> Result<StdListener> {
     let addr = super::client::resolve(host, port)?;
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM.cloexec(), None)
         .map_err(|e| Error::io("socket", e))?;
     socket
         .set_reuse_address(true)
         .map_err(|e| Error::io("SO_REUSEADDR", e))?;
+    if reuse_port {
+        socket
+            .set_reuse_port(true)
+            .map_err(|e| Error::io("SO_REUSEPORT", e))?;
+    }
     if addr.is_ipv6() {
         let _ = socket.set_only_v6(false);
     }
@@ -99,6 +109,12 @@ pub(crate) fn listen(host: &str, port: u16) -> Result<StdListener> {
         .set_nonblocking(true)
         .map_err(|e| Error::io("O_NONBLOCK", e))?;
     Ok(socket.into())
+}
+
+fn install_tls(c: &mut Config, files: ServerTlsFiles) -> Result<()> {
+    c.tls = Some(crate::tls::sni_server_config(&files)?);
+    c.tls_files = Some(files);
+    Ok(())
 }
 
 impl TcpServer {
@@ -120,6 +136,7 @@ impl TcpServer {
                     load_balance: LoadBalance::RoundRobin,
                     max_connections: u32::MAX as usize,
                     tls: None,
+                    tls_files: None,
                     unpack: None,
                     handlers: Arc::new(Handlers::default()),
                     per_ip_connections: 0,
@@ -144,7 +161,7 @@ impl TcpServer {
 
     /// Binds and listens now; returns the listening fd.
     pub fn createsocket(&self, port: u16, host: &str) -> Result<i32> {
-        let listener = listen(host, port)?;
+        let listener = listen(host, port, false)?;
         let fd = listener.as_raw_fd();
         *lock(&self.inner.local_addr) = listener.local_addr().ok();
         {
@@ -183,7 +200,50 @@ impl TcpServer {
     }
 
     pub fn set_tls(&self, tls: Option<Arc<rustls::ServerConfig>>) {
-        lock(&self.inner.config).tls = tls;
+        let mut c = lock(&self.inner.config);
+        c.tls = tls;
+        c.tls_files = None;
+    }
+
+    /// The default certificate from PEM files, read now and again by `reload_tls`; the SNI
+    /// certificates added before are kept. `None` turns TLS off. Each accepted connection
+    /// handshakes with the configuration current at its accept.
+    pub fn set_tls_files(&self, opts: Option<TlsOptions>) -> Result<()> {
+        let mut c = lock(&self.inner.config);
+        match opts {
+            None => {
+                c.tls = None;
+                c.tls_files = None;
+                Ok(())
+            }
+            Some(opts) => {
+                let mut files = c.tls_files.clone().unwrap_or_default();
+                files.default = opts;
+                install_tls(&mut c, files)
+            }
+        }
+    }
+
+    /// Serves `opts`' certificate to clients asking for `host` by SNI.
+    pub fn add_sni_cert(&self, host: &str, opts: TlsOptions) -> Result<()> {
+        let mut c = lock(&self.inner.config);
+        let files = c
+            .tls_files
+            .clone()
+            .ok_or_else(crate::tls::no_default_certificate)?
+            .with_sni(host, opts)?;
+        install_tls(&mut c, files)
+    }
+
+    /// Reads every certificate file again for the next accepted connections; on any error
+    /// the old certificates stay.
+    pub fn reload_tls(&self) -> Result<()> {
+        let mut c = lock(&self.inner.config);
+        let files = c
+            .tls_files
+            .clone()
+            .ok_or_else(crate::tls::nothing_to_reload)?;
+        install_tls(&mut c, files)
     }
 
     /// Connections beyond `n` open from one client address are closed at accept (0: no cap).
