@@ -1,6 +1,7 @@
 //! HTTP: libhv's `HttpService` and `HttpServer` on hyper (HTTP/1.1, HTTP/2), HTTPS by rustls.
 
 pub mod client;
+mod guard;
 pub mod message;
 pub mod options;
 pub mod parser;

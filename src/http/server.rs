@@ -18,6 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::{oneshot, Notify};
 
+use super::guard::{Guard, Verdict};
 use super::message::{parse_query, status_page, Request, Response};
 use super::options::ServerOptions;
 use super::service::{Exchange, Service};
@@ -306,7 +307,7 @@ async fn serve_connection(
     let _ = sock.set_nodelay(true);
     let sock = NoSigpipeStream::new(sock);
     match tls {
-        None => serve_io(sock, peer, "http", service, options, closer).await,
+        None => serve_io(sock, peer, "http", false, service, options, closer).await,
         Some(config) => {
             let accept = tokio_rustls::TlsAcceptor::from(config).accept(sock);
             let stream = tokio::select! {
@@ -316,7 +317,8 @@ async fn serve_connection(
                 },
                 _ = closer.0.notified() => return,
             };
-            serve_io(stream, peer, "https", service, options, closer).await
+            let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+            serve_io(stream, peer, "https", h2, service, options, closer).await
         }
     }
 }
@@ -325,6 +327,7 @@ async fn serve_io<I>(
     io: I,
     peer: SocketAddr,
     scheme: &'static str,
+    h2: bool,
     service: Arc<ArcSwap<Service>>,
     options: Arc<ServerOptions>,
     closer: Arc<ConnCloser>,
@@ -332,16 +335,30 @@ async fn serve_io<I>(
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let max_body = options.max_body;
+    let verdict = Arc::new(Verdict::default());
+    let io = Guard::new(io, options.clone(), verdict.clone(), h2);
     let svc = hyper::service::service_fn(move |req| {
-        dispatch(service.load_full(), req, peer, scheme, max_body)
+        dispatch(
+            service.load_full(),
+            req,
+            peer,
+            scheme,
+            max_body,
+            verdict.clone(),
+        )
     });
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(options.keepalive_timeout)
+        // The guard keeps the head and keep-alive deadlines, each from its own moment.
+        .header_read_timeout(None)
         .title_case_headers(true)
-        .max_buf_size(64 << 10);
+        // The guard ends the stream to refuse a request; hyper still answers the ones before,
+        // and reads only when it wants the next head or body (which the deadlines rely on).
+        .half_close(true)
+        .max_headers(options.max_headers.max(1))
+        .max_buf_size(options.max_head.max(8 << 10) + (8 << 10));
     builder.http2().timer(TokioTimer::new());
     let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), svc);
     tokio::pin!(conn);
@@ -436,10 +453,13 @@ async fn dispatch(
     peer: SocketAddr,
     scheme: &'static str,
     max_body: u64,
+    verdict: Arc<Verdict>,
 ) -> std::result::Result<HttpResponse, Infallible> {
     let (mut parts, body) = req.into_parts();
     if parts.method == hyper::Method::CONNECT {
-        return Ok(tunnel(&service, &mut parts).await);
+        let resp = tunnel(&service, &mut parts).await;
+        verdict.decide_tunnel(resp.status() == hyper::StatusCode::OK);
+        return Ok(resp);
     }
     let limit = usize::try_from(max_body).unwrap_or(usize::MAX);
     let body = match Limited::new(body, limit).collect().await {
@@ -450,7 +470,7 @@ async fn dispatch(
         {
             return Ok(simple(413))
         }
-        Err(_) => return Ok(simple(400)),
+        Err(_) => return Ok(simple(verdict.refused().unwrap_or(400))),
     };
     // An absolute-form target is a forward-proxy request.
     if parts.version < hyper::Version::HTTP_2 && parts.uri.scheme().is_some() {

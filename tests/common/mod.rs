@@ -188,10 +188,20 @@ impl Program {
     /// Starts the program in `dir` (for programs that write next to their working directory,
     /// as libhv's `hmain` does with `logs/`), or in the test's own directory with `None`.
     pub fn start_in(path: &Path, args: &[&str], dir: Option<&Path>) -> Program {
+        Self::start_with(path, args, dir, &[])
+    }
+
+    /// Starts the program with `env` added to the test's environment (`HV_` knobs).
+    pub fn start_env(path: &Path, args: &[&str], env: &[(&str, &str)]) -> Program {
+        Self::start_with(path, args, None, env)
+    }
+
+    fn start_with(path: &Path, args: &[&str], dir: Option<&Path>, env: &[(&str, &str)]) -> Program {
         let mut cmd = Command::new(path);
         if let Some(dir) = dir {
             cmd.current_dir(dir);
         }
+        cmd.envs(env.iter().copied());
         let mut child = sanitizer_env(&mut cmd)
             .args(args)
             .stdin(Stdio::piped())
@@ -262,6 +272,10 @@ impl Program {
 
     pub fn close_stdin(&mut self) {
         self.stdin.take();
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// How the program ended, or `None` while it runs.

@@ -1,0 +1,793 @@
+//! Strict HTTP/1 framing and the connection deadlines, in front of hyper.
+//!
+//! hyper is lenient where a front proxy and hv-rs could disagree about where a request ends
+//! (bare LF, a `Host`-less HTTP/1.1 request, `Transfer-Encoding` in HTTP/1.0), answers some
+//! limits by closing without a word, and allocates or waits on what a client merely declares.
+//! [`Guard`] sits between the socket and hyper: it holds each request head back until it is
+//! complete and valid (RFC 9112, the head limits of [`ServerOptions`]), then lets it through,
+//! and follows the body's framing (Content-Length or chunk headers) as its bytes pass, so it
+//! always knows where the next head starts (keep-alive, pipelining). hyper never sees bytes the
+//! guard has not accepted.
+//!
+//! On a bad head the guard stops feeding hyper (hyper reads end of stream), hyper finishes the
+//! responses already in flight, and when it shuts the connection down the guard writes its own
+//! status response first. A body that breaks a limit or stalls ends the same way, except that
+//! the request is already in hyper's hands: its handler learns the status from [`Verdict`] and
+//! answers it. The HTTP/2 preface (prior knowledge), h2 by ALPN and an accepted CONNECT turn
+//! the guard into a plain pipe that only keeps the send deadline.
+
+use std::future::Future;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{ready, Context, Poll, Waker};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+
+use super::message::{reason, status_page};
+use super::options::ServerOptions;
+
+const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+/// How much is read from the socket at a time.
+const READ_CHUNK: usize = 8 << 10;
+/// How long, and how much, a refused client's remaining bytes are read and dropped after the
+/// refusal went out: closing a socket with unread input sends a reset, which can destroy the
+/// response before the client has read it.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+const LINGER_BYTES: usize = 1 << 20;
+/// Hex digits of a chunk size: more than 16 cannot be a u64 (leading zeros included).
+const MAX_CHUNK_DIGITS: u32 = 16;
+
+/// What the guard of one connection and the handlers of its requests tell each other.
+#[derive(Default)]
+pub struct Verdict {
+    /// The status the request whose body the guard cut short must be answered with (0: none).
+    refused: AtomicU16,
+    /// A CONNECT's outcome (`None` while its handler decides) and the guard waiting for it.
+    tunnel: Mutex<(Option<bool>, Option<Waker>)>,
+}
+
+impl Verdict {
+    /// The status for a request whose body ended early because the guard refused it.
+    pub fn refused(&self) -> Option<u16> {
+        match self.refused.load(Ordering::Acquire) {
+            0 => None,
+            status => Some(status),
+        }
+    }
+
+    /// Called with the answer to a CONNECT: `true` when the connection becomes a tunnel.
+    pub fn decide_tunnel(&self, tunnel: bool) {
+        let waker = {
+            let mut t = self.tunnel.lock().unwrap_or_else(|p| p.into_inner());
+            t.0 = Some(tunnel);
+            t.1.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum State {
+    Head,
+    /// Body bytes of a Content-Length still to come.
+    Length(u64),
+    /// Chunk framing, with the sum of the chunk sizes so far.
+    Chunked(Chunk, u64),
+    /// A CONNECT was passed on; nothing more until its handler has decided.
+    AwaitTunnel,
+    Pipe,
+    /// End of stream for hyper: the client closed, or the guard refused something.
+    Closed,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Chunk {
+    Size {
+        value: u64,
+        digits: u32,
+    },
+    Ext {
+        value: u64,
+        line: usize,
+    },
+    SizeLf {
+        value: u64,
+    },
+    Data(u64),
+    DataCr,
+    DataLf,
+    /// A trailer line of `line` bytes so far, after `fields` complete ones.
+    Trailer {
+        line: usize,
+        fields: usize,
+    },
+    TrailerLf {
+        empty: bool,
+        fields: usize,
+    },
+}
+
+/// Which deadline the read timer is armed for.
+#[derive(Clone, Copy, PartialEq)]
+enum Wait {
+    None,
+    FirstByte,
+    KeepAlive,
+    Head,
+    Body,
+}
+
+/// How far the head that starts at `ready` has been scanned (offsets from `ready`).
+#[derive(Default)]
+struct HeadScan {
+    scanned: usize,
+    line_start: usize,
+    lines: usize,
+}
+
+/// The request head's facts that decide its framing.
+struct Head {
+    connect: bool,
+    body: Body,
+}
+
+enum Body {
+    None,
+    Length(u64),
+    Chunked,
+}
+
+pub struct Guard<I> {
+    io: I,
+    options: Arc<ServerOptions>,
+    verdict: Arc<Verdict>,
+    /// `[start, ready)` is accepted and waits for hyper, `[ready, len)` is not yet judged.
+    buf: Vec<u8>,
+    start: usize,
+    ready: usize,
+    state: State,
+    scan: HeadScan,
+    /// Nothing has arrived yet: the first-byte deadline applies and the h2 preface may come.
+    fresh: bool,
+    timer: Pin<Box<Sleep>>,
+    wait: Wait,
+    /// Body bytes arrived since the body deadline was last armed.
+    progressed: bool,
+    send_timer: Option<Pin<Box<Sleep>>>,
+    send_armed: bool,
+    /// The response the guard writes before shutting the connection down, and how much is out.
+    refusal: Option<(Vec<u8>, usize)>,
+    /// Something was refused: drain the client's input at shutdown (see [`LINGER`]).
+    linger: bool,
+    shut: bool,
+    drained: usize,
+}
+
+impl<I> Guard<I> {
+    /// `pipe`: the connection already speaks something else (h2 by ALPN).
+    pub fn new(io: I, options: Arc<ServerOptions>, verdict: Arc<Verdict>, pipe: bool) -> Self {
+        Guard {
+            io,
+            options,
+            verdict,
+            buf: Vec::new(),
+            start: 0,
+            ready: 0,
+            state: if pipe { State::Pipe } else { State::Head },
+            scan: HeadScan::default(),
+            fresh: true,
+            timer: Box::pin(tokio::time::sleep_until(Instant::now())),
+            wait: Wait::None,
+            progressed: false,
+            send_timer: None,
+            send_armed: false,
+            refusal: None,
+            linger: false,
+            shut: false,
+            drained: 0,
+        }
+    }
+
+    /// Refuses the head being read: nothing more for hyper, `status` written at shutdown.
+    fn refuse_head(&mut self, status: u16) {
+        let page = status_page(status);
+        let mut out = format!(
+            "HTTP/1.1 {status} {}\r\nServer: libhv\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            reason(status),
+            page.len()
+        )
+        .into_bytes();
+        out.extend_from_slice(page.as_bytes());
+        self.refusal = Some((out, 0));
+        self.linger = true;
+        self.close();
+    }
+
+    /// Refuses the body being read: its handler answers `status`.
+    fn refuse_body(&mut self, status: u16) {
+        self.verdict.refused.store(status, Ordering::Release);
+        self.linger = true;
+        self.close();
+    }
+
+    fn close(&mut self) {
+        self.state = State::Closed;
+        self.buf.truncate(self.ready);
+    }
+
+    /// Judges the bytes in `[ready, len)` as far as they go.
+    fn process(&mut self) {
+        loop {
+            let before = (self.ready, self.state);
+            match self.state {
+                State::Head => self.process_head(),
+                State::Length(left) => {
+                    let n = left.min((self.buf.len() - self.ready) as u64);
+                    self.ready += n as usize;
+                    self.state = if n == left {
+                        State::Head
+                    } else {
+                        State::Length(left - n)
+                    };
+                }
+                State::Chunked(c, total) => self.process_chunked(c, total),
+                State::Pipe => self.ready = self.buf.len(),
+                State::AwaitTunnel | State::Closed => return,
+            }
+            if before == (self.ready, self.state) {
+                return;
+            }
+        }
+    }
+
+    fn process_head(&mut self) {
+        let head = &self.buf[self.ready..];
+        if self.fresh && !head.is_empty() {
+            let n = head.len().min(PREFACE.len());
+            if head[..n] == PREFACE[..n] {
+                if n == PREFACE.len() {
+                    self.state = State::Pipe;
+                }
+                return;
+            }
+        }
+        let judged = scan_head(head, &mut self.scan, &self.options).and_then(|end| match end {
+            None => Ok(None),
+            Some(end) => judge_head(&head[..end], self.options.max_body).map(|h| Some((end, h))),
+        });
+        let (end, h) = match judged {
+            Err(status) => return self.refuse_head(status),
+            Ok(None) => return,
+            Ok(Some(done)) => done,
+        };
+        self.fresh = false;
+        self.wait = Wait::None;
+        self.scan = HeadScan::default();
+        self.ready += end;
+        self.state = match (h.connect, h.body) {
+            (true, _) => {
+                let mut t = self
+                    .verdict
+                    .tunnel
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                t.0 = None;
+                State::AwaitTunnel
+            }
+            (false, Body::None) | (false, Body::Length(0)) => State::Head,
+            (false, Body::Length(n)) => State::Length(n),
+            (false, Body::Chunked) => State::Chunked(
+                Chunk::Size {
+                    value: 0,
+                    digits: 0,
+                },
+                0,
+            ),
+        };
+    }
+
+    /// Follows chunk framing over `[ready, len)`: sizes are summed against `max_body` before
+    /// their data is let through, and the syntax is strict (no whitespace, CRLF only).
+    fn process_chunked(&mut self, mut c: Chunk, mut total: u64) {
+        let (max_line, max_fields, max_body) = (
+            self.options.max_header_field,
+            self.options.max_headers,
+            self.options.max_body,
+        );
+        let len = self.buf.len();
+        while self.ready < len {
+            let b = self.buf[self.ready];
+            let mut step = 1;
+            let next = match c {
+                Chunk::Data(left) => {
+                    let n = left.min((len - self.ready) as u64);
+                    step = n as usize;
+                    self.progressed = true;
+                    Ok(if n == left {
+                        Chunk::DataCr
+                    } else {
+                        Chunk::Data(left - n)
+                    })
+                }
+                Chunk::DataCr if b == b'\r' => Ok(Chunk::DataLf),
+                Chunk::DataLf if b == b'\n' => Ok(Chunk::Size {
+                    value: 0,
+                    digits: 0,
+                }),
+                Chunk::Size { value, digits } => match (b as char).to_digit(16) {
+                    Some(_) if digits == MAX_CHUNK_DIGITS => Err(413),
+                    Some(d) => {
+                        let value = value * 16 + u64::from(d);
+                        if value > max_body.saturating_sub(total) {
+                            Err(413)
+                        } else {
+                            Ok(Chunk::Size {
+                                value,
+                                digits: digits + 1,
+                            })
+                        }
+                    }
+                    None if digits > 0 && b == b';' => Ok(Chunk::Ext {
+                        value,
+                        line: digits as usize,
+                    }),
+                    None if digits > 0 && b == b'\r' => Ok(Chunk::SizeLf { value }),
+                    None => Err(400),
+                },
+                Chunk::Ext { value, line } => match b {
+                    b'\r' => Ok(Chunk::SizeLf { value }),
+                    _ if line >= max_line => Err(400),
+                    b'\t' => Ok(Chunk::Ext {
+                        value,
+                        line: line + 1,
+                    }),
+                    0..=0x1f | 0x7f => Err(400),
+                    _ => Ok(Chunk::Ext {
+                        value,
+                        line: line + 1,
+                    }),
+                },
+                Chunk::SizeLf { value } if b == b'\n' => {
+                    total += value;
+                    Ok(if value == 0 {
+                        Chunk::Trailer { line: 0, fields: 0 }
+                    } else {
+                        Chunk::Data(value)
+                    })
+                }
+                Chunk::Trailer { line, fields } => match b {
+                    b'\r' => Ok(Chunk::TrailerLf {
+                        empty: line == 0,
+                        fields,
+                    }),
+                    b' ' | b'\t' if line == 0 => Err(400),
+                    _ if line >= max_line || fields >= max_fields => Err(431),
+                    b'\t' => Ok(Chunk::Trailer {
+                        line: line + 1,
+                        fields,
+                    }),
+                    0..=0x1f | 0x7f => Err(400),
+                    _ => Ok(Chunk::Trailer {
+                        line: line + 1,
+                        fields,
+                    }),
+                },
+                Chunk::TrailerLf { empty: true, .. } if b == b'\n' => {
+                    self.ready += 1;
+                    self.state = State::Head;
+                    return;
+                }
+                Chunk::TrailerLf { fields, .. } if b == b'\n' => Ok(Chunk::Trailer {
+                    line: 0,
+                    fields: fields + 1,
+                }),
+                Chunk::DataCr | Chunk::DataLf | Chunk::SizeLf { .. } | Chunk::TrailerLf { .. } => {
+                    Err(400)
+                }
+            };
+            match next {
+                Ok(n) => {
+                    c = n;
+                    self.ready += step;
+                }
+                Err(status) => return self.refuse_body(status),
+            }
+        }
+        self.state = State::Chunked(c, total);
+    }
+}
+
+/// Scans `head` on from where `s` stopped: CRLF line ends only, no control byte but HTAB, the
+/// line, field, count and size limits checked as bytes come (a 100 KiB request line is refused
+/// at its 8 KiB + 1st byte). `Some(end)` once the empty line that ends the head is in.
+fn scan_head(head: &[u8], s: &mut HeadScan, o: &ServerOptions) -> Result<Option<usize>, u16> {
+    for i in s.scanned..head.len() {
+        let b = head[i];
+        if i > 0 && head[i - 1] == b'\r' && b != b'\n' {
+            return Err(400);
+        }
+        match b {
+            b'\n' => {
+                if i == 0 || head[i - 1] != b'\r' {
+                    return Err(400);
+                }
+                let line = i - 1 - s.line_start;
+                if s.lines == 0 && line == 0 {
+                    // An empty line before the request line may be ignored (RFC 9112 §2.2).
+                    s.line_start = i + 1;
+                    continue;
+                }
+                if line == 0 {
+                    return if i + 1 > o.max_head {
+                        Err(431)
+                    } else {
+                        Ok(Some(i + 1))
+                    };
+                }
+                if s.lines == 0 && line > o.max_request_line {
+                    return Err(414);
+                }
+                if s.lines > 0 && (line > o.max_header_field || s.lines > o.max_headers) {
+                    return Err(431);
+                }
+                s.lines += 1;
+                s.line_start = i + 1;
+            }
+            b'\r' | b'\t' => {}
+            0..=0x1f | 0x7f => return Err(400),
+            _ => {}
+        }
+    }
+    s.scanned = head.len();
+    let partial = head.len() - s.line_start;
+    if s.lines == 0 && partial > o.max_request_line {
+        return Err(414);
+    }
+    if (s.lines > 0 && partial > o.max_header_field) || head.len() > o.max_head {
+        return Err(431);
+    }
+    Ok(None)
+}
+
+/// `tchar` of RFC 9110 §5.6.2: what methods and field names are made of.
+fn is_token(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn trim_ows(mut v: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = v {
+        v = rest;
+    }
+    v
+}
+
+/// Judges a complete head (CRLF line ends, no control bytes but HTAB, already checked) by
+/// RFC 9112: its request line, its field syntax and the fields that decide its framing.
+fn judge_head(head: &[u8], max_body: u64) -> Result<Head, u16> {
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .skip_while(|l| l.is_empty());
+    let request_line = lines.next().ok_or(400u16)?;
+    let mut parts = request_line.split(|&b| b == b' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(400);
+    };
+    if !is_token(method) || target.is_empty() || target.iter().any(|&b| b <= b' ') {
+        return Err(400);
+    }
+    let http10 = match version {
+        b"HTTP/1.1" => false,
+        b"HTTP/1.0" => true,
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+            if major.is_ascii_digit() && minor.is_ascii_digit() =>
+        {
+            return Err(505)
+        }
+        _ => return Err(400),
+    };
+    let (mut length, mut lengths, mut te, mut tes, mut hosts) = (None, 0, None, 0, 0);
+    for line in lines.take_while(|l| !l.is_empty()) {
+        let colon = line.iter().position(|&b| b == b':').ok_or(400u16)?;
+        let (name, value) = (&line[..colon], trim_ows(&line[colon + 1..]));
+        if !is_token(name) {
+            return Err(400);
+        }
+        if name.eq_ignore_ascii_case(b"content-length") {
+            lengths += 1;
+            if value.is_empty() || value.len() > 19 || !value.iter().all(u8::is_ascii_digit) {
+                return Err(400);
+            }
+            let text = std::str::from_utf8(value).map_err(|_| 400u16)?;
+            length = Some(text.parse::<u64>().map_err(|_| 400u16)?);
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            tes += 1;
+            te = Some(value);
+        } else if name.eq_ignore_ascii_case(b"host") {
+            hosts += 1;
+            if value.iter().any(|&b| b == b' ' || b == b'\t') {
+                return Err(400);
+            }
+        }
+    }
+    if lengths > 1 || tes > 1 || (tes > 0 && (lengths > 0 || http10)) {
+        return Err(400);
+    }
+    if hosts > 1 || (hosts == 0 && !http10) {
+        return Err(400);
+    }
+    let body = match (te, length) {
+        (Some(te), _) => {
+            transfer_coding(te)?;
+            Body::Chunked
+        }
+        (None, Some(n)) if n > max_body => return Err(413),
+        (None, Some(n)) => Body::Length(n),
+        (None, None) => Body::None,
+    };
+    let connect = method == b"CONNECT";
+    if connect && !matches!(body, Body::None | Body::Length(0)) {
+        return Err(400);
+    }
+    Ok(Head { connect, body })
+}
+
+/// Only `chunked` alone is a framing hv-rs reads: other known codings, or `chunked` anywhere
+/// but last, are 400 (RFC 9112 §6.3); a coding it does not know is 501 (RFC 9112 §6.1).
+fn transfer_coding(te: &[u8]) -> Result<(), u16> {
+    const KNOWN: [&[u8]; 7] = [
+        b"chunked",
+        b"gzip",
+        b"x-gzip",
+        b"deflate",
+        b"compress",
+        b"x-compress",
+        b"identity",
+    ];
+    let codings: Vec<&[u8]> = te.split(|&b| b == b',').map(trim_ows).collect();
+    if codings.len() == 1 && codings[0].eq_ignore_ascii_case(b"chunked") {
+        return Ok(());
+    }
+    if codings.iter().any(|c| c.is_empty()) {
+        return Err(400);
+    }
+    if codings
+        .iter()
+        .any(|c| !KNOWN.iter().any(|k| c.eq_ignore_ascii_case(k)))
+    {
+        return Err(501);
+    }
+    let last_chunked = codings
+        .last()
+        .is_some_and(|c| c.eq_ignore_ascii_case(b"chunked"));
+    let chunked = codings
+        .iter()
+        .filter(|c| c.eq_ignore_ascii_case(b"chunked"))
+        .count();
+    if last_chunked && chunked == 1 {
+        Err(501)
+    } else {
+        Err(400)
+    }
+}
+
+impl<I: AsyncRead + Unpin> Guard<I> {
+    /// The deadline for the wait hyper is about to start, armed unless already running.
+    fn arm(&mut self) {
+        let (wait, after) = match self.state {
+            State::Head if self.ready == self.buf.len() && self.fresh => {
+                (Wait::FirstByte, self.options.first_byte_timeout)
+            }
+            // hyper (with half-close) asks for a head only once the last response is out.
+            State::Head if self.ready == self.buf.len() => {
+                (Wait::KeepAlive, self.options.keepalive_timeout)
+            }
+            State::Head => (Wait::Head, self.options.head_timeout),
+            State::Length(_) | State::Chunked(..) => (Wait::Body, self.options.body_timeout),
+            _ => (Wait::None, Default::default()),
+        };
+        if wait != self.wait || (wait == Wait::Body && self.progressed) {
+            self.wait = wait;
+            self.progressed = false;
+            if wait != Wait::None {
+                self.timer.as_mut().reset(Instant::now() + after);
+            }
+        }
+    }
+
+    /// Reads more from the socket into `buf`; `Ready(true)` when something arrived.
+    fn fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+            self.ready = 0;
+        } else if self.start > 0 && self.buf.capacity() - self.buf.len() < READ_CHUNK {
+            self.buf.drain(..self.start);
+            self.ready -= self.start;
+            self.start = 0;
+        }
+        self.buf.reserve(READ_CHUNK);
+        let spare = self.buf.spare_capacity_mut();
+        let mut rb = ReadBuf::uninit(&mut spare[..READ_CHUNK]);
+        ready!(Pin::new(&mut self.io).poll_read(cx, &mut rb))?;
+        let n = rb.filled().len();
+        let len = self.buf.len();
+        // SAFETY: the read initialised the first `n` bytes of the spare capacity (`ReadBuf`
+        // only counts bytes it was given as filled), so they are part of the vector now.
+        unsafe { self.buf.set_len(len + n) };
+        if matches!(self.state, State::Length(_) | State::Chunked(..)) && n > 0 {
+            self.progressed = true;
+        }
+        Poll::Ready(Ok(n > 0))
+    }
+}
+
+impl<I: AsyncRead + Unpin> AsyncRead for Guard<I> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let me = self.get_mut();
+        loop {
+            if me.start < me.ready {
+                let n = (me.ready - me.start).min(out.remaining());
+                out.put_slice(&me.buf[me.start..me.start + n]);
+                me.start += n;
+                return Poll::Ready(Ok(()));
+            }
+            match me.state {
+                State::Closed => return Poll::Ready(Ok(())),
+                State::Pipe if me.start == me.buf.len() => {
+                    return Pin::new(&mut me.io).poll_read(cx, out)
+                }
+                State::AwaitTunnel => {
+                    let mut t = me.verdict.tunnel.lock().unwrap_or_else(|p| p.into_inner());
+                    match t.0 {
+                        None => {
+                            t.1 = Some(cx.waker().clone());
+                            return Poll::Pending;
+                        }
+                        Some(tunnel) => {
+                            drop(t);
+                            me.state = if tunnel { State::Pipe } else { State::Head };
+                        }
+                    }
+                }
+                _ => {}
+            }
+            me.process();
+            if me.start < me.ready || matches!(me.state, State::Closed | State::AwaitTunnel) {
+                continue;
+            }
+            me.arm();
+            match me.fill(cx) {
+                Poll::Ready(Ok(true)) => continue,
+                Poll::Ready(Ok(false)) => me.close(),
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {
+                    if me.wait != Wait::None && me.timer.as_mut().poll(cx).is_ready() {
+                        match me.wait {
+                            Wait::Head => me.refuse_head(408),
+                            Wait::Body => me.refuse_body(408),
+                            _ => me.close(),
+                        }
+                        continue;
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+}
+
+impl<I: AsyncWrite + Unpin> Guard<I> {
+    /// A write that made no progress: pending until the send deadline, then an error.
+    fn stalled<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let deadline = Instant::now() + self.options.send_timeout;
+        let timer = self
+            .send_timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if !self.send_armed {
+            self.send_armed = true;
+            timer.as_mut().reset(deadline);
+        }
+        ready!(timer.as_mut().poll(cx));
+        Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the client stopped reading",
+        )))
+    }
+
+    fn sent<T>(&mut self, cx: &mut Context<'_>, p: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        match p {
+            Poll::Ready(r) => {
+                self.send_armed = false;
+                Poll::Ready(r)
+            }
+            Poll::Pending => self.stalled(cx),
+        }
+    }
+}
+
+impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guard<I> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        let p = Pin::new(&mut me.io).poll_write(cx, buf);
+        me.sent(cx, p)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        let p = Pin::new(&mut me.io).poll_write_vectored(cx, bufs);
+        me.sent(cx, p)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let me = self.get_mut();
+        let p = Pin::new(&mut me.io).poll_flush(cx);
+        me.sent(cx, p)
+    }
+
+    /// Writes the guard's own refusal, if any, before the connection goes down.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let me = self.get_mut();
+        if let Some((out, mut done)) = me.refusal.take() {
+            while done < out.len() {
+                let p = Pin::new(&mut me.io).poll_write(cx, &out[done..]);
+                match me.sent(cx, p) {
+                    Poll::Pending => {
+                        me.refusal = Some((out, done));
+                        return Poll::Pending;
+                    }
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                    Poll::Ready(Ok(n)) => done += n,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                }
+            }
+            let p = Pin::new(&mut me.io).poll_flush(cx);
+            if me.sent(cx, p)?.is_pending() {
+                me.refusal = Some((out, done));
+                return Poll::Pending;
+            }
+        }
+        if !me.shut {
+            ready!(Pin::new(&mut me.io).poll_shutdown(cx))?;
+            me.shut = true;
+            me.timer.as_mut().reset(Instant::now() + LINGER);
+        }
+        let mut scratch = [0u8; 4096];
+        while me.linger && me.drained < LINGER_BYTES && me.timer.as_mut().poll(cx).is_pending() {
+            let mut rb = ReadBuf::new(&mut scratch);
+            match ready!(Pin::new(&mut me.io).poll_read(cx, &mut rb)) {
+                Ok(()) if !rb.filled().is_empty() => me.drained += rb.filled().len(),
+                _ => break,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}

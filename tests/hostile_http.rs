@@ -1,0 +1,618 @@
+//! Hostile HTTP/1 clients against a C++ service that has no hardening code of its own
+//! (`c-examples/hardening/edge_server.cpp`), configured only through `HV_` variables: each
+//! item of the hostile-input catalogue (spec/hardening.md) that applies gets its answer (status
+//! line, then the connection closed), another client is served meanwhile, and the server's
+//! open fds come back to where they were.
+
+mod common;
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{build, free_port, Cert, Program, WAIT};
+use hv::tls::TlsOptions;
+use rustls::pki_types::ServerName;
+use rustls::{ClientConnection, StreamOwned};
+
+/// Short deadlines, so that every one of them is reached within the test.
+const SHORT: &[(&str, &str)] = &[
+    ("HV_FIRST_BYTE_TIMEOUT_MS", "400"),
+    ("HV_HEAD_TIMEOUT_MS", "400"),
+    ("HV_BODY_TIMEOUT_MS", "400"),
+    ("HV_KEEPALIVE_TIMEOUT_MS", "400"),
+    ("HV_SEND_TIMEOUT_MS", "400"),
+    ("HV_MAX_BODY", "64k"),
+];
+
+struct Edge {
+    program: Program,
+    port: u16,
+    https_port: u16,
+    cert: Cert,
+    fds: usize,
+}
+
+impl Edge {
+    fn start(tag: &str, env: &[(&str, &str)]) -> Edge {
+        let exe = build("edge_server", &["c-examples/hardening/edge_server.cpp"]);
+        let cert = Cert::generate(tag, &["localhost"]);
+        let (port, https_port) = (free_port(), free_port());
+        let mut program = Program::start_env(
+            &exe,
+            &[
+                &port.to_string(),
+                &https_port.to_string(),
+                cert.cert.to_str().unwrap(),
+                cert.key.to_str().unwrap(),
+            ],
+            env,
+        );
+        program.expect("edge ready");
+        let mut edge = Edge {
+            program,
+            port,
+            https_port,
+            cert,
+            fds: 0,
+        };
+        // Both worker loops and the TLS stack warmed up before the baseline is taken.
+        for _ in 0..4 {
+            edge.assert_serves();
+        }
+        assert!(edge
+            .https(b"GET /ping HTTP/1.1\r\nHost: a\r\n\r\n")
+            .starts_with("HTTP/1.1 200"));
+        edge.fds = edge.open_fds();
+        edge
+    }
+
+    fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.program.pid()))
+            .unwrap()
+            .count()
+    }
+
+    fn connect(&self) -> TcpStream {
+        let s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(WAIT)).unwrap();
+        s
+    }
+
+    /// Another client is answered normally.
+    fn assert_serves(&mut self) {
+        assert!(self.program.try_status().is_none(), "the server died");
+        let mut s = self.connect();
+        s.write_all(b"GET /ping HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let got = read_to_close(&mut s);
+        assert!(
+            got.starts_with("HTTP/1.1 200") && got.ends_with("pong"),
+            "{got}"
+        );
+    }
+
+    /// Sends `request` over TLS and reads the answer until the server closes.
+    fn https(&self, request: &[u8]) -> String {
+        let tcp = TcpStream::connect(("127.0.0.1", self.https_port)).unwrap();
+        tcp.set_read_timeout(Some(WAIT)).unwrap();
+        let mut tls = tls_client(tcp, &self.cert);
+        tls.write_all(request).unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match tls.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::UnexpectedEof => break,
+                Err(e) if e.kind() == ErrorKind::ConnectionReset => break,
+                Err(e) => panic!("reading the TLS answer: {e}"),
+            }
+            if got.starts_with(b"HTTP/1.1 200") && got.ends_with(b"pong") {
+                break;
+            }
+        }
+        String::from_utf8_lossy(&got).into_owned()
+    }
+
+    /// Open fds return to the baseline (bounded wait: connections close asynchronously).
+    fn assert_fds_back(&mut self) {
+        let deadline = Instant::now() + WAIT;
+        while self.open_fds() > self.fds && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            self.open_fds() <= self.fds,
+            "fds {} > baseline {}",
+            self.open_fds(),
+            self.fds
+        );
+    }
+}
+
+fn tls_client(tcp: TcpStream, cert: &Cert) -> StreamOwned<ClientConnection, TcpStream> {
+    let opts = TlsOptions {
+        ca_file: Some(cert.cert.clone()),
+        verify_peer: true,
+        ..TlsOptions::default()
+    };
+    let mut config = (*hv::tls::client_config(&opts).unwrap()).clone();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let name = ServerName::try_from("localhost").unwrap();
+    let conn = ClientConnection::new(Arc::new(config), name).unwrap();
+    StreamOwned::new(conn, tcp)
+}
+
+/// Everything the server sends until it closes; a reset after the answer counts as closed.
+fn read_to_close(s: &mut TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => break,
+            Err(e) => panic!(
+                "no close within {WAIT:?} ({e}); got {:?}",
+                String::from_utf8_lossy(&got)
+            ),
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+fn status_of(answer: &str) -> &str {
+    answer.get(..12).unwrap_or(answer)
+}
+
+/// `request` is answered `status` and the connection closed; others are still served.
+fn refused(edge: &mut Edge, request: &[u8], status: u16) {
+    let mut s = edge.connect();
+    // The server may close before it has read everything (that is the point of some cases).
+    let _ = s.write_all(request);
+    let got = read_to_close(&mut s);
+    assert_eq!(
+        status_of(&got),
+        format!("HTTP/1.1 {status}"),
+        "for {:?}: {got}",
+        String::from_utf8_lossy(&request[..request.len().min(120)])
+    );
+    edge.assert_serves();
+}
+
+/// Catalogue items 4–14: RFC 9112 framing, each answered with its status and a close.
+const FRAMING: &[(&str, &[u8], u16)] = &[
+    (
+        "4 CL+TE",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        400,
+    ),
+    (
+        "5 xchunked",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        501,
+    ),
+    (
+        "5 gzip",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nabc",
+        400,
+    ),
+    (
+        "5 chunked, identity",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        400,
+    ),
+    (
+        "6 duplicate TE",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        400,
+    ),
+    (
+        "7 space before colon",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        400,
+    ),
+    (
+        "7 leading space",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\n Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        400,
+    ),
+    (
+        "8 differing CL",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+        400,
+    ),
+    (
+        "8 +3",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\nabc",
+        400,
+    ),
+    (
+        "8 3 , 3",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3 , 3\r\n\r\nabc",
+        400,
+    ),
+    (
+        "8 0x3",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 0x3\r\n\r\nabc",
+        400,
+    ),
+    (
+        "8 -1",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\nabc",
+        400,
+    ),
+    (
+        "8 30 digits",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 000000000000000000000000000003\r\n\r\nabc",
+        400,
+    ),
+    (
+        "9 TE in HTTP/1.0",
+        b"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        400,
+    ),
+    (
+        "10 obs-fold",
+        b"GET /ping HTTP/1.1\r\nHost: a\r\nX-A: a\r\n b\r\n\r\n",
+        400,
+    ),
+    ("11 bare LF", b"GET /ping HTTP/1.1\nHost: a\n\n", 400),
+    (
+        "11 bare CR",
+        b"GET /ping HTTP/1.1\r\nHost: a\r\nX-A: a\rb\r\n\r\n",
+        400,
+    ),
+    ("12 no Host", b"GET /ping HTTP/1.1\r\n\r\n", 400),
+    (
+        "12 two Hosts",
+        b"GET /ping HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        400,
+    ),
+    (
+        "12 Host with space",
+        b"GET /ping HTTP/1.1\r\nHost: a b\r\n\r\n",
+        400,
+    ),
+    ("13 HTTP/9.9", b"GET /ping HTTP/9.9\r\nHost: a\r\n\r\n", 505),
+    ("13 HTTP/1.10", b"GET /ping HTTP/1.10\r\nHost: a\r\n\r\n", 400),
+    ("13 HTTP/01.1", b"GET /ping HTTP/01.1\r\nHost: a\r\n\r\n", 400),
+    ("13 HTTP/0.9", b"GET /ping\r\n\r\n", 400),
+    (
+        "14 NUL in value",
+        b"GET /ping HTTP/1.1\r\nHost: a\r\nX-A: a\x00b\r\n\r\n",
+        400,
+    ),
+    (
+        "14 control in name",
+        b"GET /ping HTTP/1.1\r\nHost: a\r\nX\x01A: b\r\n\r\n",
+        400,
+    ),
+    ("14 NUL in path", b"GET /pi\x00ng HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+    ("14 NUL in method", b"G\x00T /ping HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+];
+
+#[test]
+fn framing_violations_get_their_status_and_a_close_over_http_and_https() {
+    let mut edge = Edge::start("hostile-framing", SHORT);
+    for (what, request, status) in FRAMING {
+        let mut s = edge.connect();
+        s.write_all(request).unwrap();
+        let got = read_to_close(&mut s);
+        assert_eq!(
+            status_of(&got),
+            format!("HTTP/1.1 {status}"),
+            "{what}: {got}"
+        );
+        let tls = edge.https(request);
+        assert_eq!(
+            status_of(&tls),
+            format!("HTTP/1.1 {status}"),
+            "{what} over TLS: {tls}"
+        );
+        edge.assert_serves();
+    }
+    // Item 7's first case is fine: OWS may be a tab.
+    let mut s = edge.connect();
+    s.write_all(b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\tchunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+        .unwrap();
+    let got = read_to_close(&mut s);
+    assert!(
+        got.starts_with("HTTP/1.1 200") && got.ends_with("abc"),
+        "{got}"
+    );
+    edge.assert_fds_back();
+}
+
+#[test]
+fn limits_are_answered_from_what_arrives_not_from_what_is_declared() {
+    let mut edge = Edge::start("hostile-limits", SHORT);
+    // 1: chunk sizes that overflow or exceed the body limit, refused at the size line.
+    for size in [
+        "80000000",
+        "80000001",
+        "fffffffe",
+        "ffffffffffffffff",
+        "1000000000000000000000",
+    ] {
+        let req = format!(
+            "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n{size}\r\nabc"
+        );
+        refused(&mut edge, req.as_bytes(), 413);
+    }
+    // 2: a declared 100 MB body is refused from its header, before any of it is read.
+    let mut req = b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100000000\r\n\r\n".to_vec();
+    req.extend(std::iter::repeat_n(b'x', 60_000));
+    refused(&mut edge, &req, 413);
+    let mut many: Vec<TcpStream> = (0..50)
+        .map(|_| {
+            let mut s = edge.connect();
+            s.write_all(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100000000\r\n\r\n")
+                .unwrap();
+            s
+        })
+        .collect();
+    for s in &mut many {
+        assert_eq!(status_of(&read_to_close(s)), "HTTP/1.1 413");
+    }
+    drop(many);
+    // 3: an endless chunked body is cut once it crosses the limit (64 KiB here).
+    let mut s = edge.connect();
+    s.write_all(b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n")
+        .unwrap();
+    let chunk = format!("4000\r\n{}\r\n", "y".repeat(0x4000));
+    let mut answer = String::new();
+    for _ in 0..64 {
+        if s.write_all(chunk.as_bytes()).is_err() {
+            break;
+        }
+    }
+    answer.push_str(&read_to_close(&mut s));
+    assert_eq!(status_of(&answer), "HTTP/1.1 413", "{answer}");
+    edge.assert_serves();
+    // 15: long request lines, the 100 KiB one answered without being read whole.
+    let line = |n: usize| format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "p".repeat(n));
+    refused(&mut edge, line(9 << 10).as_bytes(), 414);
+    refused(&mut edge, line(100 << 10).as_bytes(), 414);
+    let mut s = edge.connect();
+    s.write_all(format!("GET /{}", "p".repeat(9 << 10)).as_bytes())
+        .unwrap();
+    assert_eq!(status_of(&read_to_close(&mut s)), "HTTP/1.1 414");
+    // 16: one 9 KiB field, and a 64 KiB head of small ones.
+    refused(
+        &mut edge,
+        format!(
+            "GET /ping HTTP/1.1\r\nHost: a\r\nX-Big: {}\r\n\r\n",
+            "v".repeat(9 << 10)
+        )
+        .as_bytes(),
+        431,
+    );
+    let fields: String = (0..90)
+        .map(|i| format!("X-{i}: {}\r\n", "v".repeat(800)))
+        .collect();
+    refused(
+        &mut edge,
+        format!("GET /ping HTTP/1.1\r\nHost: a\r\n{fields}\r\n").as_bytes(),
+        431,
+    );
+    // 17: 10 000 one-byte fields, refused after the 100th.
+    let flood: String = "a:b\r\n".repeat(10_000);
+    refused(
+        &mut edge,
+        format!("GET /ping HTTP/1.1\r\nHost: a\r\n{flood}\r\n").as_bytes(),
+        431,
+    );
+    // At the limits themselves, all is well.
+    let fields: String = (0..98).map(|i| format!("X-{i}: v\r\n")).collect();
+    let mut s = edge.connect();
+    s.write_all(
+        format!("GET /ping HTTP/1.1\r\nHost: a\r\nConnection: close\r\n{fields}\r\n").as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(status_of(&read_to_close(&mut s)), "HTTP/1.1 200");
+    edge.assert_fds_back();
+}
+
+#[test]
+fn pipelined_requests_before_a_bad_one_are_answered_first() {
+    let mut edge = Edge::start("hostile-pipeline", SHORT);
+    let mut s = edge.connect();
+    s.write_all(
+        b"GET /ping HTTP/1.1\r\nHost: a\r\n\r\nPOST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhelloPOST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhv\r\n0\r\n\r\nGET /ping HTTP/1.1\r\n\r\n",
+    )
+    .unwrap();
+    let got = read_to_close(&mut s);
+    let statuses: Vec<&str> = got
+        .match_indices("HTTP/1.1 ")
+        .map(|(i, _)| &got[i..i + 12])
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "HTTP/1.1 200",
+            "HTTP/1.1 200",
+            "HTTP/1.1 200",
+            "HTTP/1.1 400"
+        ],
+        "{got}"
+    );
+    assert!(
+        got.contains("\r\n\r\nhello") && got.contains("\r\n\r\nhv"),
+        "{got}"
+    );
+    // 36: a first segment of two bytes is waited for, not refused.
+    let mut s = edge.connect();
+    s.write_all(b"GE").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    s.write_all(b"T /ping HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert!(read_to_close(&mut s).ends_with("pong"));
+    edge.assert_fds_back();
+}
+
+#[test]
+fn every_deadline_counts_from_its_own_moment() {
+    let mut edge = Edge::start("hostile-deadlines", SHORT);
+    // First byte: a connection that never sends anything is closed without an answer.
+    let mut s = edge.connect();
+    assert_eq!(read_to_close(&mut s), "");
+    // 18: a head trickled a byte every 100 ms is answered 408 at the head deadline, though
+    // each byte arrives well within the keep-alive timeout.
+    let mut s = edge.connect();
+    let mut trickle = b"GET /ping HTTP/1.1\r\nHost: a\r\nX-Slow: ".to_vec();
+    trickle.extend(std::iter::repeat_n(b'z', 100));
+    let mut answer = String::new();
+    for b in trickle {
+        if s.write_all(&[b]).is_err() {
+            break;
+        }
+        s.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 512];
+        if let Ok(n) = s.read(&mut buf) {
+            answer.push_str(&String::from_utf8_lossy(&buf[..n]));
+            s.set_nonblocking(false).unwrap();
+            break;
+        }
+        s.set_nonblocking(false).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    answer.push_str(&read_to_close(&mut s));
+    assert_eq!(status_of(&answer), "HTTP/1.1 408", "{answer}");
+    edge.assert_serves();
+    // 19: a body that stops arriving is answered 408 at the body deadline.
+    let mut s = edge.connect();
+    s.write_all(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\nabc")
+        .unwrap();
+    assert_eq!(status_of(&read_to_close(&mut s)), "HTTP/1.1 408");
+    edge.assert_serves();
+    // Keep-alive: served, then idle after the answer: closed.
+    let mut s = edge.connect();
+    s.write_all(b"GET /ping HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let got = read_to_close(&mut s);
+    assert!(
+        got.starts_with("HTTP/1.1 200") && got.ends_with("pong"),
+        "{got}"
+    );
+    // A request that takes longer than the keep-alive timeout in total, each part on time,
+    // is served: the keep-alive timer does not run while a request is read.
+    let mut s = edge.connect();
+    for part in [
+        &b"POST /echo HTTP/1.1\r\nHost: a\r\n"[..],
+        b"Content-Length: 4\r\n\r\n",
+        b"ab",
+        b"cd",
+    ] {
+        std::thread::sleep(Duration::from_millis(150));
+        s.write_all(part).unwrap();
+    }
+    let got = read_to_close(&mut s);
+    assert!(
+        got.starts_with("HTTP/1.1 200") && got.ends_with("abcd"),
+        "{got}"
+    );
+    edge.assert_fds_back();
+}
+
+#[test]
+fn a_client_that_stops_reading_is_closed_at_the_send_deadline() {
+    let mut edge = Edge::start("hostile-send", &[("HV_SEND_TIMEOUT_MS", "300")]);
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], edge.port).into();
+    sock.connect(&addr.into()).unwrap();
+    let mut s: TcpStream = sock.into();
+    let body = vec![b'q'; 8 << 20];
+    s.write_all(
+        format!(
+            "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    s.write_all(&body).unwrap();
+    // Never read while the answer is due: the server gives up on the stalled send.
+    let deadline = Instant::now() + WAIT;
+    while edge.open_fds() <= edge.fds && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    edge.assert_fds_back();
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    let mut got = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+    }
+    assert!(got < body.len(), "the whole answer arrived ({got} bytes)");
+    edge.assert_serves();
+}
+
+#[test]
+fn h2_prior_knowledge_and_alpn_pass_the_guard() {
+    let mut edge = Edge::start("hostile-h2", SHORT);
+    let curl = |args: &[&str]| {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "--max-time", "10"])
+            .args(args)
+            .output()
+            .expect("curl");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let plain = format!("http://127.0.0.1:{}/ping", edge.port);
+    let tls = format!("https://localhost:{}/ping", edge.https_port);
+    let resolve = format!("localhost:{}:127.0.0.1", edge.https_port);
+    assert_eq!(curl(&["--http2-prior-knowledge", &plain]), "pong");
+    assert_eq!(
+        curl(&["--http2", "-k", "--resolve", &resolve, &tls]),
+        "pong"
+    );
+    assert_eq!(
+        curl(&[
+            "-d",
+            "abc",
+            "--http2-prior-knowledge",
+            &plain.replace("ping", "echo")
+        ]),
+        "abc"
+    );
+    // 41: the preface after an HTTP/1 request is no preface: 505.
+    let mut s = edge.connect();
+    s.write_all(b"GET /ping HTTP/1.1\r\nHost: a\r\n\r\nPRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        .unwrap();
+    let got = read_to_close(&mut s);
+    let second = got.find("pong").map(|i| &got[i + 4..]).unwrap_or("");
+    assert!(
+        got.starts_with("HTTP/1.1 200") && second.starts_with("HTTP/1.1 505"),
+        "{got}"
+    );
+    edge.assert_fds_back();
+}
+
+#[test]
+fn an_unparseable_hv_variable_stops_the_program_with_its_name() {
+    let exe = build("edge_server", &["c-examples/hardening/edge_server.cpp"]);
+    let cert = Cert::generate("hostile-env", &["localhost"]);
+    let (port, https_port) = (free_port(), free_port());
+    let mut p = Program::start_env(
+        &exe,
+        &[
+            &port.to_string(),
+            &https_port.to_string(),
+            cert.cert.to_str().unwrap(),
+            cert.key.to_str().unwrap(),
+        ],
+        &[("HV_HEAD_TIMEOUT_MS", "ten")],
+    );
+    let line = p.expect("edge start failed");
+    assert!(
+        line.contains("HV_HEAD_TIMEOUT_MS") && line.contains("ten"),
+        "{line}"
+    );
+    assert_ne!(p.wait(), 0);
+}
