@@ -11,6 +11,8 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# h2load: the HTTP/2 stream flood of tests/hostile_h2.rs.
+command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 [ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
 # The sanitizer pass of scripts/test.sh links every test program with ASan and UBSan: gcc 12's
 # runtimes (installed with Debian 12's gcc, but separate packages that can be missing).

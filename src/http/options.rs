@@ -23,6 +23,12 @@ pub struct ServerOptions {
     pub max_headers: usize,
     pub max_body: u64,
     pub worker_connections: u32,
+    pub h2_max_concurrent_streams: u32,
+    pub h2_max_header_list_size: u32,
+    pub h2_max_pending_accept_reset_streams: usize,
+    pub h2_max_local_error_reset_streams: usize,
+    pub h2_keepalive_interval: Duration,
+    pub h2_keepalive_timeout: Duration,
 }
 
 /// One knob: its name (the env variable is `HV_` + the name in upper case), its default and
@@ -69,6 +75,14 @@ fn count(v: &str) -> std::result::Result<usize, String> {
     v.trim()
         .parse()
         .map_err(|_| "expected a non-negative integer".to_owned())
+}
+
+fn count32(v: &str) -> std::result::Result<u32, String> {
+    u32::try_from(count(v)?).map_err(|_| "too large for 32 bits".to_owned())
+}
+
+fn size32(v: &str) -> std::result::Result<u32, String> {
+    u32::try_from(bytes(v)?).map_err(|_| "too large for 32 bits".to_owned())
 }
 
 fn size(v: &str) -> std::result::Result<usize, String> {
@@ -174,11 +188,52 @@ pub const KNOBS: &[Knob] = &[
         doc:
             "connections per worker loop (libhv's worker_connections), refused at accept before TLS",
         apply: |o, v| {
-            o.worker_connections =
-                u32::try_from(count(v)?).map_err(|_| "too large for 32 bits".to_owned())?;
+            o.worker_connections = count32(v)?;
             Ok(())
         },
     },
+    knob!(
+        "h2_max_concurrent_streams",
+        "100",
+        "HTTP/2 streams open at once per connection (advertised); beyond it RST_STREAM REFUSED_STREAM",
+        h2_max_concurrent_streams,
+        count32
+    ),
+    knob!(
+        "h2_max_header_list_size",
+        "16k",
+        "HTTP/2 header block, CONTINUATION frames included (advertised); beyond it 431 or the connection closed",
+        h2_max_header_list_size,
+        size32
+    ),
+    knob!(
+        "h2_max_pending_accept_reset_streams",
+        "20",
+        "HTTP/2 streams a client opened and reset before they were served (rapid reset, CVE-2023-44487); beyond it GOAWAY ENHANCE_YOUR_CALM",
+        h2_max_pending_accept_reset_streams,
+        count
+    ),
+    knob!(
+        "h2_max_local_error_reset_streams",
+        "1024",
+        "HTTP/2 streams the server had to reset for a client's protocol errors; beyond it GOAWAY ENHANCE_YOUR_CALM",
+        h2_max_local_error_reset_streams,
+        count
+    ),
+    knob!(
+        "h2_keepalive_interval_ms",
+        "30000",
+        "HTTP/2 PING sent after this long without a frame from the client (0: none)",
+        h2_keepalive_interval,
+        millis
+    ),
+    knob!(
+        "h2_keepalive_timeout_ms",
+        "20000",
+        "HTTP/2 PING must be answered within this; then close",
+        h2_keepalive_timeout,
+        millis
+    ),
 ];
 
 impl ServerOptions {

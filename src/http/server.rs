@@ -359,7 +359,16 @@ async fn serve_io<I>(
         .half_close(true)
         .max_headers(options.max_headers.max(1))
         .max_buf_size(options.max_head.max(8 << 10) + (8 << 10));
-    builder.http2().timer(TokioTimer::new());
+    let pings = Some(options.h2_keepalive_interval).filter(|d| !d.is_zero());
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(options.h2_max_concurrent_streams)
+        .max_header_list_size(options.h2_max_header_list_size)
+        .max_pending_accept_reset_streams(options.h2_max_pending_accept_reset_streams)
+        .max_local_error_reset_streams(options.h2_max_local_error_reset_streams)
+        .keep_alive_interval(pings)
+        .keep_alive_timeout(options.h2_keepalive_timeout);
     let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), svc);
     tokio::pin!(conn);
     tokio::select! {
