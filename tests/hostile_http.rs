@@ -616,3 +616,189 @@ fn an_unparseable_hv_variable_stops_the_program_with_its_name() {
     );
     assert_ne!(p.wait(), 0);
 }
+
+/// One HTTP/2 frame: 9-byte header, then `payload`.
+fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let mut f = (payload.len() as u32).to_be_bytes()[1..].to_vec();
+    f.extend([kind, flags]);
+    f.extend(stream.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+const DATA: u8 = 0;
+const HEADERS: u8 = 1;
+const RST_STREAM: u8 = 3;
+const SETTINGS: u8 = 4;
+const PING: u8 = 6;
+const GOAWAY: u8 = 7;
+const CONTINUATION: u8 = 9;
+const END_STREAM: u8 = 1;
+const END_HEADERS: u8 = 4;
+/// HPACK: `GET http /` from the static table, `:authority: a` as a literal.
+const GET_ROOT: &[u8] = &[0x82, 0x86, 0x84, 0x01, 0x01, b'a'];
+
+/// An h2c (prior knowledge) connection whose frames are written by hand.
+fn h2c(edge: &Edge) -> TcpStream {
+    let mut s = edge.connect();
+    let mut hello = PREFACE_BYTES.to_vec();
+    hello.extend(frame(SETTINGS, 0, 0, &[]));
+    s.write_all(&hello).unwrap();
+    s
+}
+
+const PREFACE_BYTES: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// The frames the server sends until it closes: (type, flags, stream, payload).
+fn frames_to_close(s: &mut TcpStream) -> Vec<(u8, u8, u32, Vec<u8>)> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 16384];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("no close within {WAIT:?}: {e}"),
+        }
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    while raw.len() >= at + 9 {
+        let len = u32::from_be_bytes([0, raw[at], raw[at + 1], raw[at + 2]]) as usize;
+        if raw.len() < at + 9 + len {
+            break;
+        }
+        let stream = u32::from_be_bytes(raw[at + 5..at + 9].try_into().unwrap()) & 0x7fff_ffff;
+        out.push((
+            raw[at + 3],
+            raw[at + 4],
+            stream,
+            raw[at + 9..at + 9 + len].to_vec(),
+        ));
+        at += 9 + len;
+    }
+    out
+}
+
+fn goaway_code(frames: &[(u8, u8, u32, Vec<u8>)]) -> Option<u32> {
+    frames
+        .iter()
+        .find(|f| f.0 == GOAWAY)
+        .map(|f| u32::from_be_bytes(f.3[4..8].try_into().unwrap()))
+}
+
+const ENHANCE_YOUR_CALM: u32 = 0xb;
+
+#[test]
+fn h2_rapid_reset_and_floods_are_cut_off() {
+    let mut edge = Edge::start(
+        "hostile-h2-floods",
+        &[
+            ("HV_H2_MAX_CONCURRENT_STREAMS", "7"),
+            ("HV_H2_MAX_HEADER_LIST_SIZE", "8k"),
+            ("HV_SEND_TIMEOUT_MS", "400"),
+        ],
+    );
+    // The knobs reach the wire: the server's SETTINGS carry them.
+    let mut s = h2c(&edge);
+    s.write_all(&frame(GOAWAY, 0, 0, &[0; 8])).unwrap();
+    let frames = frames_to_close(&mut s);
+    let settings = frames
+        .iter()
+        .find(|f| f.0 == SETTINGS && f.1 == 0)
+        .expect("server SETTINGS");
+    let setting = |id: u16| {
+        settings.3.chunks(6).find_map(|c| {
+            (u16::from_be_bytes([c[0], c[1]]) == id)
+                .then(|| u32::from_be_bytes(c[2..6].try_into().unwrap()))
+        })
+    };
+    assert_eq!(setting(3), Some(7), "SETTINGS_MAX_CONCURRENT_STREAMS");
+    assert_eq!(setting(6), Some(8192), "SETTINGS_MAX_HEADER_LIST_SIZE");
+    // 38: HEADERS + RST_STREAM, 2 000 times in one write: GOAWAY ENHANCE_YOUR_CALM.
+    let mut s = h2c(&edge);
+    let mut flood = Vec::new();
+    for i in 0..2000u32 {
+        let id = 2 * i + 1;
+        flood.extend(frame(HEADERS, END_STREAM | END_HEADERS, id, GET_ROOT));
+        flood.extend(frame(RST_STREAM, 0, id, &8u32.to_be_bytes()));
+    }
+    let _ = s.write_all(&flood);
+    assert_eq!(
+        goaway_code(&frames_to_close(&mut s)),
+        Some(ENHANCE_YOUR_CALM)
+    );
+    edge.assert_serves();
+    // 39: CONTINUATION frames that never end the header block: cut off, memory bounded.
+    let mut s = h2c(&edge);
+    let _ = s.write_all(&frame(HEADERS, END_STREAM, 1, GET_ROOT));
+    let field: Vec<u8> = [0x01u8, 0x03, b'a', b'b', b'c'].repeat(3276);
+    for _ in 0..64 {
+        if s.write_all(&frame(CONTINUATION, 0, 1, &field)).is_err() {
+            break;
+        }
+    }
+    let frames = frames_to_close(&mut s);
+    assert!(
+        goaway_code(&frames).is_some() || frames.iter().all(|f| f.0 != HEADERS),
+        "the header block was accepted"
+    );
+    edge.assert_serves();
+    // 40: PING and SETTINGS floods from a client that reads nothing: the connection goes,
+    // at the latest when its answers stop moving (the send deadline).
+    let mut s = h2c(&edge);
+    let mut flood = Vec::new();
+    for i in 0..20_000u64 {
+        flood.extend(frame(PING, 0, 0, &i.to_be_bytes()));
+        flood.extend(frame(SETTINGS, 0, 0, &[0, 4, 0, 0, 0xff, 0xff]));
+        flood.extend(frame(DATA, 0, 0, &[]));
+    }
+    let _ = s.write_all(&flood);
+    std::thread::sleep(Duration::from_millis(1500));
+    let frames = frames_to_close(&mut s);
+    assert!(frames.len() < 60_000, "every frame was answered");
+    edge.assert_serves();
+    edge.assert_fds_back();
+}
+
+fn h2load(port: u16, streams: &str) -> String {
+    let out = std::process::Command::new("h2load")
+        .args(["-n", "4000", "-c", "4", "-m", streams])
+        .arg(format!("http://127.0.0.1:{port}/ping"))
+        .output()
+        .expect("h2load (nghttp2-client, installed by scripts/setup.sh)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// h2load's "N succeeded, M failed" counts.
+fn h2load_counts(text: &str) -> (u32, u32) {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("requests:"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let count = |what: &str| {
+        let end = line.find(what).unwrap_or_else(|| panic!("{line}"));
+        line[..end]
+            .trim_end()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+    };
+    (count(" succeeded"), count(" failed"))
+}
+
+#[test]
+fn h2load_stream_flood_is_bounded_by_the_stream_limit() {
+    let mut edge = Edge::start("hostile-h2load", &[("HV_H2_MAX_CONCURRENT_STREAMS", "16")]);
+    // Within the advertised limit everything is served.
+    assert_eq!(h2load_counts(&h2load(edge.port, "16")), (4000, 0));
+    // 64 streams per connection against 16: what a client opens beyond the limit before it
+    // has read the server's SETTINGS is refused; the rest is served, nothing hangs.
+    let (ok, failed) = h2load_counts(&h2load(edge.port, "64"));
+    assert_eq!(ok + failed, 4000);
+    assert!(failed <= 4 * (64 - 16), "{failed} refused");
+    edge.assert_serves();
+    edge.assert_fds_back();
+}
