@@ -442,6 +442,22 @@ fn pipelined_requests_before_a_bad_one_are_answered_first() {
         got.contains("\r\n\r\nhello") && got.contains("\r\n\r\nhv"),
         "{got}"
     );
+    // An empty line before a request line is ignored (RFC 9112 §2.2); a refused CONNECT
+    // (33: no forward proxy) leaves the connection speaking HTTP.
+    let mut s = edge.connect();
+    s.write_all(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok\r\nCONNECT 192.0.2.1:443 HTTP/1.1\r\nHost: 192.0.2.1:443\r\n\r\nGET /ping HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let got = read_to_close(&mut s);
+    let statuses: Vec<&str> = got
+        .match_indices("HTTP/1.1 ")
+        .map(|(i, _)| &got[i..i + 12])
+        .collect();
+    assert_eq!(
+        statuses,
+        ["HTTP/1.1 200", "HTTP/1.1 403", "HTTP/1.1 200"],
+        "{got}"
+    );
+    assert!(got.ends_with("pong"), "{got}");
     // 36: a first segment of two bytes is waited for, not refused.
     let mut s = edge.connect();
     s.write_all(b"GE").unwrap();
@@ -458,6 +474,28 @@ fn every_deadline_counts_from_its_own_moment() {
     // First byte: a connection that never sends anything is closed without an answer.
     let mut s = edge.connect();
     assert_eq!(read_to_close(&mut s), "");
+    // Over TLS the first-byte deadline starts after the handshake, and the head deadline
+    // answers 408 there too.
+    for (request, answer) in [
+        (&b""[..], ""),
+        (b"GET /ping HTTP/1.1\r\nHo", "HTTP/1.1 408"),
+    ] {
+        let tcp = TcpStream::connect(("127.0.0.1", edge.https_port)).unwrap();
+        tcp.set_read_timeout(Some(WAIT)).unwrap();
+        let mut tls = tls_client(tcp, &edge.cert);
+        while tls.conn.is_handshaking() {
+            tls.conn.complete_io(&mut tls.sock).unwrap();
+        }
+        tls.write_all(request).unwrap();
+        tls.flush().unwrap();
+        let mut got = Vec::new();
+        let end = tls.read_to_end(&mut got);
+        assert!(
+            end.is_ok() || end.unwrap_err().kind() == ErrorKind::UnexpectedEof,
+            "no close"
+        );
+        assert_eq!(status_of(&String::from_utf8_lossy(&got)), answer);
+    }
     // 18: a head trickled a byte every 100 ms is answered 408 at the head deadline, though
     // each byte arrives well within the keep-alive timeout.
     let mut s = edge.connect();

@@ -791,3 +791,84 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guard<I> {
         Poll::Ready(Ok(()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `input` to a guard `step` bytes at a time; returns how much it let through and
+    /// the refusal (the guard's own status, or the one left for the handler).
+    fn feed(input: &[u8], step: usize) -> (usize, Option<u16>) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let _enter = rt.enter();
+        let verdict = Arc::new(Verdict::default());
+        let mut g = Guard::new(
+            (),
+            Arc::new(ServerOptions::defaults()),
+            verdict.clone(),
+            false,
+        );
+        for part in input.chunks(step) {
+            g.buf.extend_from_slice(part);
+            g.process();
+            if g.state == State::Closed {
+                break;
+            }
+        }
+        let status = g
+            .refusal
+            .as_ref()
+            .map(|(out, _)| std::str::from_utf8(&out[9..12]).unwrap().parse().unwrap())
+            .or_else(|| verdict.refused());
+        (g.ready, status)
+    }
+
+    const GOOD: &[u8] = b"\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n\
+        POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc\
+        POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n\
+        3;ext=1\r\nabc\r\n00a\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n\
+        GET /d HTTP/1.0\r\n\r\n";
+
+    #[test]
+    fn every_split_of_a_good_stream_is_let_through_whole() {
+        for step in [1, 2, 7, 64, GOOD.len()] {
+            assert_eq!(feed(GOOD, step), (GOOD.len(), None), "step {step}");
+        }
+    }
+
+    #[test]
+    fn a_bad_chunk_stops_at_the_last_good_byte() {
+        let head = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        for (body, status, good) in [
+            (&b"3\r\nabcX"[..], 400, 6),
+            (b"3 \r\nabc\r\n", 400, 1),
+            (b"1000001\r\n", 413, 6),
+            (b"00000000000000001\r\n", 413, 16),
+            (b"3\nabc", 400, 1),
+            (b"0\r\n x: y\r\n\r\n", 400, 3),
+        ] {
+            let input = [&head[..], body].concat();
+            for step in [1, input.len()] {
+                assert_eq!(
+                    feed(&input, step),
+                    (head.len() + good, Some(status)),
+                    "{:?} by {step}",
+                    String::from_utf8_lossy(body)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn transfer_codings() {
+        assert_eq!(transfer_coding(b"chunked"), Ok(()));
+        assert_eq!(transfer_coding(b"gzip, chunked"), Err(501));
+        assert_eq!(transfer_coding(b"chunked, chunked"), Err(400));
+        assert_eq!(transfer_coding(b"chunked,"), Err(400));
+        assert_eq!(transfer_coding(b"br, chunked"), Err(501));
+        assert_eq!(transfer_coding(b"identity"), Err(400));
+    }
+}
