@@ -619,6 +619,30 @@ fn h2_prior_knowledge_and_alpn_pass_the_guard() {
         ]),
         "abc"
     );
+    // An HTTP/2 connection with nothing but PINGs from the client is idle: closed at the
+    // keep-alive deadline, PINGs answered until then.
+    let mut s = h2c(&edge);
+    let mut pinger = s.try_clone().unwrap();
+    std::thread::spawn(move || {
+        for i in 0..100u64 {
+            std::thread::sleep(Duration::from_millis(100));
+            if pinger
+                .write_all(&frame(PING, 0, 0, &i.to_be_bytes()))
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let frames = frames_to_close(&mut s);
+    assert!(
+        frames.iter().any(|f| f.0 == PING && f.1 == 1),
+        "no PING answered"
+    );
+    assert!(
+        frames.iter().filter(|f| f.0 == PING).count() < 90,
+        "not closed when idle"
+    );
     // 41: the preface after an HTTP/1 request is no preface: 505.
     let mut s = edge.connect();
     s.write_all(b"GET /ping HTTP/1.1\r\nHost: a\r\n\r\nPRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")

@@ -19,7 +19,7 @@
 use std::future::Future;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll, Waker};
 
@@ -30,6 +30,7 @@ use super::message::{reason, status_page};
 use super::options::ServerOptions;
 
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+const H2_PING: u8 = 6;
 /// How much is read from the socket at a time.
 const READ_CHUNK: usize = 8 << 10;
 /// How long, and how much, a refused client's remaining bytes are read and dropped after the
@@ -47,6 +48,17 @@ pub struct Verdict {
     refused: AtomicU16,
     /// A CONNECT's outcome (`None` while its handler decides) and the guard waiting for it.
     tunnel: Mutex<(Option<bool>, Option<Waker>)>,
+    /// Requests being handled: an HTTP/2 connection is idle only without any.
+    in_flight: AtomicUsize,
+}
+
+/// Counts a request as in flight while it lives.
+pub struct Busy<'a>(&'a Verdict);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Verdict {
@@ -56,6 +68,11 @@ impl Verdict {
             0 => None,
             status => Some(status),
         }
+    }
+
+    pub fn busy(&self) -> Busy<'_> {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        Busy(self)
     }
 
     /// Called with the answer to a CONNECT: `true` when the connection becomes a tunnel.
@@ -118,8 +135,68 @@ enum Wait {
     None,
     FirstByte,
     KeepAlive,
+    H2Idle,
     Head,
     Body,
+}
+
+/// Follows HTTP/2 frame boundaries in one direction, to tell traffic from keep-alive PINGs.
+struct Frames {
+    header: [u8; 9],
+    have: usize,
+    /// Bytes to pass before the next frame header (a payload, or the client's preface).
+    skip: usize,
+}
+
+impl Frames {
+    fn new(skip: usize) -> Self {
+        Frames {
+            header: [0; 9],
+            have: 0,
+            skip,
+        }
+    }
+
+    /// `true` when a frame other than PING starts in `bytes`.
+    fn walk(&mut self, mut bytes: &[u8]) -> bool {
+        let mut active = false;
+        while !bytes.is_empty() {
+            if self.skip > 0 {
+                let n = self.skip.min(bytes.len());
+                self.skip -= n;
+                bytes = &bytes[n..];
+                continue;
+            }
+            let n = (9 - self.have).min(bytes.len());
+            self.header[self.have..self.have + n].copy_from_slice(&bytes[..n]);
+            self.have += n;
+            bytes = &bytes[n..];
+            if self.have == 9 {
+                let h = self.header;
+                self.have = 0;
+                self.skip = u32::from_be_bytes([0, h[0], h[1], h[2]]) as usize;
+                active |= h[3] != H2_PING;
+            }
+        }
+        active
+    }
+}
+
+/// An HTTP/2 connection's idle clock: frames both ways, PINGs excepted.
+struct H2Idle {
+    inbound: Frames,
+    outbound: Frames,
+    last: Instant,
+}
+
+impl H2Idle {
+    fn new() -> Self {
+        H2Idle {
+            inbound: Frames::new(PREFACE.len()),
+            outbound: Frames::new(0),
+            last: Instant::now(),
+        }
+    }
 }
 
 /// How far the head that starts at `ready` has been scanned (offsets from `ready`).
@@ -162,6 +239,8 @@ pub struct Guard<I> {
     send_armed: bool,
     /// The response the guard writes before shutting the connection down, and how much is out.
     refusal: Option<(Vec<u8>, usize)>,
+    /// Set once the connection speaks HTTP/2 (not for a CONNECT tunnel).
+    h2: Option<H2Idle>,
     /// Something was refused: drain the client's input at shutdown (see [`LINGER`]).
     linger: bool,
     shut: bool,
@@ -187,6 +266,7 @@ impl<I> Guard<I> {
             send_timer: None,
             send_armed: false,
             refusal: None,
+            h2: pipe.then(H2Idle::new),
             linger: false,
             shut: false,
             drained: 0,
@@ -252,6 +332,7 @@ impl<I> Guard<I> {
             if head[..n] == PREFACE[..n] {
                 if n == PREFACE.len() {
                     self.state = State::Pipe;
+                    self.h2 = Some(H2Idle::new());
                 }
                 return;
             }
@@ -634,6 +715,63 @@ impl<I: AsyncRead + Unpin> Guard<I> {
     }
 }
 
+impl<I> Guard<I> {
+    /// A read passed straight through; for HTTP/2 also the idle deadline: `keepalive_timeout`
+    /// without frames either way (PINGs aside) and without a request in flight, then end of
+    /// stream.
+    fn piped(
+        &mut self,
+        cx: &mut Context<'_>,
+        got: &[u8],
+        p: Poll<io::Result<()>>,
+    ) -> Poll<io::Result<()>> {
+        let Some(h2) = self.h2.as_mut() else {
+            return p;
+        };
+        if p.is_ready() {
+            if h2.inbound.walk(got) {
+                h2.last = Instant::now();
+            }
+            return p;
+        }
+        let idle = self.options.keepalive_timeout;
+        if self.wait != Wait::H2Idle {
+            self.wait = Wait::H2Idle;
+            self.timer.as_mut().reset(h2.last + idle);
+        }
+        while self.timer.as_mut().poll(cx).is_ready() {
+            let now = Instant::now();
+            if self.verdict.in_flight.load(Ordering::Acquire) > 0 {
+                h2.last = now;
+            }
+            if h2.last + idle > now {
+                self.timer.as_mut().reset(h2.last + idle);
+                continue;
+            }
+            self.state = State::Closed;
+            return Poll::Ready(Ok(()));
+        }
+        Poll::Pending
+    }
+
+    /// `n` bytes of `bufs` went out: HTTP/2 traffic out keeps the connection from being idle.
+    fn wrote(&mut self, bufs: &[IoSlice<'_>], mut n: usize) {
+        let Some(h2) = self.h2.as_mut() else { return };
+        let mut active = false;
+        for b in bufs {
+            if n == 0 {
+                break;
+            }
+            let k = b.len().min(n);
+            active |= h2.outbound.walk(&b[..k]);
+            n -= k;
+        }
+        if active {
+            h2.last = Instant::now();
+        }
+    }
+}
+
 impl<I: AsyncRead + Unpin> AsyncRead for Guard<I> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -644,14 +782,22 @@ impl<I: AsyncRead + Unpin> AsyncRead for Guard<I> {
         loop {
             if me.start < me.ready {
                 let n = (me.ready - me.start).min(out.remaining());
-                out.put_slice(&me.buf[me.start..me.start + n]);
+                let delivered = &me.buf[me.start..me.start + n];
+                if let Some(h2) = me.h2.as_mut() {
+                    if h2.inbound.walk(delivered) {
+                        h2.last = Instant::now();
+                    }
+                }
+                out.put_slice(delivered);
                 me.start += n;
                 return Poll::Ready(Ok(()));
             }
             match me.state {
                 State::Closed => return Poll::Ready(Ok(())),
                 State::Pipe if me.start == me.buf.len() => {
-                    return Pin::new(&mut me.io).poll_read(cx, out)
+                    let before = out.filled().len();
+                    let p = Pin::new(&mut me.io).poll_read(cx, out);
+                    return me.piped(cx, &out.filled()[before..], p);
                 }
                 State::AwaitTunnel => {
                     let mut t = me.verdict.tunnel.lock().unwrap_or_else(|p| p.into_inner());
@@ -730,7 +876,9 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guard<I> {
     ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
         let p = Pin::new(&mut me.io).poll_write(cx, buf);
-        me.sent(cx, p)
+        let n = ready!(me.sent(cx, p))?;
+        me.wrote(&[IoSlice::new(buf)], n);
+        Poll::Ready(Ok(n))
     }
 
     fn poll_write_vectored(
@@ -740,7 +888,9 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guard<I> {
     ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
         let p = Pin::new(&mut me.io).poll_write_vectored(cx, bufs);
-        me.sent(cx, p)
+        let n = ready!(me.sent(cx, p))?;
+        me.wrote(bufs, n);
+        Poll::Ready(Ok(n))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -859,6 +1009,18 @@ mod tests {
                     String::from_utf8_lossy(body)
                 );
             }
+        }
+    }
+
+    #[test]
+    fn h2_frames_are_told_from_pings_across_any_split() {
+        let ping = [&[0, 0, 8, H2_PING, 0, 0, 0, 0, 0][..], &[7; 8]].concat();
+        let data = [&[0, 0, 3, 0, 1, 0, 0, 0, 1][..], b"abc"].concat();
+        for step in [1, 5, 17] {
+            let mut f = Frames::new(PREFACE.len());
+            let pings = [PREFACE, &ping, &ping].concat();
+            assert!(!pings.chunks(step).any(|c| f.walk(c)), "step {step}");
+            assert!(data.chunks(step).any(|c| f.walk(c)), "step {step}");
         }
     }
 

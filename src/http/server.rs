@@ -464,6 +464,7 @@ async fn dispatch(
     max_body: u64,
     verdict: Arc<Verdict>,
 ) -> std::result::Result<HttpResponse, Infallible> {
+    let _busy = verdict.busy();
     let (mut parts, body) = req.into_parts();
     if parts.method == hyper::Method::CONNECT {
         let resp = tunnel(&service, &mut parts).await;
