@@ -279,6 +279,7 @@ const FRAMING: &[(&str, &[u8], u16)] = &[
     ("13 HTTP/1.10", b"GET /ping HTTP/1.10\r\nHost: a\r\n\r\n", 400),
     ("13 HTTP/01.1", b"GET /ping HTTP/01.1\r\nHost: a\r\n\r\n", 400),
     ("13 HTTP/0.9", b"GET /ping\r\n\r\n", 400),
+    ("13 HTTP/0.9, one line", b"GET /ping\r\n", 400),
     (
         "14 NUL in value",
         b"GET /ping HTTP/1.1\r\nHost: a\r\nX-A: a\x00b\r\n\r\n",

@@ -513,6 +513,10 @@ fn scan_head(head: &[u8], s: &mut HeadScan, o: &ServerOptions) -> Result<Option<
                 if s.lines == 0 && line > o.max_request_line {
                     return Err(414);
                 }
+                if s.lines == 0 {
+                    // Judged at once: an HTTP/0.9 line is followed by no empty line.
+                    request_line(&head[s.line_start..i - 1])?;
+                }
                 if s.lines > 0 && (line > o.max_header_field || s.lines > o.max_headers) {
                     return Err(431);
                 }
@@ -552,15 +556,9 @@ fn trim_ows(mut v: &[u8]) -> &[u8] {
     v
 }
 
-/// Judges a complete head (CRLF line ends, no control bytes but HTAB, already checked) by
-/// RFC 9112: its request line, its field syntax and the fields that decide its framing.
-fn judge_head(head: &[u8], max_body: u64) -> Result<Head, u16> {
-    let mut lines = head
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .skip_while(|l| l.is_empty());
-    let request_line = lines.next().ok_or(400u16)?;
-    let mut parts = request_line.split(|&b| b == b' ');
+/// `method SP target SP HTTP/1.x`, single spaces: the method and whether it is HTTP/1.0.
+fn request_line(line: &[u8]) -> Result<(&[u8], bool), u16> {
+    let mut parts = line.split(|&b| b == b' ');
     let (Some(method), Some(target), Some(version), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
@@ -569,16 +567,26 @@ fn judge_head(head: &[u8], max_body: u64) -> Result<Head, u16> {
     if !is_token(method) || target.is_empty() || target.iter().any(|&b| b <= b' ') {
         return Err(400);
     }
-    let http10 = match version {
-        b"HTTP/1.1" => false,
-        b"HTTP/1.0" => true,
+    match version {
+        b"HTTP/1.1" => Ok((method, false)),
+        b"HTTP/1.0" => Ok((method, true)),
         [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
             if major.is_ascii_digit() && minor.is_ascii_digit() =>
         {
-            return Err(505)
+            Err(505)
         }
-        _ => return Err(400),
-    };
+        _ => Err(400),
+    }
+}
+
+/// Judges a complete head (CRLF line ends, no control bytes but HTAB, already checked) by
+/// RFC 9112: its request line, its field syntax and the fields that decide its framing.
+fn judge_head(head: &[u8], max_body: u64) -> Result<Head, u16> {
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .skip_while(|l| l.is_empty());
+    let (method, http10) = request_line(lines.next().ok_or(400u16)?)?;
     let (mut length, mut lengths, mut te, mut tes, mut hosts) = (None, 0, None, 0, 0);
     for line in lines.take_while(|l| !l.is_empty()) {
         let colon = line.iter().position(|&b| b == b':').ok_or(400u16)?;
