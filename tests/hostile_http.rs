@@ -416,6 +416,40 @@ fn limits_are_answered_from_what_arrives_not_from_what_is_declared() {
     edge.assert_fds_back();
 }
 
+fn rss_kib(edge: &Edge) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", edge.program.pid())).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn declared_bodies_cost_only_what_arrives() {
+    // 2, within the default 16 MiB limit: 50 clients declare 16 000 000 bytes and send 60 KB.
+    let mut edge = Edge::start("hostile-declared", &[("HV_BODY_TIMEOUT_MS", "2000")]);
+    let before = rss_kib(&edge);
+    let part = [
+        &b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 16000000\r\n\r\n"[..],
+        &[b'x'; 60_000],
+    ]
+    .concat();
+    let mut clients: Vec<TcpStream> = (0..50)
+        .map(|_| {
+            let mut s = edge.connect();
+            s.write_all(&part).unwrap();
+            s
+        })
+        .collect();
+    edge.assert_serves();
+    let grown = rss_kib(&edge).saturating_sub(before);
+    // Allocating from the declared length would be 800 MB; what arrived is 3 MB.
+    assert!(grown < 64 << 10, "RSS grew by {grown} KiB");
+    for s in &mut clients {
+        assert_eq!(status_of(&read_to_close(s)), "HTTP/1.1 408");
+    }
+    drop(clients);
+    edge.assert_fds_back();
+}
+
 #[test]
 fn pipelined_requests_before_a_bad_one_are_answered_first() {
     let mut edge = Edge::start("hostile-pipeline", SHORT);

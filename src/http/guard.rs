@@ -14,7 +14,8 @@
 //! status response first. A body that breaks a limit or stalls ends the same way, except that
 //! the request is already in hyper's hands: its handler learns the status from [`Verdict`] and
 //! answers it. The HTTP/2 preface (prior knowledge), h2 by ALPN and an accepted CONNECT turn
-//! the guard into a plain pipe that only keeps the send deadline.
+//! the guard into a plain pipe that only keeps the send deadline (and, for HTTP/2, the idle
+//! one: hyper has none).
 
 use std::future::Future;
 use std::io::{self, IoSlice};
