@@ -32,8 +32,10 @@ use super::options::ServerOptions;
 
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 const H2_PING: u8 = 6;
-/// How much is read from the socket at a time.
-const READ_CHUNK: usize = 8 << 10;
+/// How much is read from the socket at a time for a head (most fit, and an allocation this
+/// small is cheap; the buffer is given back while a connection idles) and for a body.
+const HEAD_READ: usize = 1 << 10;
+const BODY_READ: usize = 8 << 10;
 /// How long, and how much, a refused client's remaining bytes are read and dropped after the
 /// refusal went out: closing a socket with unread input sends a reset, which can destroy the
 /// response before the client has read it.
@@ -682,6 +684,10 @@ impl<I: AsyncRead + Unpin> Guard<I> {
             }
             // hyper (with half-close) asks for a head only once the last response is out.
             State::Head if self.ready == self.buf.len() => {
+                if self.start == self.buf.len() {
+                    self.buf = Vec::new();
+                    (self.start, self.ready) = (0, 0);
+                }
                 (Wait::KeepAlive, self.options.keepalive_timeout)
             }
             State::Head => (Wait::Head, self.options.head_timeout),
@@ -703,14 +709,19 @@ impl<I: AsyncRead + Unpin> Guard<I> {
             self.buf.clear();
             self.start = 0;
             self.ready = 0;
-        } else if self.start > 0 && self.buf.capacity() - self.buf.len() < READ_CHUNK {
+        }
+        let want = match self.state {
+            State::Head => HEAD_READ,
+            _ => BODY_READ,
+        };
+        if self.start > 0 && self.buf.capacity() - self.buf.len() < want {
             self.buf.drain(..self.start);
             self.ready -= self.start;
             self.start = 0;
         }
-        self.buf.reserve(READ_CHUNK);
+        self.buf.reserve(want);
         let spare = self.buf.spare_capacity_mut();
-        let mut rb = ReadBuf::uninit(&mut spare[..READ_CHUNK]);
+        let mut rb = ReadBuf::uninit(spare);
         ready!(Pin::new(&mut self.io).poll_read(cx, &mut rb))?;
         let n = rb.filled().len();
         let len = self.buf.len();
