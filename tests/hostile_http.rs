@@ -641,6 +641,8 @@ fn h2_prior_knowledge_and_alpn_pass_the_guard() {
     let tls = format!("https://localhost:{}/ping", edge.https_port);
     let resolve = format!("localhost:{}:127.0.0.1", edge.https_port);
     assert_eq!(curl(&["--http2-prior-knowledge", &plain]), "pong");
+    // 41: an h2c upgrade offer (`Upgrade: h2c`) is answered in HTTP/1.1.
+    assert_eq!(curl(&["--http2", &plain]), "pong");
     assert_eq!(
         curl(&["--http2", "-k", "--resolve", &resolve, &tls]),
         "pong"
