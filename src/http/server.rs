@@ -323,6 +323,8 @@ async fn serve_connection(
     }
 }
 
+/// Serves one connection through the guard (`guard.rs`), which judges HTTP/1 framing, keeps
+/// the deadlines and steps aside for HTTP/2 (`h2`: negotiated by ALPN).
 async fn serve_io<I>(
     io: I,
     peer: SocketAddr,
