@@ -537,9 +537,13 @@ fn every_deadline_counts_from_its_own_moment() {
     let mut trickle = b"GET /ping HTTP/1.1\r\nHost: a\r\nX-Slow: ".to_vec();
     trickle.extend(std::iter::repeat_n(b'z', 100));
     let mut answer = String::new();
-    for b in trickle {
+    for (i, b) in trickle.into_iter().enumerate() {
         if s.write_all(&[b]).is_err() {
             break;
+        }
+        if i == 1 {
+            // Served while the trickle holds its connection.
+            edge.assert_serves();
         }
         s.set_nonblocking(true).unwrap();
         let mut buf = [0u8; 512];
