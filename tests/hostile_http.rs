@@ -832,6 +832,24 @@ fn h2_rapid_reset_and_floods_are_cut_off() {
         Some(ENHANCE_YOUR_CALM)
     );
     edge.assert_serves();
+    // 2 on HTTP/2: a content-length beyond the body limit is answered 413 from the headers.
+    let mut s = h2c(&edge);
+    let declared = [GET_ROOT, &[0x0f, 0x0d, 9], b"100000000"].concat();
+    let mut post = declared.clone();
+    post[0] = 0x83;
+    s.write_all(&frame(HEADERS, END_HEADERS, 1, &post)).unwrap();
+    s.write_all(&frame(DATA, 0, 1, &[b'x'; 1000])).unwrap();
+    s.write_all(&frame(GOAWAY, 0, 0, &[0; 8])).unwrap();
+    let answer = frames_to_close(&mut s)
+        .into_iter()
+        .find(|f| f.0 == HEADERS && f.2 == 1)
+        .expect("an answer to the declared body");
+    // `:status 413` as a plain or a Huffman-coded (RFC 7541 Appendix B) literal.
+    let h = &answer.3;
+    assert!(
+        h.windows(3).any(|w| w == b"413") || h.windows(4).any(|w| w == [0x83, 0x68, 0x2c, 0xff]),
+        "{h:?}"
+    );
     // 39: CONTINUATION frames that never end the header block: cut off, memory bounded.
     let mut s = h2c(&edge);
     let _ = s.write_all(&frame(HEADERS, END_STREAM, 1, GET_ROOT));

@@ -11,7 +11,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 use hyper::header::{HeaderValue, HOST, SERVER};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -472,6 +472,11 @@ async fn dispatch(
         let resp = tunnel(&service, &mut parts).await;
         verdict.decide_tunnel(resp.status() == hyper::StatusCode::OK);
         return Ok(resp);
+    }
+    // A declared length beyond the limit is refused before any of it is read (on HTTP/1 the
+    // guard already did; this is HTTP/2's content-length).
+    if body.size_hint().lower() > max_body {
+        return Ok(simple(413));
     }
     let limit = usize::try_from(max_body).unwrap_or(usize::MAX);
     let body = match Limited::new(body, limit).collect().await {
