@@ -27,11 +27,13 @@ use std::task::{ready, Context, Poll, Waker};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
+use super::h2_idle::H2Idle;
+use super::head::{judge_head, scan_head, Body, HeadScan};
 use super::message::{reason, status_page};
 use super::options::ServerOptions;
 
-const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-const H2_PING: u8 = 6;
+/// The HTTP/2 client preface: prior knowledge on a plain port, and the start of h2 by ALPN.
+pub(super) const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /// How much is read from the socket at a time for a head (most fit, and an allocation this
 /// small is cheap; the buffer is given back while a connection idles) and for a body.
 const HEAD_READ: usize = 1 << 10;
@@ -141,85 +143,6 @@ enum Wait {
     H2Idle,
     Head,
     Body,
-}
-
-/// Follows HTTP/2 frame boundaries in one direction, to tell traffic from keep-alive PINGs.
-struct Frames {
-    header: [u8; 9],
-    have: usize,
-    /// Bytes to pass before the next frame header (a payload, or the client's preface).
-    skip: usize,
-}
-
-impl Frames {
-    fn new(skip: usize) -> Self {
-        Frames {
-            header: [0; 9],
-            have: 0,
-            skip,
-        }
-    }
-
-    /// `true` when a frame other than PING starts in `bytes`.
-    fn walk(&mut self, mut bytes: &[u8]) -> bool {
-        let mut active = false;
-        while !bytes.is_empty() {
-            if self.skip > 0 {
-                let n = self.skip.min(bytes.len());
-                self.skip -= n;
-                bytes = &bytes[n..];
-                continue;
-            }
-            let n = (9 - self.have).min(bytes.len());
-            self.header[self.have..self.have + n].copy_from_slice(&bytes[..n]);
-            self.have += n;
-            bytes = &bytes[n..];
-            if self.have == 9 {
-                let h = self.header;
-                self.have = 0;
-                self.skip = u32::from_be_bytes([0, h[0], h[1], h[2]]) as usize;
-                active |= h[3] != H2_PING;
-            }
-        }
-        active
-    }
-}
-
-/// An HTTP/2 connection's idle clock: frames both ways, PINGs excepted.
-struct H2Idle {
-    inbound: Frames,
-    outbound: Frames,
-    last: Instant,
-}
-
-impl H2Idle {
-    fn new() -> Self {
-        H2Idle {
-            inbound: Frames::new(PREFACE.len()),
-            outbound: Frames::new(0),
-            last: Instant::now(),
-        }
-    }
-}
-
-/// How far the head that starts at `ready` has been scanned (offsets from `ready`).
-#[derive(Default)]
-struct HeadScan {
-    scanned: usize,
-    line_start: usize,
-    lines: usize,
-}
-
-/// The request head's facts that decide its framing.
-struct Head {
-    connect: bool,
-    body: Body,
-}
-
-enum Body {
-    None,
-    Length(u64),
-    Chunked,
 }
 
 pub struct Guard<I> {
@@ -483,195 +406,6 @@ impl<I> Guard<I> {
             }
         }
         self.state = State::Chunked(c, total);
-    }
-}
-
-/// Scans `head` on from where `s` stopped: CRLF line ends only, no control byte but HTAB, the
-/// line, field, count and size limits checked as bytes come (a 100 KiB request line is refused
-/// at its 8 KiB + 1st byte). `Some(end)` once the empty line that ends the head is in.
-fn scan_head(head: &[u8], s: &mut HeadScan, o: &ServerOptions) -> Result<Option<usize>, u16> {
-    for i in s.scanned..head.len() {
-        let b = head[i];
-        if i > 0 && head[i - 1] == b'\r' && b != b'\n' {
-            return Err(400);
-        }
-        match b {
-            b'\n' => {
-                if i == 0 || head[i - 1] != b'\r' {
-                    return Err(400);
-                }
-                let line = i - 1 - s.line_start;
-                if s.lines == 0 && line == 0 {
-                    // An empty line before the request line may be ignored (RFC 9112 §2.2).
-                    s.line_start = i + 1;
-                    continue;
-                }
-                if line == 0 {
-                    return if i + 1 > o.max_head {
-                        Err(431)
-                    } else {
-                        Ok(Some(i + 1))
-                    };
-                }
-                if s.lines == 0 && line > o.max_request_line {
-                    return Err(414);
-                }
-                if s.lines == 0 {
-                    // Judged at once: an HTTP/0.9 line is followed by no empty line.
-                    request_line(&head[s.line_start..i - 1])?;
-                }
-                if s.lines > 0 && (line > o.max_header_field || s.lines > o.max_headers) {
-                    return Err(431);
-                }
-                s.lines += 1;
-                s.line_start = i + 1;
-            }
-            b'\r' | b'\t' => {}
-            0..=0x1f | 0x7f => return Err(400),
-            _ => {}
-        }
-    }
-    s.scanned = head.len();
-    let partial = head.len() - s.line_start;
-    if s.lines == 0 && partial > o.max_request_line {
-        return Err(414);
-    }
-    if (s.lines > 0 && partial > o.max_header_field) || head.len() > o.max_head {
-        return Err(431);
-    }
-    Ok(None)
-}
-
-/// `tchar` of RFC 9110 §5.6.2: what methods and field names are made of.
-fn is_token(s: &[u8]) -> bool {
-    !s.is_empty()
-        && s.iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-fn trim_ows(mut v: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = v {
-        v = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = v {
-        v = rest;
-    }
-    v
-}
-
-/// `method SP target SP HTTP/1.x`, single spaces: the method and whether it is HTTP/1.0.
-fn request_line(line: &[u8]) -> Result<(&[u8], bool), u16> {
-    let mut parts = line.split(|&b| b == b' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(400);
-    };
-    if !is_token(method) || target.is_empty() || target.iter().any(|&b| b <= b' ') {
-        return Err(400);
-    }
-    match version {
-        b"HTTP/1.1" => Ok((method, false)),
-        b"HTTP/1.0" => Ok((method, true)),
-        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
-            if major.is_ascii_digit() && minor.is_ascii_digit() =>
-        {
-            Err(505)
-        }
-        _ => Err(400),
-    }
-}
-
-/// Judges a complete head (CRLF line ends, no control bytes but HTAB, already checked) by
-/// RFC 9112: its request line, its field syntax and the fields that decide its framing.
-fn judge_head(head: &[u8], max_body: u64) -> Result<Head, u16> {
-    let mut lines = head
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .skip_while(|l| l.is_empty());
-    let (method, http10) = request_line(lines.next().ok_or(400u16)?)?;
-    let (mut length, mut lengths, mut te, mut tes, mut hosts) = (None, 0, None, 0, 0);
-    for line in lines.take_while(|l| !l.is_empty()) {
-        let colon = line.iter().position(|&b| b == b':').ok_or(400u16)?;
-        let (name, value) = (&line[..colon], trim_ows(&line[colon + 1..]));
-        if !is_token(name) {
-            return Err(400);
-        }
-        if name.eq_ignore_ascii_case(b"content-length") {
-            lengths += 1;
-            if value.is_empty() || value.len() > 19 || !value.iter().all(u8::is_ascii_digit) {
-                return Err(400);
-            }
-            let text = std::str::from_utf8(value).map_err(|_| 400u16)?;
-            length = Some(text.parse::<u64>().map_err(|_| 400u16)?);
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-            tes += 1;
-            te = Some(value);
-        } else if name.eq_ignore_ascii_case(b"host") {
-            hosts += 1;
-            if value.iter().any(|&b| b == b' ' || b == b'\t') {
-                return Err(400);
-            }
-        }
-    }
-    if lengths > 1 || tes > 1 || (tes > 0 && (lengths > 0 || http10)) {
-        return Err(400);
-    }
-    if hosts > 1 || (hosts == 0 && !http10) {
-        return Err(400);
-    }
-    let body = match (te, length) {
-        (Some(te), _) => {
-            transfer_coding(te)?;
-            Body::Chunked
-        }
-        (None, Some(n)) if n > max_body => return Err(413),
-        (None, Some(n)) => Body::Length(n),
-        (None, None) => Body::None,
-    };
-    let connect = method == b"CONNECT";
-    if connect && !matches!(body, Body::None | Body::Length(0)) {
-        return Err(400);
-    }
-    Ok(Head { connect, body })
-}
-
-/// Only `chunked` alone is a framing hv-rs reads: other known codings, or `chunked` anywhere
-/// but last, are 400 (RFC 9112 §6.3); a coding it does not know is 501 (RFC 9112 §6.1).
-fn transfer_coding(te: &[u8]) -> Result<(), u16> {
-    const KNOWN: [&[u8]; 7] = [
-        b"chunked",
-        b"gzip",
-        b"x-gzip",
-        b"deflate",
-        b"compress",
-        b"x-compress",
-        b"identity",
-    ];
-    let codings: Vec<&[u8]> = te.split(|&b| b == b',').map(trim_ows).collect();
-    if codings.len() == 1 && codings[0].eq_ignore_ascii_case(b"chunked") {
-        return Ok(());
-    }
-    if codings.iter().any(|c| c.is_empty()) {
-        return Err(400);
-    }
-    if codings
-        .iter()
-        .any(|c| !KNOWN.iter().any(|k| c.eq_ignore_ascii_case(k)))
-    {
-        return Err(501);
-    }
-    let last_chunked = codings
-        .last()
-        .is_some_and(|c| c.eq_ignore_ascii_case(b"chunked"));
-    let chunked = codings
-        .iter()
-        .filter(|c| c.eq_ignore_ascii_case(b"chunked"))
-        .count();
-    if last_chunked && chunked == 1 {
-        Err(501)
-    } else {
-        Err(400)
     }
 }
 
@@ -1063,27 +797,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn h2_frames_are_told_from_pings_across_any_split() {
-        let ping = [&[0, 0, 8, H2_PING, 0, 0, 0, 0, 0][..], &[7; 8]].concat();
-        let data = [&[0, 0, 3, 0, 1, 0, 0, 0, 1][..], b"abc"].concat();
-        for step in [1, 5, 17] {
-            let mut f = Frames::new(PREFACE.len());
-            let pings = [PREFACE, &ping, &ping].concat();
-            assert!(!pings.chunks(step).any(|c| f.walk(c)), "step {step}");
-            assert!(data.chunks(step).any(|c| f.walk(c)), "step {step}");
-        }
-    }
-
-    #[test]
-    fn transfer_codings() {
-        assert_eq!(transfer_coding(b"chunked"), Ok(()));
-        assert_eq!(transfer_coding(b"gzip, chunked"), Err(501));
-        assert_eq!(transfer_coding(b"chunked, chunked"), Err(400));
-        assert_eq!(transfer_coding(b"chunked,"), Err(400));
-        assert_eq!(transfer_coding(b"br, chunked"), Err(501));
-        assert_eq!(transfer_coding(b"identity"), Err(400));
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod client;
 mod guard;
+mod h2_idle;
+mod head;
 pub mod message;
 pub mod options;
 pub mod parser;
