@@ -12,7 +12,7 @@
 //! On a bad head the guard stops feeding hyper (hyper reads end of stream), hyper finishes the
 //! responses already in flight, and when it shuts the connection down the guard writes its own
 //! status response first. A body that breaks a limit or stalls ends the same way, except that
-//! the request is already in hyper's hands: its handler learns the status from [`Verdict`] and
+//! the request is already in hyper's hands: its handler learns the status from [`GuardLink`] and
 //! answers it. The HTTP/2 preface (prior knowledge), h2 by ALPN and an accepted CONNECT turn
 //! the guard into a plain pipe that only keeps the send deadline (and, for HTTP/2, the idle
 //! one: hyper has none).
@@ -48,7 +48,7 @@ const MAX_CHUNK_DIGITS: u32 = 16;
 
 /// What the guard of one connection and the handlers of its requests tell each other.
 #[derive(Default)]
-pub struct Verdict {
+pub struct GuardLink {
     /// The status the request whose body the guard cut short must be answered with (0: none).
     refused: AtomicU16,
     /// A CONNECT's outcome (`None` while its handler decides) and the guard waiting for it.
@@ -58,7 +58,7 @@ pub struct Verdict {
 }
 
 /// Counts a request as in flight while it lives.
-pub struct Busy<'a>(&'a Verdict);
+pub struct Busy<'a>(&'a GuardLink);
 
 impl Drop for Busy<'_> {
     fn drop(&mut self) {
@@ -66,7 +66,7 @@ impl Drop for Busy<'_> {
     }
 }
 
-impl Verdict {
+impl GuardLink {
     /// The status for a request whose body ended early because the guard refused it.
     pub fn refused(&self) -> Option<u16> {
         match self.refused.load(Ordering::Acquire) {
@@ -148,7 +148,7 @@ enum Wait {
 pub struct Guard<I> {
     io: I,
     options: Arc<ServerOptions>,
-    verdict: Arc<Verdict>,
+    link: Arc<GuardLink>,
     /// `[start, ready)` is accepted and waits for hyper, `[ready, len)` is not yet judged.
     buf: Vec<u8>,
     start: usize,
@@ -175,11 +175,11 @@ pub struct Guard<I> {
 
 impl<I> Guard<I> {
     /// `pipe`: the connection already speaks something else (h2 by ALPN).
-    pub fn new(io: I, options: Arc<ServerOptions>, verdict: Arc<Verdict>, pipe: bool) -> Self {
+    pub fn new(io: I, options: Arc<ServerOptions>, link: Arc<GuardLink>, pipe: bool) -> Self {
         Guard {
             io,
             options,
-            verdict,
+            link,
             buf: Vec::new(),
             start: 0,
             ready: 0,
@@ -216,7 +216,7 @@ impl<I> Guard<I> {
 
     /// Refuses the body being read: its handler answers `status`.
     fn refuse_body(&mut self, status: u16) {
-        self.verdict.refused.store(status, Ordering::Release);
+        self.link.refused.store(status, Ordering::Release);
         self.linger = true;
         self.close();
     }
@@ -278,11 +278,7 @@ impl<I> Guard<I> {
         self.ready += end;
         self.state = match (h.connect, h.body) {
             (true, _) => {
-                let mut t = self
-                    .verdict
-                    .tunnel
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner());
+                let mut t = self.link.tunnel.lock().unwrap_or_else(|p| p.into_inner());
                 t.0 = None;
                 State::AwaitTunnel
             }
@@ -508,7 +504,7 @@ impl<I> Guard<I> {
         }
         while self.timer.as_mut().poll(cx).is_ready() {
             let now = Instant::now();
-            if self.verdict.in_flight.load(Ordering::Acquire) > 0 {
+            if self.link.in_flight.load(Ordering::Acquire) > 0 {
                 h2.last = now;
             }
             if h2.last + idle > now {
@@ -596,7 +592,7 @@ impl<I: AsyncRead + Unpin> AsyncRead for Guard<I> {
                     continue;
                 }
                 State::AwaitTunnel => {
-                    let mut t = me.verdict.tunnel.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut t = me.link.tunnel.lock().unwrap_or_else(|p| p.into_inner());
                     match t.0 {
                         None => {
                             t.1 = Some(cx.waker().clone());
@@ -741,13 +737,8 @@ mod tests {
             .build()
             .unwrap();
         let _enter = rt.enter();
-        let verdict = Arc::new(Verdict::default());
-        let mut g = Guard::new(
-            (),
-            Arc::new(ServerOptions::defaults()),
-            verdict.clone(),
-            false,
-        );
+        let link = Arc::new(GuardLink::default());
+        let mut g = Guard::new((), Arc::new(ServerOptions::defaults()), link.clone(), false);
         for part in input.chunks(step) {
             g.buf.extend_from_slice(part);
             g.process();
@@ -759,7 +750,7 @@ mod tests {
             .refusal
             .as_ref()
             .map(|(out, _)| std::str::from_utf8(&out[9..12]).unwrap().parse().unwrap())
-            .or_else(|| verdict.refused());
+            .or_else(|| link.refused());
         (g.ready, status)
     }
 

@@ -18,7 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::{oneshot, Notify};
 
-use super::guard::{Guard, Verdict};
+use super::guard::{Guard, GuardLink};
 use super::message::{parse_query, status_page, Request, Response};
 use super::options::ServerOptions;
 use super::service::{Exchange, Service};
@@ -337,8 +337,8 @@ async fn serve_io<I>(
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let max_body = options.max_body;
-    let verdict = Arc::new(Verdict::default());
-    let io = Guard::new(io, options.clone(), verdict.clone(), h2);
+    let link = Arc::new(GuardLink::default());
+    let io = Guard::new(io, options.clone(), link.clone(), h2);
     let svc = hyper::service::service_fn(move |req| {
         dispatch(
             service.load_full(),
@@ -346,7 +346,7 @@ async fn serve_io<I>(
             peer,
             scheme,
             max_body,
-            verdict.clone(),
+            link.clone(),
         )
     });
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -464,13 +464,13 @@ async fn dispatch(
     peer: SocketAddr,
     scheme: &'static str,
     max_body: u64,
-    verdict: Arc<Verdict>,
+    link: Arc<GuardLink>,
 ) -> std::result::Result<HttpResponse, Infallible> {
-    let _busy = verdict.busy();
+    let _busy = link.busy();
     let (mut parts, body) = req.into_parts();
     if parts.method == hyper::Method::CONNECT {
         let resp = tunnel(&service, &mut parts).await;
-        verdict.decide_tunnel(resp.status() == hyper::StatusCode::OK);
+        link.decide_tunnel(resp.status() == hyper::StatusCode::OK);
         return Ok(resp);
     }
     // A declared length beyond the limit is refused before any of it is read (on HTTP/1 the
@@ -487,7 +487,7 @@ async fn dispatch(
         {
             return Ok(simple(413))
         }
-        Err(_) => return Ok(simple(verdict.refused().unwrap_or(400))),
+        Err(_) => return Ok(simple(link.refused().unwrap_or(400))),
     };
     // An absolute-form target is a forward-proxy request.
     if parts.version < hyper::Version::HTTP_2 && parts.uri.scheme().is_some() {
