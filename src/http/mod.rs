@@ -3,6 +3,9 @@
 pub mod access_log;
 pub mod client;
 pub mod conn;
+mod guard;
+mod h2_idle;
+mod head;
 pub mod message;
 pub mod options;
 pub mod parser;

@@ -43,6 +43,13 @@ pub struct ServerOptions {
     pub reload_on_sighup: bool,
     pub drain_on_sigterm: bool,
     pub drain_timeout: Duration,
+    // HTTP/2 (src/http/server.rs).
+    pub h2_max_concurrent_streams: u32,
+    pub h2_max_header_list_size: u32,
+    pub h2_max_pending_accept_reset_streams: usize,
+    pub h2_max_local_error_reset_streams: usize,
+    pub h2_keepalive_interval: Duration,
+    pub h2_keepalive_timeout: Duration,
 }
 
 /// What a refused request gets: a status page, or the connection closed with no answer.
@@ -134,6 +141,14 @@ fn sni_list(v: &str) -> std::result::Result<Vec<(String, PathBuf, PathBuf)>, Str
             Ok((host.to_owned(), PathBuf::from(crt), PathBuf::from(key)))
         })
         .collect()
+}
+
+fn count32(v: &str) -> std::result::Result<u32, String> {
+    u32::try_from(count(v)?).map_err(|_| "too large for 32 bits".to_owned())
+}
+
+fn size32(v: &str) -> std::result::Result<u32, String> {
+    u32::try_from(bytes(v)?).map_err(|_| "too large for 32 bits".to_owned())
 }
 
 fn size(v: &str) -> std::result::Result<usize, String> {
@@ -239,8 +254,7 @@ pub const KNOBS: &[Knob] = &[
         doc:
             "connections per worker loop (libhv's worker_connections), refused at accept before TLS",
         apply: |o, v| {
-            o.worker_connections =
-                u32::try_from(count(v)?).map_err(|_| "too large for 32 bits".to_owned())?;
+            o.worker_connections = count32(v)?;
             Ok(())
         },
     },
@@ -362,6 +376,48 @@ pub const KNOBS: &[Knob] = &[
         "60000",
         "how long a SIGTERM drain lets in-flight requests finish; then the rest are closed",
         drain_timeout,
+        millis
+    ),
+    knob!(
+        "h2_max_concurrent_streams",
+        "100",
+        "HTTP/2 streams open at once per connection (advertised); beyond it RST_STREAM REFUSED_STREAM",
+        h2_max_concurrent_streams,
+        count32
+    ),
+    knob!(
+        "h2_max_header_list_size",
+        "16k",
+        "HTTP/2 header block, CONTINUATION frames included (advertised); beyond it 431 or the connection closed",
+        h2_max_header_list_size,
+        size32
+    ),
+    knob!(
+        "h2_max_pending_accept_reset_streams",
+        "20",
+        "HTTP/2 streams a client opened and reset before they were served (rapid reset, CVE-2023-44487); beyond it GOAWAY ENHANCE_YOUR_CALM",
+        h2_max_pending_accept_reset_streams,
+        count
+    ),
+    knob!(
+        "h2_max_local_error_reset_streams",
+        "1024",
+        "HTTP/2 streams the server had to reset for a client's protocol errors; beyond it GOAWAY ENHANCE_YOUR_CALM",
+        h2_max_local_error_reset_streams,
+        count
+    ),
+    knob!(
+        "h2_keepalive_interval_ms",
+        "30000",
+        "HTTP/2 PING sent after this long without a frame from the client (0: none)",
+        h2_keepalive_interval,
+        millis
+    ),
+    knob!(
+        "h2_keepalive_timeout_ms",
+        "20000",
+        "HTTP/2 PING must be answered within this; then close",
+        h2_keepalive_timeout,
         millis
     ),
 ];

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use arc_swap::{ArcSwap, ArcSwapOption};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 use hyper::header::{HeaderValue, CONTENT_LENGTH, HOST, REFERER, SERVER, USER_AGENT};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use signal_hook::consts::{SIGHUP, SIGTERM};
@@ -19,6 +19,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{oneshot, watch, Notify};
 
 use super::access_log::{AccessLogFn, AccessRecord, STATUS_DROPPED};
+use super::guard::{Guard, GuardLink};
 use super::message::{parse_query, status_page, Request, Response};
 use super::options::ServerOptions;
 use super::policy::{Dropped, Policy, Verdict};
@@ -449,6 +450,8 @@ struct Transport {
     tls_version: Option<&'static str>,
     /// The verified client certificate (`verify_peer` with a CA).
     client_cert: Option<Arc<PeerCert>>,
+    /// HTTP/2 negotiated by ALPN: the guard steps aside from the first byte.
+    h2: bool,
 }
 
 fn tls_name(v: rustls::ProtocolVersion) -> &'static str {
@@ -615,6 +618,7 @@ async fn serve_connection(
                 scheme: "http",
                 tls_version: None,
                 client_cert: None,
+                h2: false,
             };
             serve_io(sock, peer, transport, service, options, site, closer).await
         }
@@ -636,6 +640,7 @@ async fn serve_connection(
                     .peer_certificates()
                     .and_then(|chain| chain.first())
                     .map(|der| Arc::new(PeerCert::new(der))),
+                h2: tls.alpn_protocol() == Some(b"h2"),
             };
             serve_io(stream, peer, transport, service, options, site, closer).await
         }
@@ -669,6 +674,8 @@ async fn handshake(
     start.into_stream(config).await.ok()
 }
 
+/// Serves one connection through the guard (`guard.rs`), which judges HTTP/1 framing, keeps
+/// the deadlines and steps aside for HTTP/2 (`transport.h2`: negotiated by ALPN).
 async fn serve_io<I>(
     io: I,
     peer: SocketAddr,
@@ -681,6 +688,8 @@ async fn serve_io<I>(
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let max_body = options.max_body;
+    let link = Arc::new(GuardLink::default());
+    let io = Guard::new(io, options.clone(), link.clone(), transport.h2);
     let svc = hyper::service::service_fn(move |req| {
         dispatch(
             service.load_full(),
@@ -689,16 +698,31 @@ async fn serve_io<I>(
             peer,
             transport.clone(),
             max_body,
+            link.clone(),
         )
     });
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(options.keepalive_timeout)
+        // The guard keeps the head and keep-alive deadlines, each from its own moment.
+        .header_read_timeout(None)
         .title_case_headers(true)
-        .max_buf_size(64 << 10);
-    builder.http2().timer(TokioTimer::new());
+        // The guard ends the stream to refuse a request; hyper still answers the ones before,
+        // and reads only when it wants the next head or body (which the deadlines rely on).
+        .half_close(true)
+        .max_headers(options.max_headers.max(1))
+        .max_buf_size(options.max_head.max(8 << 10) + (8 << 10));
+    let pings = Some(options.h2_keepalive_interval).filter(|d| !d.is_zero());
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(options.h2_max_concurrent_streams)
+        .max_header_list_size(options.h2_max_header_list_size)
+        .max_pending_accept_reset_streams(options.h2_max_pending_accept_reset_streams)
+        .max_local_error_reset_streams(options.h2_max_local_error_reset_streams)
+        .keep_alive_interval(pings)
+        .keep_alive_timeout(options.h2_keepalive_timeout);
     let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), svc);
     tokio::pin!(conn);
     tokio::select! {
@@ -811,10 +835,11 @@ async fn dispatch(
     peer: SocketAddr,
     transport: Transport,
     max_body: u64,
+    link: Arc<GuardLink>,
 ) -> std::result::Result<HttpResponse, Dropped> {
     let peer = site.policy.client_addr(peer, req.headers());
     let Some(log) = site.access_log.clone() else {
-        return respond(service, &site.policy, req, peer, transport, max_body).await;
+        return respond(service, &site.policy, req, peer, transport, max_body, link).await;
     };
     let (started, time) = (Instant::now(), SystemTime::now());
     let header = |name| {
@@ -830,7 +855,7 @@ async fn dispatch(
         .path_and_query()
         .map_or_else(|| req.uri().to_string(), |p| p.to_string());
     let tls_version = transport.tls_version;
-    let result = respond(service, &site.policy, req, peer, transport, max_body).await;
+    let result = respond(service, &site.policy, req, peer, transport, max_body, link).await;
     let (status, bytes) = match &result {
         Ok(resp) => (resp.status().as_u16(), body_len(resp)),
         Err(Dropped) => (STATUS_DROPPED, Some(0)),
@@ -869,7 +894,9 @@ async fn respond(
     peer: SocketAddr,
     transport: Transport,
     max_body: u64,
+    link: Arc<GuardLink>,
 ) -> std::result::Result<HttpResponse, Dropped> {
+    let _busy = link.busy();
     let Transport {
         scheme,
         client_cert,
@@ -882,7 +909,14 @@ async fn respond(
         Verdict::Drop => return Err(Dropped),
     }
     if parts.method == hyper::Method::CONNECT {
-        return Ok(tunnel(&service, &mut parts).await);
+        let resp = tunnel(&service, &mut parts).await;
+        link.decide_tunnel(resp.status() == hyper::StatusCode::OK);
+        return Ok(resp);
+    }
+    // A declared length beyond the limit is refused before any of it is read (on HTTP/1 the
+    // guard already did; this is HTTP/2's content-length).
+    if body.size_hint().lower() > max_body {
+        return Ok(simple(413));
     }
     let limit = usize::try_from(max_body).unwrap_or(usize::MAX);
     let body = match Limited::new(body, limit).collect().await {
@@ -893,7 +927,7 @@ async fn respond(
         {
             return Ok(simple(413))
         }
-        Err(_) => return Ok(simple(400)),
+        Err(_) => return Ok(simple(link.refused().unwrap_or(400))),
     };
     // An absolute-form target is a forward-proxy request.
     if parts.version < hyper::Version::HTTP_2 && parts.uri.scheme().is_some() {
