@@ -126,7 +126,11 @@ fn exchange_over(
     };
     for (i, part) in parts.iter().enumerate() {
         if i > 0 && !gap.is_zero() {
-            std::thread::sleep(gap);
+            // Listen while trickling: a server that gave up has answered and closed by now.
+            read_answer(conn.as_mut(), &mut seen, Instant::now() + gap);
+            if seen.closed {
+                break;
+            }
         }
         // A server that refuses early may close while the rest is still being written.
         if conn.write_all(part).and_then(|_| conn.flush()).is_err() {
@@ -161,13 +165,12 @@ fn read_answer(conn: &mut dyn Conn, seen: &mut Seen, mut deadline: Instant) {
                 break;
             }
             Ok(n) => {
-                let had_head = got.windows(4).any(|w| w == b"\r\n\r\n");
+                if got.is_empty() {
+                    // An answer has begun: a server that closes does so right after it.
+                    deadline = deadline.min(Instant::now() + CLOSE_WAIT);
+                }
                 if got.len() < 64 << 10 {
                     got.extend_from_slice(&buf[..n]);
-                }
-                if !had_head && got.windows(4).any(|w| w == b"\r\n\r\n") {
-                    // An answer is in: a server that closes does so right after it.
-                    deadline = deadline.min(Instant::now() + CLOSE_WAIT);
                 }
             }
             Err(e)
@@ -465,7 +468,7 @@ fn catalogue() -> Vec<Probe> {
             "31",
             format!("path traversal {target}"),
             "400/404, no file outside the root",
-            once(move |s| request(s, "GET", target, "")),
+            once(move |s| request(s, "GET", target, "Connection: close\r\n")),
             |seen| matches!(seen.status, Some(400 | 403 | 404)),
         ));
     }
@@ -473,21 +476,21 @@ fn catalogue() -> Vec<Probe> {
         "32",
         "%0d%0a in the path",
         "400, no injected header",
-        once(|s| request(s, "GET", "/a%0d%0aX-Injected:%201", "")),
+        once(|s| request(s, "GET", "/a%0d%0aX-Injected:%201", "Connection: close\r\n")),
         |seen| seen.status.is_some() && !seen.head.to_ascii_lowercase().contains("x-injected"),
     ));
     p.push(probe(
         "33",
         "absolute-form target",
         "400/403/405",
-        once(|s| request(s, "GET", "http://evil.example/", "")),
+        once(|s| request(s, "GET", "http://evil.example/", "Connection: close\r\n")),
         |seen| matches!(seen.status, Some(400 | 403 | 405)),
     ));
     p.push(probe(
         "33",
         "CONNECT",
         "400/403/405",
-        raw("CONNECT 203.0.113.1:443 HTTP/1.1\r\nHost: 203.0.113.1:443\r\n\r\n"),
+        raw("CONNECT 203.0.113.1:443 HTTP/1.1\r\nHost: 203.0.113.1:443\r\nConnection: close\r\n\r\n"),
         |seen| matches!(seen.status, Some(400 | 403 | 405)),
     ));
     p.push(probe(
