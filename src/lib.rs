@@ -7,6 +7,7 @@ pub mod error;
 pub mod event_loop;
 pub mod ffi;
 pub mod http;
+pub mod knobs;
 pub mod log;
 pub mod log_throttle;
 pub mod tcp;

@@ -348,6 +348,10 @@ fn every_entry_point_rejects_null_handles() {
         hv_http_server_set_option(null(), c"max_body".as_ptr(), c"1k".as_ptr()),
         NULL_PARAM
     );
+    assert_eq!(
+        hv_tcp_server_set_option(null(), c"tcp_proxy_protocol".as_ptr(), c"on".as_ptr()),
+        NULL_PARAM
+    );
     assert_eq!(hv_http_response_set_body(null_mut(), null(), 0), NULL_PARAM);
     assert_eq!(
         hv_http_response_append_body(null_mut(), null(), 0),
@@ -382,6 +386,10 @@ fn every_entry_point_rejects_null_handles() {
     assert_eq!(hv_http_server_reload_tls(null()), NULL_PARAM);
     assert_eq!(
         hv_http_server_set_option(null(), c"max_body".as_ptr(), c"1k".as_ptr()),
+        NULL_PARAM
+    );
+    assert_eq!(
+        hv_tcp_server_set_option(null(), c"tcp_proxy_protocol".as_ptr(), c"on".as_ptr()),
         NULL_PARAM
     );
     hv_http_server_stop_accept(null());

@@ -811,6 +811,7 @@ fn tcp_server_caps_connections_per_ip_and_reads_proxy_headers() {
         &[
             ("HV_TCP_PER_IP_CONNECTIONS", "1"),
             ("HV_TCP_PROXY_PROTOCOL", "on"),
+            ("HV_TCP_HANDSHAKE_TIMEOUT_MS", "300"),
         ],
         false,
         None,
@@ -837,6 +838,12 @@ fn tcp_server_caps_connections_per_ip_and_reads_proxy_headers() {
     let mut bare = client(FIRST, g.port);
     let _ = bare.write_all(b"no proxy header here");
     assert_eq!(read_all(&mut bare), "");
+    // tcp_handshake_timeout_ms from the environment (over the program's 10 s): a connection
+    // that never sends its PROXY header is closed at 300 ms.
+    let silent = client(FIRST, g.port);
+    wait_until("a silent connection closed at the header deadline", || {
+        closed_by_server(&silent)
+    });
     g.finish();
 }
 

@@ -1,6 +1,7 @@
 /*
- * A TcpServer echo service with a per-IP connection cap set in code; HV_TCP_ variables
- * (HV_TCP_PER_IP_CONNECTIONS, HV_TCP_PROXY_PROTOCOL) override it when it starts.
+ * A TcpServer echo service with a per-IP connection cap and a handshake deadline set in code;
+ * HV_TCP_ variables (HV_TCP_PER_IP_CONNECTIONS, HV_TCP_PROXY_PROTOCOL,
+ * HV_TCP_HANDSHAKE_TIMEOUT_MS) override them when it starts.
  *
  *   policy_tcp_echo <port> <connections per ip>
  */
@@ -21,6 +22,8 @@ int main(int argc, char** argv) {
     server.setThreadNum(2);
     server.setMaxConnectionsPerIp((uint32_t)atoi(argv[2]));
     server.setProxyProtocol(false);
+    if (server.setOption("tcp_handshake_timeout_ms", "10000") != 0) return -30;
+    if (server.setOption("no_such_knob", "1") != -1) return -31;
     server.onConnection = [](const SocketChannelPtr& ch) {
         printf("%s %s\n", ch->isConnected() ? "connected" : "disconnected", ch->peeraddr().c_str());
         fflush(stdout);

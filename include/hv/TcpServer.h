@@ -69,6 +69,16 @@ public:
     /* hv-rs: every connection starts with a PROXY v1/v2 header naming the client
      * (HV_TCP_PROXY_PROTOCOL wins when the server starts). */
     void setProxyProtocol(bool on) { hv_tcp_server_set_proxy_protocol(server_, on); }
+    /* hv-rs: one knob by name, as the README's table lists the tcp_ ones
+     * (setOption("tcp_handshake_timeout_ms", "5000")); applies from the next start, and its
+     * HV_ environment variable wins. @retval 0 ok, -1 unknown name or bad value (logged) */
+    int setOption(const char* name, const char* value) {
+        if (hv_tcp_server_set_option(server_, name, value) == HV_OK) return 0;
+        char msg[256];
+        hv_last_error(msg, sizeof(msg));
+        hloge("setOption: %s", msg);
+        return -1;
+    }
     void setLoadBalance(load_balance_e lb) { load_balance = lb; }
     void setThreadNum(int num) { thread_num_ = num; }
 

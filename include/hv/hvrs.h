@@ -1619,6 +1619,17 @@ void hv_tcp_server_set_max_connections_per_ip(const struct hv_tcp_server *server
 void hv_tcp_server_set_proxy_protocol(const struct hv_tcp_server *server, bool on);
 
 /*
+ Sets one knob by name from its text form, as the README's table lists the `tcp_` ones
+ (`"tcp_handshake_timeout_ms"`, `"5000"`); it applies from the next start, and an `HV_`
+ environment variable of the same knob wins over it. Both strings are read during the call
+ only. An unknown name or an unparseable value is `HV_ERR_INVALID_ARGUMENT`, described by
+ `hv_last_error`.
+ */
+hv_status hv_tcp_server_set_option(const struct hv_tcp_server *server,
+                                   const char *name,
+                                   const char *value);
+
+/*
  Serves TLS with the given PEM files (the strings are copied; the files are read now and
  again by `hv_tcp_server_reload_tls`; a bad file is reported here as `HV_ERR_TLS_CONFIG`).
  NULL turns TLS off.

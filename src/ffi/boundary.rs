@@ -233,6 +233,15 @@ pub(crate) fn opt_str<'a>(ptr: *const c_char) -> Result<Option<&'a str>, hv_stat
     })
 }
 
+/// A string argument that must be there: NULL or invalid UTF-8 is an error (with a last error
+/// naming `what`).
+pub(crate) fn required_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a str, hv_status> {
+    opt_str(ptr)?.ok_or_else(|| {
+        set_last_error(format!("{what} must not be NULL"));
+        hv_status::HV_ERR_NULL_PARAMETER
+    })
+}
+
 /// A `host`/`port` argument pair: NULL host means `default_host`; the port must fit in 16 bits.
 pub(crate) fn endpoint_arg(
     host: *const c_char,

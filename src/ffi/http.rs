@@ -8,7 +8,7 @@ use hyper::Method;
 
 use super::boundary::{
     arc_clone, arc_free, attached_ptr, borrowed_handle, box_free, box_handle, bytes, opt_str,
-    ForeignData,
+    required_str, ForeignData,
 };
 use super::boundary::{copy_c_string, hv_userdata_free};
 use super::event_loop::{hv_loop, hv_post_cb};
@@ -1017,13 +1017,9 @@ pub extern "C" fn hv_http_server_set_option(
 ) -> hv_status {
     ffi_boundary! {
         let srv = try_ref!(server);
-        match (opt_str(name), opt_str(value)) {
-            (Ok(Some(n)), Ok(Some(v))) => status_of(srv.set_option(n, v)),
+        match (required_str(name, "the option name"), required_str(value, "the option value")) {
+            (Ok(n), Ok(v)) => status_of(srv.set_option(n, v)),
             (Err(s), _) | (_, Err(s)) => s,
-            _ => {
-                set_last_error("option name and value must not be NULL");
-                hv_status::HV_ERR_NULL_PARAMETER
-            }
         }
     }
 }

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 use super::boundary::hv_userdata_free;
 use super::boundary::{
     arc_clone, arc_handle, box_free, box_handle, bytes, endpoint_arg, opt_str, report_fd,
-    ForeignData,
+    required_str, ForeignData,
 };
 use super::channel::{handlers, hv_channel, hv_channel_cb, hv_data_cb};
 use super::event_loop::hv_loop;
@@ -121,6 +121,26 @@ pub extern "C" fn hv_tcp_server_set_max_connections_per_ip(server: *const hv_tcp
 #[no_mangle]
 pub extern "C" fn hv_tcp_server_set_proxy_protocol(server: *const hv_tcp_server, on: bool) {
     ffi_boundary! { try_ref!(server, ()).set_proxy_protocol(on) }
+}
+
+/// Sets one knob by name from its text form, as the README's table lists the `tcp_` ones
+/// (`"tcp_handshake_timeout_ms"`, `"5000"`); it applies from the next start, and an `HV_`
+/// environment variable of the same knob wins over it. Both strings are read during the call
+/// only. An unknown name or an unparseable value is `HV_ERR_INVALID_ARGUMENT`, described by
+/// `hv_last_error`.
+#[no_mangle]
+pub extern "C" fn hv_tcp_server_set_option(
+    server: *const hv_tcp_server,
+    name: *const c_char,
+    value: *const c_char,
+) -> hv_status {
+    ffi_boundary! {
+        let srv = try_ref!(server);
+        match (required_str(name, "the option name"), required_str(value, "the option value")) {
+            (Ok(n), Ok(v)) => status_of(srv.set_option(n, v)),
+            (Err(s), _) | (_, Err(s)) => s,
+        }
+    }
 }
 
 /// Serves TLS with the given PEM files (the strings are copied; the files are read now and

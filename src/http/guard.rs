@@ -728,6 +728,7 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guard<I> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::knobs::Knobs;
 
     /// Feeds `input` to a guard `step` bytes at a time; returns how much it let through and
     /// the refusal (the guard's own status, or the one left for the handler).

@@ -1,13 +1,13 @@
-//! The HTTP server's hardening knobs in one table, so the C ABI (`hv_http_server_set_option`),
-//! C++ (`hv::HttpServer::setOption`) and the `HV_` environment variables read when a server
-//! starts all parse the same names the same way, and the README's table can be checked
-//! against the code. Defaults are written as the strings a user would write, and parsed like
-//! them, so a documented default is the default.
+//! The HTTP server's knobs (`hv_http_server_set_option`, `hv::HttpServer::setOption`, `HV_`
+//! variables): see `crate::knobs`.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::knobs::{
+    bytes, count, count32, knob, list, millis, off_or_count, size, size32, switch, Knob, Knobs,
+    Parsed,
+};
 
 /// Everything a server enforces on its clients (contract §3 and §4).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -67,62 +67,8 @@ pub struct DenyRule {
     pub action: Option<Action>,
 }
 
-/// One knob: its name (the env variable is `HV_` + the name in upper case), its default and
-/// what it bounds, as the README lists them.
-pub struct Knob {
-    pub name: &'static str,
-    pub default: &'static str,
-    pub doc: &'static str,
-    apply: fn(&mut ServerOptions, &str) -> std::result::Result<(), String>,
-}
-
-impl Knob {
-    /// `HV_HEAD_TIMEOUT_MS` for `head_timeout_ms`.
-    pub fn env_name(&self) -> String {
-        format!("HV_{}", self.name.to_ascii_uppercase())
-    }
-}
-
-fn millis(v: &str) -> std::result::Result<Duration, String> {
-    let n: u64 = v
-        .trim()
-        .parse()
-        .map_err(|_| "expected milliseconds (an integer)".to_owned())?;
-    Ok(Duration::from_millis(n))
-}
-
-/// A byte count: an integer with an optional `k`, `m` or `g` suffix (powers of 1024).
-fn bytes(v: &str) -> std::result::Result<u64, String> {
-    let v = v.trim();
-    let (digits, shift) = match v.as_bytes().last().map(u8::to_ascii_lowercase) {
-        Some(b'k') => (&v[..v.len() - 1], 10),
-        Some(b'm') => (&v[..v.len() - 1], 20),
-        Some(b'g') => (&v[..v.len() - 1], 30),
-        _ => (v, 0),
-    };
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| "expected a byte count such as 65536, 64k or 16m".to_owned())?;
-    n.checked_mul(1 << shift)
-        .ok_or_else(|| "byte count too large".to_owned())
-}
-
-fn count(v: &str) -> std::result::Result<usize, String> {
-    v.trim()
-        .parse()
-        .map_err(|_| "expected a non-negative integer".to_owned())
-}
-
-fn switch(v: &str) -> std::result::Result<bool, String> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "on" | "1" | "true" | "yes" => Ok(true),
-        "off" | "0" | "false" | "no" => Ok(false),
-        _ => Err("expected on or off".to_owned()),
-    }
-}
-
 /// `host=crt_file,key_file` entries separated by `;`, or `none`.
-fn sni_list(v: &str) -> std::result::Result<Vec<(String, PathBuf, PathBuf)>, String> {
+fn sni_list(v: &str) -> Parsed<Vec<(String, PathBuf, PathBuf)>> {
     let v = v.trim();
     if v.is_empty() || v == "none" {
         return Ok(Vec::new());
@@ -143,34 +89,8 @@ fn sni_list(v: &str) -> std::result::Result<Vec<(String, PathBuf, PathBuf)>, Str
         .collect()
 }
 
-fn count32(v: &str) -> std::result::Result<u32, String> {
-    u32::try_from(count(v)?).map_err(|_| "too large for 32 bits".to_owned())
-}
-
-fn size32(v: &str) -> std::result::Result<u32, String> {
-    u32::try_from(bytes(v)?).map_err(|_| "too large for 32 bits".to_owned())
-}
-
-fn size(v: &str) -> std::result::Result<usize, String> {
-    usize::try_from(bytes(v)?).map_err(|_| "byte count too large".to_owned())
-}
-
-macro_rules! knob {
-    ($name:literal, $default:literal, $doc:literal, $field:ident, $parse:expr) => {
-        Knob {
-            name: $name,
-            default: $default,
-            doc: $doc,
-            apply: |o, v| {
-                o.$field = $parse(v)?;
-                Ok(())
-            },
-        }
-    };
-}
-
 /// Every knob, in the order the README lists them.
-pub const KNOBS: &[Knob] = &[
+pub const KNOBS: &[Knob<ServerOptions>] = &[
     knob!(
         "handshake_timeout_ms",
         "10000",
@@ -422,8 +342,12 @@ pub const KNOBS: &[Knob] = &[
     ),
 ];
 
+impl Knobs for ServerOptions {
+    const TABLE: &'static [Knob<Self>] = KNOBS;
+}
+
 /// Addresses and networks: `10.0.0.0/8`, or a bare address for itself alone.
-fn networks(v: &str) -> std::result::Result<Vec<ipnet::IpNet>, String> {
+fn networks(v: &str) -> Parsed<Vec<ipnet::IpNet>> {
     list(v)
         .into_iter()
         .map(|item| {
@@ -434,14 +358,7 @@ fn networks(v: &str) -> std::result::Result<Vec<ipnet::IpNet>, String> {
         .collect()
 }
 
-fn off_or_count(v: &str) -> std::result::Result<u32, String> {
-    if v.trim().eq_ignore_ascii_case("off") {
-        return Ok(0);
-    }
-    u32::try_from(count(v)?).map_err(|_| "too large for 32 bits".to_owned())
-}
-
-fn action(v: &str) -> std::result::Result<Action, String> {
+fn action(v: &str) -> Parsed<Action> {
     let v = v.trim();
     if v.eq_ignore_ascii_case("drop") {
         return Ok(Action::Drop);
@@ -453,19 +370,7 @@ fn action(v: &str) -> std::result::Result<Action, String> {
     }
 }
 
-/// A comma-separated list; `off` or nothing is the empty list.
-fn list(v: &str) -> Vec<&str> {
-    let v = v.trim();
-    if v.eq_ignore_ascii_case("off") {
-        return Vec::new();
-    }
-    v.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-fn deny_rules(v: &str) -> std::result::Result<Vec<DenyRule>, String> {
+fn deny_rules(v: &str) -> Parsed<Vec<DenyRule>> {
     list(v)
         .into_iter()
         .map(|item| {
@@ -482,7 +387,7 @@ fn deny_rules(v: &str) -> std::result::Result<Vec<DenyRule>, String> {
         .collect()
 }
 
-fn host_list(v: &str) -> std::result::Result<Vec<String>, String> {
+fn host_list(v: &str) -> Parsed<Vec<String>> {
     list(v)
         .into_iter()
         .map(|h| {
@@ -490,47 +395,6 @@ fn host_list(v: &str) -> std::result::Result<Vec<String>, String> {
             Ok(h.to_owned())
         })
         .collect()
-}
-
-impl ServerOptions {
-    /// Sets the knob `name` from its text form (as in the README and the environment).
-    pub fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        let knob = KNOBS
-            .iter()
-            .find(|k| k.name == name)
-            .ok_or_else(|| Error::InvalidArgument(format!("unknown server option {name:?}")))?;
-        (knob.apply)(self, value).map_err(|reason| Error::Config {
-            name: name.to_owned(),
-            value: value.to_owned(),
-            reason,
-        })
-    }
-
-    /// Applies every `HV_<KNOB>` that `lookup` finds (the process environment at start), so an
-    /// operator's setting wins over the program's. An unparseable value is an error naming
-    /// the variable, never silently ignored; `HV_` names that are no knob are left alone.
-    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<()> {
-        for knob in KNOBS {
-            let var = knob.env_name();
-            if let Some(value) = lookup(&var) {
-                (knob.apply)(self, &value).map_err(|reason| Error::Config {
-                    name: var,
-                    value,
-                    reason,
-                })?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The documented defaults.
-    pub fn defaults() -> Self {
-        let mut o = ServerOptions::default();
-        for knob in KNOBS {
-            (knob.apply)(&mut o, knob.default).expect("every default parses");
-        }
-        o
-    }
 }
 
 #[cfg(test)]

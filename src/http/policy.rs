@@ -313,6 +313,7 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::knobs::Knobs;
     use std::net::Ipv4Addr;
 
     fn policy(knobs: &[(&str, &str)]) -> Arc<Policy> {

@@ -28,9 +28,10 @@ use super::signals::{self, SignalTarget};
 use super::writer::{into_hyper, HttpResponse, ResponseBody, Writer};
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoopPool};
+use crate::knobs::Knobs;
 use crate::log::{LEVEL_DEBUG, LEVEL_ERROR, LEVEL_INFO, LEVEL_WARN};
 use crate::log_throttle::{self, Throttle};
-use crate::tcp::{listen, read_proxy_header, AcceptBackoff, ConnectionSlot, NoSigpipeStream};
+use crate::tcp::{listen, proxied_client, AcceptBackoff, ConnectionSlot, NoSigpipeStream};
 use crate::tls::{PeerCert, ServerTlsFiles, TlsOptions};
 
 /// Called on a worker loop's thread: `true` before it serves, `false` after it stopped.
@@ -590,19 +591,11 @@ async fn serve_connection(
     let (peer, _slot) = match slot {
         Some(slot) => (peer, slot),
         None => {
-            let header = tokio::select! {
-                r = tokio::time::timeout(options.handshake_timeout, read_proxy_header(&mut sock)) => r,
+            let client = tokio::select! {
+                c = proxied_client(&mut sock, peer, options.handshake_timeout, "http") => c,
                 _ = closer.close.notified() => return,
             };
-            let client = match header {
-                Ok(Ok(client)) => client.unwrap_or(peer),
-                Ok(Err(e)) => {
-                    static BAD_HEADER: Throttle = Throttle::new(log_throttle::INTERVAL);
-                    BAD_HEADER.log(LEVEL_WARN, || format!("http: closing {peer}: {e}"));
-                    return;
-                }
-                Err(_) => return,
-            };
+            let Some(client) = client else { return };
             let Some(slot) = site.policy.admit_connection(client.ip()) else {
                 refused(client);
                 return;

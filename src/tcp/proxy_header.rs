@@ -9,6 +9,8 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 use crate::error::{Error, Result};
+use crate::log::LEVEL_WARN;
+use crate::log_throttle::{self, Throttle};
 
 const V2_SIGNATURE: &[u8; 12] = b"\r\n\r\n\0\r\nQUIT\n";
 /// The longest v1 line the specification allows, CRLF included.
@@ -18,11 +20,32 @@ fn bad(reason: impl Into<String>) -> Error {
     Error::ProxyHeader(reason.into())
 }
 
+/// The client a connection's PROXY header names (its `peer` when the balancer speaks for
+/// itself), read within `deadline`; `None` when the header is late or malformed, and then the
+/// caller closes the connection. Malformed headers are logged for `server`, one line per
+/// interval whatever the flood.
+pub(crate) async fn proxied_client(
+    sock: &mut TcpStream,
+    peer: SocketAddr,
+    deadline: std::time::Duration,
+    server: &'static str,
+) -> Option<SocketAddr> {
+    match tokio::time::timeout(deadline, read_proxy_header(sock)).await {
+        Ok(Ok(client)) => Some(client.unwrap_or(peer)),
+        Ok(Err(e)) => {
+            static BAD_HEADER: Throttle = Throttle::new(log_throttle::INTERVAL);
+            BAD_HEADER.log(LEVEL_WARN, || format!("{server}: closing {peer}: {e}"));
+            None
+        }
+        Err(_) => None,
+    }
+}
+
 /// Reads one PROXY header from `sock`: the client's address, or `None` when the balancer
 /// speaks for itself (v1 `UNKNOWN`, v2 `LOCAL`, or an address family without one, such as a
 /// Unix socket), in which case the connection's own peer stands. Anything else is an error,
 /// and the caller closes the connection.
-pub(crate) async fn read_proxy_header(sock: &mut TcpStream) -> Result<Option<SocketAddr>> {
+async fn read_proxy_header(sock: &mut TcpStream) -> Result<Option<SocketAddr>> {
     let io = |e| Error::io("reading the PROXY header", e);
     // Both versions are longer than the v2 signature, so these bytes are the header's.
     let mut head = vec![0u8; V2_SIGNATURE.len()];

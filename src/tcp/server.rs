@@ -15,18 +15,18 @@ use tokio::task::AbortHandle;
 use super::accept_backoff::AcceptBackoff;
 use super::channel::{Channel, Driver, Handlers};
 use super::nosigpipe::NoSigpipeStream;
+use super::options::TcpOptions;
 use super::per_ip::{ConnectionSlot, PerIpConnections};
-use super::proxy_header::read_proxy_header;
+use super::proxy_header::proxied_client;
 use super::stream::Stream;
 use super::unpack::UnpackSetting;
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoadBalance, LoopPool, LoopThread};
+use crate::knobs::Knobs;
 use crate::log::{LEVEL_DEBUG, LEVEL_WARN};
 use crate::log_throttle::{self, Throttle};
 use crate::tls::{ServerTlsFiles, TlsOptions};
 
-/// How long a TLS client may take to finish its handshake (contract §3).
-const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 struct Config {
     host: String,
     port: u16,
@@ -38,10 +38,8 @@ struct Config {
     tls_files: Option<ServerTlsFiles>,
     unpack: Option<UnpackSetting>,
     handlers: Arc<Handlers>,
-    /// Open connections per client address (0: no cap); `HV_TCP_PER_IP_CONNECTIONS` wins.
-    per_ip_connections: u32,
-    /// Every connection starts with a PROXY v1/v2 header; `HV_TCP_PROXY_PROTOCOL` wins.
-    proxy_protocol: bool,
+    /// The knobs; their `HV_TCP_` variables are applied at start.
+    options: TcpOptions,
     /// The running server's per-IP table, made at start.
     per_ip: Arc<PerIpConnections>,
     /// Callbacks replaced by `set_handlers` that connections accepted earlier may still use:
@@ -139,8 +137,7 @@ impl TcpServer {
                     tls_files: None,
                     unpack: None,
                     handlers: Arc::new(Handlers::default()),
-                    per_ip_connections: 0,
-                    proxy_protocol: false,
+                    options: TcpOptions::defaults(),
                     per_ip: Arc::new(PerIpConnections::new(0)),
                     retired: Vec::new(),
                 }),
@@ -248,13 +245,19 @@ impl TcpServer {
 
     /// Connections beyond `n` open from one client address are closed at accept (0: no cap).
     pub fn set_max_connections_per_ip(&self, n: u32) {
-        lock(&self.inner.config).per_ip_connections = n;
+        lock(&self.inner.config).options.per_ip_connections = n;
     }
 
     /// Expects a PROXY protocol v1/v2 header on every connection, naming the client the
     /// callbacks and the per-IP cap see.
     pub fn set_proxy_protocol(&self, on: bool) {
-        lock(&self.inner.config).proxy_protocol = on;
+        lock(&self.inner.config).options.proxy_protocol = on;
+    }
+
+    /// Sets one knob of [`TCP_KNOBS`](super::TCP_KNOBS) by name; it applies from the next
+    /// start.
+    pub fn set_option(&self, name: &str, value: &str) -> Result<()> {
+        lock(&self.inner.config).options.set(name, value)
     }
 
     pub fn set_unpack(&self, unpack: Option<UnpackSetting>) -> Result<()> {
@@ -289,7 +292,11 @@ impl TcpServer {
             };
             self.createsocket(port, &host)?;
         }
-        apply_env(&mut lock(&inner.config), |var| std::env::var(var).ok())?;
+        {
+            let mut c = lock(&inner.config);
+            c.options.apply_env(|var| std::env::var(var).ok())?;
+            c.per_ip = Arc::new(PerIpConnections::new(c.options.per_ip_connections));
+        }
         let pool = {
             let mut workers = lock(&inner.workers);
             workers
@@ -422,34 +429,6 @@ fn refused(client: SocketAddr) {
     });
 }
 
-/// The `HV_TCP_` variables, read at start so an operator's setting wins over the program's.
-fn apply_env(c: &mut Config, lookup: impl Fn(&str) -> Option<String>) -> Result<()> {
-    let bad = |name: &str, value: &str, reason: &str| Error::Config {
-        name: name.to_owned(),
-        value: value.to_owned(),
-        reason: reason.to_owned(),
-    };
-    const PER_IP: &str = "HV_TCP_PER_IP_CONNECTIONS";
-    if let Some(v) = lookup(PER_IP) {
-        c.per_ip_connections = match v.trim() {
-            off if off.eq_ignore_ascii_case("off") => 0,
-            n => n
-                .parse()
-                .map_err(|_| bad(PER_IP, &v, "expected a count or off"))?,
-        };
-    }
-    const PROXY: &str = "HV_TCP_PROXY_PROTOCOL";
-    if let Some(v) = lookup(PROXY) {
-        c.proxy_protocol = match v.trim().to_ascii_lowercase().as_str() {
-            "on" | "1" | "true" | "yes" => true,
-            "off" | "0" | "false" | "no" => false,
-            _ => return Err(bad(PROXY, &v, "expected on or off")),
-        };
-    }
-    c.per_ip = Arc::new(PerIpConnections::new(c.per_ip_connections));
-    Ok(())
-}
-
 impl Inner {
     fn start_accept(self: &Arc<Self>, listener: StdListener, pool: Arc<LoopPool>) {
         let listener = match tokio::net::TcpListener::from_std(listener) {
@@ -490,7 +469,7 @@ impl Inner {
 
     /// Runs on the acceptor: enforce the connection cap, pick a worker, hand the socket over.
     fn dispatch(self: &Arc<Self>, sock: TcpStream, peer: SocketAddr, pool: &LoopPool) {
-        let (max, lb, tls, unpack, handlers, per_ip, proxy_protocol) = {
+        let (max, lb, tls, unpack, handlers, per_ip, proxy_protocol, deadline) = {
             let c = lock(&self.config);
             (
                 c.max_connections,
@@ -499,7 +478,8 @@ impl Inner {
                 c.unpack.clone(),
                 c.handlers.clone(),
                 c.per_ip.clone(),
-                c.proxy_protocol,
+                c.options.proxy_protocol,
+                c.options.handshake_timeout,
             )
         };
         if self.live.load(Ordering::Acquire) >= max {
@@ -549,6 +529,7 @@ impl Inner {
                     tls,
                     unpack,
                     handlers,
+                    deadline,
                 )
                 .await;
             inner.release(&el);
@@ -566,6 +547,7 @@ impl Inner {
         tls: Option<Arc<rustls::ServerConfig>>,
         unpack: Option<UnpackSetting>,
         handlers: Arc<Handlers>,
+        handshake_timeout: Duration,
     ) {
         let Ok(mut tcp) = TcpStream::from_std(sock) else {
             return;
@@ -573,19 +555,11 @@ impl Inner {
         let (peer, _slot) = match admission {
             Admission::Admitted(slot) => (peer, slot),
             Admission::AfterProxyHeader(per_ip) => {
-                let header = tokio::select! {
-                    r = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, read_proxy_header(&mut tcp)) => r,
+                let client = tokio::select! {
+                    c = proxied_client(&mut tcp, peer, handshake_timeout, "tcp") => c,
                     _ = closer.cancel.notified() => return,
                 };
-                let client = match header {
-                    Ok(Ok(client)) => client.unwrap_or(peer),
-                    Ok(Err(e)) => {
-                        static BAD_HEADER: Throttle = Throttle::new(log_throttle::INTERVAL);
-                        BAD_HEADER.log(LEVEL_WARN, || format!("tcp: closing {peer}: {e}"));
-                        return;
-                    }
-                    Err(_) => return,
-                };
+                let Some(client) = client else { return };
                 let Some(slot) = per_ip.admit(client.ip()) else {
                     refused(client);
                     return;
@@ -602,7 +576,7 @@ impl Inner {
             Some(config) => {
                 let accept = tokio_rustls::TlsAcceptor::from(config).accept(tcp);
                 tokio::select! {
-                    r = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, accept) => match r {
+                    r = tokio::time::timeout(handshake_timeout, accept) => match r {
                         Ok(Ok(s)) => Stream::ServerTls(Box::new(s)),
                         Ok(Err(e)) => {
                             crate::hv_log!(LEVEL_DEBUG, "TLS handshake with {peer} failed: {e}");
