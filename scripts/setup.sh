@@ -9,6 +9,8 @@ command -v c++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# A test that finds a hung program prints its threads with gdb.
+command -v gdb >/dev/null 2>&1 || need+=(gdb)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 # h2load: the HTTP/2 stream flood of tests/hostile_h2.rs.

@@ -50,9 +50,10 @@ fn run(mode: &str) -> (Option<i32>, String, String) {
             break status;
         }
         if Instant::now() > deadline {
+            let stacks = stacks(child.id());
             let _ = child.kill();
             let _ = child.wait();
-            panic!("mode {mode}: the program did not exit");
+            panic!("mode {mode}: the program did not exit; its threads:\n{stacks}");
         }
         std::thread::sleep(Duration::from_millis(10));
     };
@@ -66,6 +67,15 @@ fn run(mode: &str) -> (Option<i32>, String, String) {
         .read_to_string(&mut stderr)
         .unwrap();
     (status.code(), rest, stderr)
+}
+
+/// Every thread's stack of a hung program, when gdb is there to read them.
+fn stacks(pid: u32) -> String {
+    Command::new("gdb")
+        .args(["-p", &pid.to_string(), "-batch", "-ex", "thread apply all bt 20"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_else(|e| format!("(no gdb: {e})"))
 }
 
 #[test]
