@@ -72,7 +72,13 @@ fn run(mode: &str) -> (Option<i32>, String, String) {
 /// Every thread's stack of a hung program, when gdb is there to read them.
 fn stacks(pid: u32) -> String {
     Command::new("gdb")
-        .args(["-p", &pid.to_string(), "-batch", "-ex", "thread apply all bt 20"])
+        .args([
+            "-p",
+            &pid.to_string(),
+            "-batch",
+            "-ex",
+            "thread apply all bt 20",
+        ])
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         .unwrap_or_else(|e| format!("(no gdb: {e})"))
