@@ -61,6 +61,8 @@ impl Conn for StreamOwned<ClientConnection, TcpStream> {
 #[derive(Debug, Default)]
 struct Seen {
     status: Option<u16>,
+    /// The first byte that came back (a TLS record's content type, for the TLS probes).
+    first_byte: Option<u8>,
     head: String,
     closed: bool,
     waited: Duration,
@@ -69,9 +71,12 @@ struct Seen {
 
 impl Seen {
     fn describe(&self) -> String {
-        let status = self
-            .status
-            .map_or_else(|| "no answer".to_owned(), |s| s.to_string());
+        let status = match (self.status, self.first_byte) {
+            (Some(s), _) => s.to_string(),
+            (None, Some(TLS_ALERT)) => "a TLS alert".to_owned(),
+            (None, Some(_)) => "bytes that are no HTTP answer".to_owned(),
+            (None, None) => "no answer".to_owned(),
+        };
         let close = if self.closed { "closed" } else { "kept open" };
         match &self.error {
             Some(e) => format!("{status}, {close} ({e})"),
@@ -188,6 +193,9 @@ fn read_answer(conn: &mut dyn Conn, seen: &mut Seen, mut deadline: Instant) {
             }
         }
     }
+    if seen.first_byte.is_none() {
+        seen.first_byte = got.first().copied();
+    }
     let text = String::from_utf8_lossy(&got);
     if let Some(head) = text
         .split("\r\n\r\n")
@@ -243,6 +251,36 @@ fn request(s: &Settings, method: &str, target: &str, headers: &str) -> Vec<u8> {
         s.host
     )
     .into_bytes()
+}
+
+/// A TLS record's content type for an alert.
+const TLS_ALERT: u8 = 0x15;
+
+/// An SSLv2-format CLIENT-HELLO (the old compatibility hello) offering one SSLv2 cipher, with
+/// a 16-byte challenge.
+const SSLV2_HELLO: [u8; 30] = [
+    0x80, 0x1c, 0x01, 0x00, 0x02, 0x00, 0x03, 0x00, 0x00, 0x00, 0x10, 0x01, 0x00, 0x80, 0x8b, 0x2c,
+    0x11, 0x7e, 0x4f, 0x9a, 0x30, 0x55, 0x61, 0x03, 0x97, 0x2d, 0xe1, 0x5a, 0x5a, 0x5a,
+];
+
+/// A minimal ClientHello record for protocol `version` (also the record's), offering
+/// TLS_RSA_WITH_AES_128_CBC_SHA and the `compression` methods, with no extensions: nothing a
+/// TLS 1.2/1.3-only server with modern suites accepts.
+fn client_hello(version: u16, compression: &[u8]) -> Vec<u8> {
+    let mut body = version.to_be_bytes().to_vec();
+    body.extend_from_slice(&[0x5a; 32]);
+    body.push(0);
+    body.extend_from_slice(&[0x00, 0x02, 0x00, 0x2f]);
+    body.push(compression.len() as u8);
+    body.extend_from_slice(compression);
+    let mut handshake = vec![0x01, 0x00];
+    handshake.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    handshake.extend_from_slice(&body);
+    let mut record = vec![0x16];
+    record.extend_from_slice(&version.to_be_bytes());
+    record.extend_from_slice(&(handshake.len() as u16).to_be_bytes());
+    record.extend_from_slice(&handshake);
+    record
 }
 
 fn once(bytes: impl Fn(&Settings) -> Vec<u8> + 'static) -> Box<dyn Fn(&Settings) -> Seen> {
@@ -583,6 +621,34 @@ fn catalogue() -> Vec<Probe> {
             |seen| seen.closed,
         )
     });
+    for (what, hello) in [
+        ("a TLS 1.0-only ClientHello", client_hello(0x0301, &[0x00])),
+        ("an SSLv3-only ClientHello", client_hello(0x0300, &[0x00])),
+        (
+            "a ClientHello offering DEFLATE compression",
+            client_hello(0x0303, &[0x01, 0x00]),
+        ),
+        ("an SSLv2-compatible ClientHello", SSLV2_HELLO.to_vec()),
+    ] {
+        p.push(Probe {
+            tls_only: true,
+            ..probe(
+                "23",
+                what,
+                "a TLS alert and close",
+                Box::new(move |s| {
+                    exchange_over(
+                        s,
+                        Layer::Tcp,
+                        std::slice::from_ref(&hello),
+                        Duration::ZERO,
+                        ANSWER_WAIT,
+                    )
+                }),
+                |seen| seen.closed && seen.first_byte == Some(TLS_ALERT),
+            )
+        });
+    }
     p.push(Probe {
         tls_only: true,
         slow: true,
