@@ -887,3 +887,35 @@ fn haproxy_forwardfor_is_believed_from_a_trusted_proxy_only() {
     assert!(line.starts_with("access 127.0.0.2 - - ["), "{line}");
     g.finish();
 }
+
+/// A CONNECT the policy refuses with a status (here the Host allow-list) leaves the connection
+/// speaking HTTP: the next request on it is answered, where it used to wait forever for a
+/// tunnel that was never opened.
+#[test]
+fn a_connect_refused_by_the_policy_leaves_the_connection_serving() {
+    let g = Gateway::start(
+        "connect",
+        &[
+            ("HV_ALLOW_HOSTS", "api.example.com"),
+            ("HV_HOST_ACTION", "421"),
+        ],
+        false,
+        None,
+    );
+    let mut s = client(FIRST, g.port);
+    s.write_all(b"CONNECT evil.test:443 HTTP/1.1\r\nHost: evil.test:443\r\n\r\n")
+        .unwrap();
+    let mut first = vec![0u8; 12];
+    s.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 421");
+    s.write_all(
+        b"GET /static/hello.txt HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let rest = read_all(&mut s);
+    assert!(
+        rest.contains("HTTP/1.1 200") && rest.ends_with("hello"),
+        "{rest}"
+    );
+    g.finish();
+}

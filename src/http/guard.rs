@@ -80,8 +80,18 @@ impl GuardLink {
         Busy(self)
     }
 
+    /// What becomes of a CONNECT the guard let through: whatever way its request ends (an
+    /// answer, a refusal by the policy, a drop, a cancelled handler), the guard learns it when
+    /// the decision is dropped, so the connection never waits for one that is not coming.
+    pub fn connect_decision(self: &Arc<Self>) -> TunnelDecision {
+        TunnelDecision {
+            link: self.clone(),
+            opened: false,
+        }
+    }
+
     /// Called with the answer to a CONNECT: `true` when the connection becomes a tunnel.
-    pub fn decide_tunnel(&self, tunnel: bool) {
+    fn decide_tunnel(&self, tunnel: bool) {
         let waker = {
             let mut t = self.tunnel.lock().unwrap_or_else(|p| p.into_inner());
             t.0 = Some(tunnel);
@@ -90,6 +100,18 @@ impl GuardLink {
         if let Some(w) = waker {
             w.wake();
         }
+    }
+}
+
+/// A CONNECT's outcome for the guard: a tunnel only once `opened` is set.
+pub struct TunnelDecision {
+    link: Arc<GuardLink>,
+    pub opened: bool,
+}
+
+impl Drop for TunnelDecision {
+    fn drop(&mut self) {
+        self.link.decide_tunnel(self.opened);
     }
 }
 

@@ -896,14 +896,15 @@ async fn respond(
         ..
     } = transport;
     let (mut parts, body) = req.into_parts();
+    let mut connect = (parts.method == hyper::Method::CONNECT).then(|| link.connect_decision());
     match policy.check_request(peer.ip(), request_host(&parts), parts.uri.path()) {
         Verdict::Pass => {}
         Verdict::Answer(status) => return Ok(simple(status)),
         Verdict::Drop => return Err(Dropped),
     }
-    if parts.method == hyper::Method::CONNECT {
+    if let Some(decision) = connect.as_mut() {
         let resp = tunnel(&service, &mut parts).await;
-        link.decide_tunnel(resp.status() == hyper::StatusCode::OK);
+        decision.opened = resp.status() == hyper::StatusCode::OK;
         return Ok(resp);
     }
     // A declared length beyond the limit is refused before any of it is read (on HTTP/1 the
