@@ -87,11 +87,20 @@ pub(crate) use knob;
 
 pub(crate) type Parsed<T> = std::result::Result<T, String>;
 
+/// The longest duration a knob takes (a year): deadlines are added to the clock, which must
+/// not overflow.
+const MAX_MILLIS: u64 = 365 * 24 * 3600 * 1000;
+/// The largest size a knob takes (1 TiB): limits are added to, and must not wrap.
+const MAX_BYTES: u64 = 1 << 40;
+
 pub(crate) fn millis(v: &str) -> Parsed<Duration> {
     let n: u64 = v
         .trim()
         .parse()
         .map_err(|_| "expected milliseconds (an integer)".to_owned())?;
+    if n > MAX_MILLIS {
+        return Err(format!("at most {MAX_MILLIS} ms (a year)"));
+    }
     Ok(Duration::from_millis(n))
 }
 
@@ -108,7 +117,8 @@ pub(crate) fn bytes(v: &str) -> Parsed<u64> {
         .parse()
         .map_err(|_| "expected a byte count such as 65536, 64k or 16m".to_owned())?;
     n.checked_mul(1 << shift)
-        .ok_or_else(|| "byte count too large".to_owned())
+        .filter(|&b| b <= MAX_BYTES)
+        .ok_or_else(|| "byte count too large (at most 1 TiB, 1024g)".to_owned())
 }
 
 pub(crate) fn count(v: &str) -> Parsed<usize> {

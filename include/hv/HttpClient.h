@@ -221,7 +221,9 @@ public:
     int connect(const char* host, int port = DEFAULT_HTTP_PORT, int https = 0, int timeout = DEFAULT_HTTP_CONNECT_TIMEOUT) {
         close();
         int fd = -1;
-        uint32_t ms = (uint32_t)(timeout > 0 ? timeout : DEFAULT_HTTP_CONNECT_TIMEOUT) * 1000;
+        // Seconds, at most a day (so the milliseconds fit).
+        int seconds = timeout > 0 ? (timeout < 86400 ? timeout : 86400) : DEFAULT_HTTP_CONNECT_TIMEOUT;
+        uint32_t ms = (uint32_t)seconds * 1000;
         hv_http_conn* c = hv_http_conn_connect(host, port, https != 0, ms, &fd);
         if (c == NULL) return fd < 0 ? fd : -1;
         conn_.reset(c, hv_http_conn_free);

@@ -286,7 +286,8 @@ public:
         return setOption("proxy_protocol_https", on_https_port ? "on" : "off");
     }
 
-    /* hv-rs: called for every request from the next start, on the worker loop thread that
+    /* hv-rs: called for every request from the next start that reached the client policy (not
+     * those the HTTP/1 framing and limit checks refuse first), on the worker loop thread that
      * served it, once its response head is ready. entry.line is the default line (combined log
      * format, duration in seconds, TLS version); the pointers are valid during the call only.
      * An exception thrown by fn is caught and logged. NULL removes the callback. */

@@ -613,9 +613,17 @@ static inline int create_pidfile(void) {
  * C++ HttpService serving a running server is published again, so fields reload_fn assigned
  * directly (document_root, home_page, ...) answer the next request.
  */
-HVH_SHARED_INLINE int* hvh_reload_pipe(void) {
-    static int fds[2] = {-1, -1};
-    return fds;
+/* The reload thread's pipe and the process it belongs to: a forked worker holds its parent's
+ * until it starts its own thread, and must not wake the parent's. */
+typedef struct hvh_reload_pipe_s {
+    volatile sig_atomic_t read_fd;
+    volatile sig_atomic_t write_fd;
+    volatile sig_atomic_t owner;
+} hvh_reload_pipe_t;
+
+HVH_SHARED_INLINE hvh_reload_pipe_t* hvh_reload_pipe(void) {
+    static hvh_reload_pipe_t rp = {-1, -1, 0};
+    return &rp;
 }
 
 static inline void hvh_reload_now(void) {
@@ -647,18 +655,20 @@ static inline HTHREAD_ROUTINE(hvh_reload_thread) {
 }
 
 /* Starts this process's reload thread (again after a fork: the parent's thread is not in the
- * child, and its pipe must not wake the parent). Without a pipe, reloads run in the handler. */
+ * child). The parent's pipe is left open, unused: closing it could race a handler about to
+ * write to it. Without a pipe, reloads run in the handler. */
 static inline void hvh_reload_thread_start(void) {
-    int* fds = hvh_reload_pipe();
+    hvh_reload_pipe_t* rp = hvh_reload_pipe();
     int p[2];
-    if (fds[0] >= 0) close(fds[0]);
-    if (fds[1] >= 0) close(fds[1]);
-    fds[0] = fds[1] = -1;
     if (pipe(p) != 0) return;
     fcntl(p[0], F_SETFD, FD_CLOEXEC);
     fcntl(p[1], F_SETFD, FD_CLOEXEC);
-    fds[0] = p[0];
-    fds[1] = p[1];
+    /* A burst of signals while a reload runs must never block the handler. */
+    fcntl(p[1], F_SETFL, O_NONBLOCK);
+    rp->write_fd = -1;
+    rp->owner = (sig_atomic_t)getpid();
+    rp->read_fd = p[0];
+    rp->write_fd = p[1];
     hthread_create(hvh_reload_thread, (void*)(intptr_t)p[0]);
 }
 
@@ -671,13 +681,19 @@ static inline void hvh_reload_thread_start(void) {
 static inline void signal_handler(int signo) {
     main_ctx_t* ctx = &g_main_ctx;
     int i;
-    if (signo == SIGNAL_RELOAD && hvh_reload_pipe()[1] >= 0) {
-        /* write(2) is async-signal-safe; the reload thread does the rest. */
-        int saved = errno;
-        char c = 'r';
-        ssize_t n = write(hvh_reload_pipe()[1], &c, 1);
-        (void)n;
-        errno = saved;
+    if (signo == SIGNAL_RELOAD && hvh_reload_pipe()->write_fd >= 0) {
+        /* getpid(2) and write(2) are async-signal-safe; the reload thread does the rest. A
+         * worker not yet running its own thread drops the signal (it has just read its
+         * settings) rather than wake its parent's. */
+        hvh_reload_pipe_t* rp = hvh_reload_pipe();
+        int fd = rp->write_fd;
+        if (rp->owner == (sig_atomic_t)getpid()) {
+            int saved = errno;
+            char c = 'r';
+            ssize_t n = write(fd, &c, 1);
+            (void)n;
+            errno = saved;
+        }
         return;
     }
     hlogi("pid=%d recv signo=%d", (int)getpid(), signo);
@@ -739,7 +755,7 @@ static inline void signal_handler(int signo) {
 static inline int signal_init(procedure_t reload_fn DEFAULT(NULL), void* reload_userdata DEFAULT(NULL)) {
     g_main_ctx.reload_fn = reload_fn;
     g_main_ctx.reload_userdata = reload_userdata;
-    if (hvh_reload_pipe()[1] < 0) hvh_reload_thread_start();
+    if (hvh_reload_pipe()->write_fd < 0) hvh_reload_thread_start();
     signal(SIGINT, signal_handler);
     signal(SIGCHLD, signal_handler);
     signal(SIGNAL_TERMINATE, signal_handler);
@@ -811,7 +827,7 @@ static inline void hvh_worker_init(void* userdata) {
 #if !HAVE_SETPROCTITLE
     setproctitle("%s: worker process", g_main_ctx.program_name);
 #endif
-    if (hvh_reload_pipe()[1] >= 0) hvh_reload_thread_start();
+    if (hvh_reload_pipe()->write_fd >= 0) hvh_reload_thread_start();
     signal(SIGNAL_RELOAD, signal_handler);
 }
 

@@ -1125,7 +1125,8 @@ hv_status hv_http_server_set_worker_hooks(const struct hv_http_server *server,
                                           hv_userdata_free userdata_free);
 
 /*
- Calls `cb(userdata, entry)` for every request from the next start; NULL `cb` removes the
+ Calls `cb(userdata, entry)` for every request from the next start that reached the client
+ policy (not those the HTTP/1 framing and limit checks refuse first); NULL `cb` removes the
  callback. `userdata_free(userdata)` runs when the callback is replaced or the server freed
  (at once when `cb` is NULL).
  Independent of the service's `hv_http_service_set_access_log` (libhv's INFO line).
@@ -1196,8 +1197,9 @@ hv_status hv_http_client_request_set_body(const struct hv_http_client_request *r
  Makes the body the contents of the file at `path` (read during the call only), streamed
  as the connection takes it with its size as Content-Length, so an upload of any size holds
  one piece in memory; replaces a body set before. The file is opened when a send starts; a
- missing file now is `HV_ERR_IO`. `progress` (may be NULL) gets the bytes sent so far;
- `userdata_free` runs once the request and every send made with it are finished.
+ missing file now is `HV_ERR_IO`. `progress` (may be NULL) gets the bytes handed to the
+ connection so far; `userdata_free` runs once the request and every send made with it are
+ finished (at once when `progress` is NULL: nothing will use the userdata).
  */
 hv_status hv_http_client_request_set_body_file(const struct hv_http_client_request *req,
                                                const char *path,

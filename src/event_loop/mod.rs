@@ -354,8 +354,10 @@ fn ignore_sigpipe() {
 
 /// The kernel thread id of the caller, as libhv's `hv_gettid()` reports it.
 pub fn gettid() -> i64 {
-    // SAFETY: gettid has no preconditions and cannot fail.
-    unsafe { libc::gettid() as i64 }
+    // The raw system call, not glibc's gettid(): that wrapper arrived in glibc 2.30, and the
+    // library must load on glibc 2.17 (CentOS 7).
+    // SAFETY: SYS_gettid takes no arguments, has no preconditions and cannot fail.
+    unsafe { libc::syscall(libc::SYS_gettid) }
 }
 
 #[cfg(test)]

@@ -29,9 +29,10 @@ impl PanicOrDefault for i32 {
         -1
     }
 }
+/// `i64` results are byte counts (where 0 means "closed") or thread ids: -1 is their error.
 impl PanicOrDefault for i64 {
     fn panic_value() -> Self {
-        0
+        -1
     }
 }
 impl PanicOrDefault for u32 {

@@ -1136,7 +1136,8 @@ fn c_text(s: &str) -> std::ffi::CString {
     std::ffi::CString::new(&s[..end]).unwrap_or_default()
 }
 
-/// Calls `cb(userdata, entry)` for every request from the next start; NULL `cb` removes the
+/// Calls `cb(userdata, entry)` for every request from the next start that reached the client
+/// policy (not those the HTTP/1 framing and limit checks refuse first); NULL `cb` removes the
 /// callback. `userdata_free(userdata)` runs when the callback is replaced or the server freed
 /// (at once when `cb` is NULL).
 /// Independent of the service's `hv_http_service_set_access_log` (libhv's INFO line).

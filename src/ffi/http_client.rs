@@ -131,8 +131,9 @@ pub type hv_http_client_progress_cb =
 /// Makes the body the contents of the file at `path` (read during the call only), streamed
 /// as the connection takes it with its size as Content-Length, so an upload of any size holds
 /// one piece in memory; replaces a body set before. The file is opened when a send starts; a
-/// missing file now is `HV_ERR_IO`. `progress` (may be NULL) gets the bytes sent so far;
-/// `userdata_free` runs once the request and every send made with it are finished.
+/// missing file now is `HV_ERR_IO`. `progress` (may be NULL) gets the bytes handed to the
+/// connection so far; `userdata_free` runs once the request and every send made with it are
+/// finished (at once when `progress` is NULL: nothing will use the userdata).
 #[no_mangle]
 pub extern "C" fn hv_http_client_request_set_body_file(
     req: *const hv_http_client_request,

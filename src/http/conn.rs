@@ -118,6 +118,13 @@ impl ClientConn {
     /// carries is kept, so the rest of the body can follow through `send`; without one, the
     /// body held decides it.
     pub fn send_request(&mut self, req: &ClientRequest) -> Result<()> {
+        if req.body_file.is_some() || req.stream.is_some() {
+            return Err(Error::InvalidArgument(
+                "a step-by-step connection sends the body with send and reads the answer itself: \
+                 a file body or a stream callback is not for it"
+                    .into(),
+            ));
+        }
         let uri: Uri = req
             .url
             .parse()

@@ -452,5 +452,9 @@ mod tests {
         o.set("sni_certs", "none").unwrap();
         assert!(o.sni_certs.is_empty());
         assert!(o.set("max_head", "99999999999999999999g").is_err());
+        assert!(o
+            .set("keepalive_timeout_ms", "18446744073709551615")
+            .is_err());
+        assert!(o.set("max_head", "2048g").is_err());
     }
 }

@@ -423,8 +423,9 @@ mod tests {
     fn the_rate_table_starts_over_rather_than_grow_past_its_bound() {
         let p = policy(&[("per_ip_rate", "1"), ("per_ip_burst", "1")]);
         for i in 0..(MAX_TRACKED as u32 + SWEEP_EVERY) {
+            // Each from a /64 of its own: addresses within one /64 count as one client.
             let ip = IpAddr::V6(std::net::Ipv6Addr::from(
-                0x2001_0db8_u128 << 96 | u128::from(i),
+                0x2001_0db8_u128 << 96 | u128::from(i) << 64,
             ));
             let _ = p.check_request(ip, None, "/");
         }

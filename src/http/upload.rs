@@ -1,6 +1,7 @@
 //! A client request body read from a file as the connection takes it (libhv's
-//! `uploadLargeFile`), so an upload of any size holds one piece in memory, with the bytes sent
-//! so far reported after each piece.
+//! `uploadLargeFile`), so an upload of any size holds one piece in memory. Pieces are read
+//! when the connection asks for more (after it took the last one), and the bytes handed over
+//! so far are reported with each.
 
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -16,7 +17,7 @@ use crate::error::{Error, Result};
 /// Pieces read per frame (libhv's sender uses 40 KiB).
 const PIECE: usize = 64 << 10;
 
-/// `(sent, total)` after each piece is handed to the connection.
+/// `(sent, total)` as each piece is handed to the connection.
 pub type ProgressSink = Arc<dyn Fn(u64, u64) + Send + Sync>;
 
 /// Where an upload's body comes from.
@@ -43,6 +44,7 @@ impl FileSource {
             total,
             sent: 0,
             progress: self.progress.clone(),
+            buf: None,
         })
     }
 }
@@ -52,6 +54,7 @@ pub(crate) struct FileBody {
     total: u64,
     sent: u64,
     progress: Option<ProgressSink>,
+    buf: Option<BytesMut>,
 }
 
 impl FileBody {
@@ -73,10 +76,14 @@ impl Body for FileBody {
             return Poll::Ready(None);
         }
         let want = usize::try_from(this.total - this.sent).map_or(PIECE, |left| left.min(PIECE));
-        let mut buf = BytesMut::zeroed(want);
+        // A read that is not ready yet keeps its buffer for the next poll.
+        let mut buf = this.buf.take().unwrap_or_else(|| BytesMut::zeroed(want));
         let mut read = ReadBuf::new(&mut buf);
         match Pin::new(&mut this.file).poll_read(cx, &mut read) {
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                this.buf = Some(buf);
+                Poll::Pending
+            }
             Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
             Poll::Ready(Ok(())) => {
                 let n = read.filled().len();

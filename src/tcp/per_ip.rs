@@ -4,7 +4,7 @@
 //! connection open: it is bounded by the connection caps, not by how many clients came.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex};
 
 pub struct PerIpConnections {
@@ -36,9 +36,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// IPv4 clients reaching a dual-stack socket as `::ffff:a.b.c.d` are the same clients.
+/// The address a per-IP limit counts. IPv4 clients reaching a dual-stack socket as
+/// `::ffff:a.b.c.d` are the same clients; an IPv6 client is its /64, the network one
+/// subscriber is given, in which a host picks any address it likes.
 pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
-    ip.to_canonical()
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !(u128::MAX >> 64))),
+        v4 => v4,
+    }
 }
 
 impl PerIpConnections {
@@ -93,6 +98,11 @@ mod tests {
         assert!(t.admit(one).is_some());
         drop(b);
         assert_eq!(t.tracked(), 0);
+        // One IPv6 /64 is one client, whatever address in it a connection comes from.
+        let v6 = Arc::new(PerIpConnections::new(1));
+        let _held = v6.admit("2001:db8:1:2::1".parse().unwrap()).unwrap();
+        assert!(v6.admit("2001:db8:1:2:ffff::9".parse().unwrap()).is_none());
+        assert!(v6.admit("2001:db8:1:3::1".parse().unwrap()).is_some());
         let off = Arc::new(PerIpConnections::new(0));
         let slots: Vec<_> = (0..100).map(|_| off.admit(one).unwrap()).collect();
         assert_eq!((slots.len(), off.tracked()), (100, 0));
