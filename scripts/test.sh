@@ -14,7 +14,7 @@ log=$(mktemp)
 reports=$(mktemp -d)
 builds=$(mktemp -d)
 # A failing step must not leave the background builds running.
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$log" "$reports" "$builds"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$log" "$reports" "$builds"' EXIT
 phase() { echo "test.sh: $1 at $SECONDS s"; }
 
 # The two release builds share nothing with the debug tests, so they run beside them (at a
