@@ -13,7 +13,7 @@ use super::boundary::{
 use super::boundary::{copy_c_string, hv_userdata_free};
 use super::event_loop::{hv_loop, hv_post_cb};
 use super::status::{fail, hv_status, set_last_error, status_of, UnknownEnumValue};
-use super::types::{hv_tls_options, tls_arg};
+use super::types::{hv_tls_options, sni_cert_args, tls_arg};
 use crate::event_loop::EventLoop;
 use crate::http::{Exchange, Handler, HttpServer, Request, Response, Service, Writer};
 
@@ -1055,13 +1055,9 @@ pub extern "C" fn hv_http_server_add_sni_cert(
 ) -> hv_status {
     ffi_boundary! {
         let srv = try_ref!(server);
-        match (opt_str(hostname), tls_arg(options)) {
-            (Ok(Some(host)), Ok(Some(opts))) => status_of(srv.add_sni_cert(host, opts)),
-            (Err(s), _) | (_, Err(s)) => s,
-            _ => {
-                set_last_error("hostname and options must not be NULL");
-                hv_status::HV_ERR_NULL_PARAMETER
-            }
+        match sni_cert_args(hostname, options) {
+            Ok((host, opts)) => status_of(srv.add_sni_cert(host, opts)),
+            Err(s) => s,
         }
     }
 }

@@ -4,13 +4,13 @@ use std::ffi::{c_char, c_void};
 
 use super::boundary::hv_userdata_free;
 use super::boundary::{
-    arc_clone, arc_handle, box_free, box_handle, bytes, endpoint_arg, opt_str, report_fd,
-    required_str, ForeignData,
+    arc_clone, arc_handle, box_free, box_handle, bytes, endpoint_arg, report_fd, required_str,
+    ForeignData,
 };
 use super::channel::{handlers, hv_channel, hv_channel_cb, hv_data_cb};
 use super::event_loop::hv_loop;
-use super::status::{hv_status, set_last_error, status_of};
-use super::types::{hv_tls_options, hv_unpack_setting, tls_arg, unpack_arg};
+use super::status::{hv_status, status_of};
+use super::types::{hv_tls_options, hv_unpack_setting, sni_cert_args, tls_arg, unpack_arg};
 use crate::event_loop::LoadBalance;
 use crate::tcp::TcpServer;
 
@@ -170,13 +170,9 @@ pub extern "C" fn hv_tcp_server_add_sni_cert(
 ) -> hv_status {
     ffi_boundary! {
         let srv = try_ref!(server);
-        match (opt_str(hostname), tls_arg(options)) {
-            (Ok(Some(host)), Ok(Some(opts))) => status_of(srv.add_sni_cert(host, opts)),
-            (Err(s), _) | (_, Err(s)) => s,
-            _ => {
-                set_last_error("hostname and options must not be NULL");
-                hv_status::HV_ERR_NULL_PARAMETER
-            }
+        match sni_cert_args(hostname, options) {
+            Ok((host, opts)) => status_of(srv.add_sni_cert(host, opts)),
+            Err(s) => s,
         }
     }
 }

@@ -56,6 +56,20 @@ pub(crate) fn tls_arg(options: *const hv_tls_options) -> Result<Option<TlsOption
     unsafe { options.as_ref() }.map(|o| o.to_rust()).transpose()
 }
 
+/// The arguments of an `*_add_sni_cert` call: a host name and the certificate's options, both
+/// required.
+pub(crate) fn sni_cert_args<'a>(
+    hostname: *const c_char,
+    options: *const hv_tls_options,
+) -> Result<(&'a str, TlsOptions), hv_status> {
+    let host = super::boundary::required_str(hostname, "the host name")?;
+    let opts = tls_arg(options)?.ok_or_else(|| {
+        super::status::set_last_error("the certificate options must not be NULL");
+        hv_status::HV_ERR_NULL_PARAMETER
+    })?;
+    Ok((host, opts))
+}
+
 /// Applies an optional TLS argument: NULL turns TLS off, else `build` makes the configuration
 /// that `set` installs; a bad file is reported as `HV_ERR_TLS_CONFIG`.
 pub(crate) fn configure_tls<C>(
