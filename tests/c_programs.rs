@@ -866,3 +866,20 @@ fn httpd_style_program_with_config_router_and_content_types() {
     assert_eq!(p.wait(), 0);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The benchmark's server (`bench/http.sh`) stays a working libhv-style program: it answers
+/// `GET /ping`, with its access log on and off.
+#[test]
+fn bench_ping_server_answers_pong() {
+    let exe = build("bench_ping_server", &["c-examples/bench/ping_server.cpp"]);
+    for log in ["1", "0"] {
+        let port = free_port();
+        let _server = Program::start(&exe, &[&port.to_string(), log]);
+        let deadline = Instant::now() + common::WAIT;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the ping server never listened");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(curl(&[&format!("http://127.0.0.1:{port}/ping")]), "pong");
+    }
+}
