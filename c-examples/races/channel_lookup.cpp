@@ -5,7 +5,7 @@
  *   channel_lookup [connections]
  *
  * A server on 127.0.0.1 (port 0, one worker loop) echoes; client threads connect, send a byte
- * and close, `connections` times in all (default 1500). Lookup threads call getChannelById in a
+ * and close, `connections` times in all (default 1500), every 50th after a 5 ms pause. Lookup threads call getChannelById in a
  * tight loop on the connection that is closing right now and on the newest one, and read the
  * context that onConnection set; another thread walks foreachChannel. Every channel object is
  * counted: once the server is gone none may be left (a holder attached after the connection
@@ -44,7 +44,9 @@ struct Session {
     explicit Session(uint32_t i) : id(i), touched(0) {}
 };
 
-static void connectAndClose(int port) {
+/* `hold`: the connection stays open a few milliseconds, so lookups surely meet live ones even
+ * on a loaded machine. */
+static void connectAndClose(int port, bool hold) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return;
     sockaddr_in addr;
@@ -54,6 +56,7 @@ static void connectAndClose(int port) {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(fd, (sockaddr*)&addr, sizeof(addr)) == 0) {
         if (send(fd, "x", 1, MSG_NOSIGNAL) != 1) perror("send");
+        if (hold) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     close(fd);
 }
@@ -118,9 +121,10 @@ int main(int argc, char** argv) {
         std::atomic<int> started(0);
         for (int t = 0; t < 3; ++t) {
             clients.push_back(std::thread([&] {
-                while (started.fetch_add(1) < connections &&
+                int n;
+                while ((n = started.fetch_add(1)) < connections &&
                        std::chrono::steady_clock::now() < deadline) {
-                    connectAndClose(port);
+                    connectAndClose(port, n % 50 == 0);
                 }
             }));
         }
