@@ -3,6 +3,7 @@
 //! The Rust core (`event_loop`, `tcp`, `tls`, `log`) knows nothing of C; `ffi` is the only
 //! module that exports `extern "C"` functions, and the C++ headers in `include/hv/` wrap it.
 
+pub mod addr_text;
 pub mod error;
 pub mod event_loop;
 pub mod ffi;

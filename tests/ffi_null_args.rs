@@ -1,7 +1,7 @@
 //! Every C entry point given NULL or bad arguments answers with an error value: no crash, no
 //! panic across the boundary, and userdata handed over is still freed exactly once.
 
-use std::ffi::{c_void, CStr};
+use std::ffi::{c_char, c_void, CStr};
 use std::ptr::{null, null_mut};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -26,6 +26,19 @@ unsafe extern "C" fn noop_handler(
 }
 
 const NULL_PARAM: hv_status = hv_status::HV_ERR_NULL_PARAMETER;
+
+static PAIRS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" fn count_pair(
+    _: *mut c_void,
+    _: *const c_char,
+    _: usize,
+    _: *const c_char,
+    _: usize,
+    _: bool,
+) {
+    PAIRS.fetch_add(1, Ordering::SeqCst);
+}
 
 #[test]
 fn every_entry_point_rejects_null_handles() {
@@ -321,6 +334,20 @@ fn every_entry_point_rejects_null_handles() {
         NULL_PARAM
     );
     assert!(!hv_http_response_header_is_staged(null(), 0));
+    assert_eq!(
+        hv_http_request_for_each_header(null(), Some(count_pair), ud),
+        0
+    );
+    assert_eq!(hv_http_request_for_each_header(null(), None, ud), 0);
+    assert_eq!(
+        hv_http_request_for_each_param(null(), Some(count_pair), ud),
+        0
+    );
+    assert_eq!(
+        hv_http_response_for_each_header(null(), Some(count_pair), ud),
+        0
+    );
+    assert_eq!(PAIRS.load(Ordering::SeqCst), 0);
     assert_eq!(hv_http_response_header_count(null()), 0);
     assert!(!hv_http_response_header_at(
         null(),

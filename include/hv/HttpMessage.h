@@ -1008,10 +1008,23 @@ public:
         Init();
     }
 
+    /* hv-rs: tag of the constructor for a request a server received, which starts without
+     * the client defaults (User-Agent, Accept) its headers would replace anyway. */
+    struct Received {};
+    explicit HttpRequest(Received) : HttpMessage() {
+        type = HTTP_REQUEST;
+        InitFields();
+    }
+
     /* Defaults, including the User-Agent and Accept headers. */
     void Init() {
         headers["User-Agent"] = DEFAULT_HTTP_USER_AGENT;
         headers["Accept"] = "*/*";
+        InitFields();
+    }
+
+private:
+    void InitFields() {
         method = HTTP_GET;
         scheme = "http";
         host = "127.0.0.1";
@@ -1025,6 +1038,8 @@ public:
         proxy = 0;
         cancel = 0;
     }
+
+public:
 
     virtual void Reset() {
         HttpMessage::Reset();

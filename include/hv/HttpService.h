@@ -156,31 +156,68 @@ inline std::string requestString(const char* (*get)(const hv_http_request*, size
 /* Route parameters arrive after the first stages ran: refresh them for each stage. */
 inline void importParams(hv_http_request* in, HttpRequest* req) {
     req->query_params.clear();
-    forEachPair<hv_http_request>(in, hv_http_request_param_count, hv_http_request_param_at,
-                [req](const std::string& k, const std::string& v) { req->query_params[k] = v; });
+    forEachPair(in, hv_http_request_for_each_param, [req](const char* k, size_t klen, const char* v, size_t vlen, bool) {
+        req->query_params[std::string(k, klen)] = std::string(v, vlen);
+    });
+}
+
+/* scheme, host and port from the absolute url the library built (scheme://authority/target),
+ * as ParseUrl() sets them (and a Host header when the request had none), without its copies;
+ * the path and the parameters come from the library. */
+inline void importUrlParts(HttpRequest* req) {
+    const std::string& url = req->url;
+    size_t sep = url.find("://");
+    if (sep == std::string::npos) return req->ParseUrl();
+    size_t begin = sep + 3;
+    size_t end = url.find_first_of("/?#", begin);
+    if (end == std::string::npos) end = url.size();
+    size_t host_begin = begin, host_end = end, colon = std::string::npos;
+    if (begin < end && url[begin] == '[') {
+        size_t close = url.find(']', begin);
+        if (close == std::string::npos || close >= end) return req->ParseUrl();
+        host_begin = begin + 1;
+        host_end = close;
+        if (close + 1 < end && url[close + 1] == ':') colon = close + 1;
+    } else {
+        colon = url.find(':', begin);
+        if (colon != std::string::npos && colon < end) host_end = colon;
+        else colon = std::string::npos;
+    }
+    req->scheme.assign(url, 0, sep);
+    req->host.assign(url, host_begin, host_end - host_begin);
+    int port = colon == std::string::npos ? 0 : atoi(url.c_str() + colon + 1);
+    if (port == 0) port = req->scheme == "https" ? DEFAULT_HTTPS_PORT : DEFAULT_HTTP_PORT;
+    req->port = port;
+    req->FillHost(req->host.c_str(), port);
 }
 
 /* Builds the C++ request once per request from the library's. */
 inline void importRequest(hv_http_request* in, HttpRequest* req) {
-    req->method = http_method_enum(requestString(hv_http_request_method, in).c_str());
-    req->url = requestString(hv_http_request_url, in);
+    size_t len = 0;
+    const char* method = hv_http_request_method(in, &len);
+    char name[16] = {0};
+    if (method && len < sizeof(name)) memcpy(name, method, len);
+    req->method = http_method_enum(name);
+    const char* url = hv_http_request_url(in, &len);
+    req->url.assign(url ? url : "", len);
     int version = hv_http_request_version(in);
     req->http_major = (unsigned short)(version / 10);
     req->http_minor = (unsigned short)(version % 10);
-    req->headers.clear();
-    forEachPair<hv_http_request>(in, hv_http_request_header_count, hv_http_request_header_at,
-                [req](const std::string& key, const std::string& value) {
-        if (strcasecmp(key.c_str(), "Cookie") == 0) {
+    forEachPair(in, hv_http_request_for_each_header,
+                [req](const char* k, size_t klen, const char* v, size_t vlen, bool) {
+        if (klen == 6 && strncasecmp(k, "Cookie", 6) == 0) {
             // Cookies are parsed into req->cookies and kept out of the headers, as libhv does.
             HttpCookie cookie;
-            if (cookie.parse(value)) req->cookies.push_back(cookie);
+            if (cookie.parse(std::string(v, vlen))) req->cookies.push_back(cookie);
             return;
         }
+        std::string key(k, klen);
         auto it = req->headers.find(key);
         if (it == req->headers.end()) {
-            req->headers[key] = value;
+            req->headers.insert(std::make_pair(std::move(key), std::string(v, vlen)));
         } else {
-            it->second += ", " + value;
+            it->second += ", ";
+            it->second.append(v, vlen);
         }
     });
     auto type = req->headers.find("Content-Type");
@@ -188,16 +225,28 @@ inline void importRequest(hv_http_request* in, HttpRequest* req) {
     size_t body_len = 0;
     const uint8_t* body = hv_http_request_body(in, &body_len);
     if (body && body_len) req->body.assign((const char*)body, body_len);
-    req->ParseUrl();
-    req->path = requestString(hv_http_request_path, in);
+    importUrlParts(req);
+    const char* path = hv_http_request_path(in, &len);
+    req->path.assign(path ? path : "", len);
     importParams(in, req);
+    // "1.2.3.4:5" or "[::1]:5"
     char addr[SOCKADDR_STRLEN] = {0};
     hv_http_request_client_addr(in, addr, sizeof(addr));
-    req->client_addr.from_string(addr);
-    req->tls_client_subject = requestString(hv_http_request_client_cert_subject, in);
-    size_t der_len = 0;
-    const uint8_t* der = hv_http_request_client_cert_der(in, &der_len);
-    if (der) req->tls_client_der.assign((const char*)der, der_len);
+    const char* colon = strrchr(addr, ':');
+    if (colon) {
+        const char* ip = addr;
+        const char* end = colon;
+        if (*ip == '[' && end > ip + 1 && end[-1] == ']') {
+            ++ip;
+            --end;
+        }
+        req->client_addr.ip.assign(ip, end - ip);
+        req->client_addr.port = atoi(colon + 1);
+    }
+    const char* subject = hv_http_request_client_cert_subject(in, &len);
+    if (subject) req->tls_client_subject.assign(subject, len);
+    const uint8_t* der = hv_http_request_client_cert_der(in, &len);
+    if (der) req->tls_client_der.assign((const char*)der, len);
 }
 
 /* The request's HttpContext, made on its first stage and shared by all the others. */
@@ -211,7 +260,7 @@ inline HttpContextPtr contextFor(HttpService* service, hv_http_request* in, hv_h
     }
     HttpContextPtr ctx = std::make_shared<HttpContext>();
     ctx->service = service;
-    ctx->request = std::make_shared<HttpRequest>();
+    ctx->request = std::make_shared<HttpRequest>(HttpRequest::Received());
     ctx->response = std::make_shared<HttpResponse>();
     ctx->writer = std::make_shared<HttpResponseWriter>(writer, ctx->response);
     importRequest(in, ctx->request.get());

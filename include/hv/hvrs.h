@@ -18,6 +18,11 @@
 #include <stdint.h>
 
 /*
+ The longest `[v6%scope]:port` text (`[` 45 `]` `:` 5).
+ */
+#define SOCKET_ADDR_MAX 56
+
+/*
  libhv's `INVALID_TIMER_ID`.
  */
 #define HV_INVALID_TIMER_ID UINT64_MAX
@@ -262,6 +267,18 @@ typedef int32_t (*hv_http_handler)(void *userdata,
                                    struct hv_http_request *req,
                                    struct hv_http_response *resp,
                                    const struct hv_http_writer *writer);
+
+/*
+ Receives one name/value pair, not NUL-terminated, valid during the call. `staged` is
+ `hv_http_response_header_is_staged` for a response header, false for other pairs. It must
+ not unwind and must not change the request or response it is iterating.
+ */
+typedef void (*hv_http_pair_cb)(void *userdata,
+                                const char *name,
+                                size_t name_len,
+                                const char *value,
+                                size_t value_len,
+                                bool staged);
 
 /*
  PEM files for a TLS context (libhv's `hssl_ctx_opt_t`). Strings are copied; NULL = unset.
@@ -838,6 +855,23 @@ bool hv_http_request_header_at(const struct hv_http_request *req,
                                size_t *value_len);
 
 /*
+ Calls `cb` for every request header, in arrival order per name: the whole list in one
+ walk (the `_count` / `_at` pair walks to each index). Returns the number of headers; 0 for
+ a NULL request or callback. The request is borrowed by the caller (it runs in a handler).
+ */
+size_t hv_http_request_for_each_header(const struct hv_http_request *req,
+                                       hv_http_pair_cb cb,
+                                       void *userdata);
+
+/*
+ Calls `cb` for every parameter, as `hv_http_request_param_at` numbers them (query
+ parameters, then route parameters). Returns their number; 0 for NULL.
+ */
+size_t hv_http_request_for_each_param(const struct hv_http_request *req,
+                                      hv_http_pair_cb cb,
+                                      void *userdata);
+
+/*
  The whole body (read before the handler runs; at most 16 MiB).
  */
 const uint8_t *hv_http_request_body(const struct hv_http_request *req, size_t *len);
@@ -925,6 +959,14 @@ bool hv_http_response_header_at(const struct hv_http_response *resp,
                                 size_t *name_len,
                                 const char **value,
                                 size_t *value_len);
+
+/*
+ Calls `cb` for every response header, in `hv_http_response_header_at` order, with
+ `staged` set for those of the last stage report. Returns their number; 0 for NULL.
+ */
+size_t hv_http_response_for_each_header(const struct hv_http_response *resp,
+                                        hv_http_pair_cb cb,
+                                        void *userdata);
 
 /*
  The body set so far (valid until the response changes; it may be passed back to

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,45 +53,127 @@ inline void responseBody(HttpResponse* resp, const void** data, size_t* len) {
     *len = resp->body.size();
 }
 
+/* NUL-terminated header names and values for hv_http_response_report_stage_headers, borrowed
+ * from the response: the first ones in place, the rest in a vector. */
+class HeaderPointers {
+public:
+    HeaderPointers() : n_(0) {}
+    void add(const char* name, const char* value) {
+        if (n_ < kInline) {
+            names_[n_] = name;
+            values_[n_] = value;
+        } else {
+            if (moreNames_.empty()) {
+                moreNames_.assign(names_, names_ + kInline);
+                moreValues_.assign(values_, values_ + kInline);
+            }
+            moreNames_.push_back(name);
+            moreValues_.push_back(value);
+        }
+        ++n_;
+    }
+    const char* const* names() const { return n_ > kInline ? moreNames_.data() : names_; }
+    const char* const* values() const { return n_ > kInline ? moreValues_.data() : values_; }
+    size_t size() const { return n_; }
+
+private:
+    enum { kInline = 16 };
+    const char* names_[kInline];
+    const char* values_[kInline];
+    std::vector<const char*> moreNames_, moreValues_;
+    size_t n_;
+};
+
+/* Whether reporting `resp` needs a serialised copy: structured content still to dump into an
+ * empty body, or a multipart type whose boundary FillContentType would add. */
+inline bool reportNeedsCopy(const HttpResponse* resp) {
+    if (resp->content_type == MULTIPART_FORM_DATA) return true;
+#ifndef WITHOUT_HTTP_CONTENT
+    if (!resp->json.empty() || !resp->form.empty() || !resp->kv.empty()) return true;
+#endif
+    http_headers::const_iterator it = resp->headers.find("Content-Type");
+    return it != resp->headers.end() && http_content_type_enum(it->second.c_str()) == MULTIPART_FORM_DATA;
+}
+
+/* The Content-Type FillContentType would add to a response that needs no copy (NULL: none). */
+inline const char* impliedContentType(const HttpResponse* resp) {
+    if (resp->headers.find("Content-Type") != resp->headers.end()) return NULL;
+    http_content_type type = resp->content_type;
+    if (type == CONTENT_TYPE_NONE && !resp->body.empty()) type = TEXT_PLAIN;
+    if (type == CONTENT_TYPE_NONE) return NULL;
+    const char* mime = http_content_type_str(type);
+    return strcmp(mime, "<unknown>") == 0 ? NULL : mime;
+}
+
 /* Reports a C++ response to the library after a pipeline stage: its status, body and all its
  * headers, which the library merges with the ones it set itself (static file headers, Allow).
- * A copy is serialised, so the C++ response keeps its structured content and gains no
+ * The C++ response is left as it is: it keeps its structured content and gains no
  * Content-Type header a later stage would have to fight (libhv fills those in only when the
- * response is finally sent). */
+ * response is finally sent). The common response (a body string, no structured content) is
+ * reported straight from its fields; the others through a serialised copy. */
+inline void reportFields(const HttpResponse* source, hv_http_response* out);
+
 inline void exportResponse(const HttpResponse* source, hv_http_response* out) {
+    if (!reportNeedsCopy(source)) return reportFields(source, out);
     HttpResponse copy(*source);
-    HttpResponse* resp = &copy;
-    std::vector<std::pair<std::string, std::string>> pairs;
-    exportHead(resp,
-        [out](int status) { hv_http_response_set_status(out, status); },
-        [&pairs](const char* k, const char* v) { pairs.push_back(std::make_pair(std::string(k), std::string(v))); });
-    std::vector<const char*> names, values;
-    for (auto& kv : pairs) {
-        names.push_back(kv.first.c_str());
-        values.push_back(kv.second.c_str());
+    copy.FillContentType();
+    copy.DumpBody();
+    reportFields(&copy, out);
+}
+
+/* Status, headers and body as the fields hold them (Content-Type implied as libhv would fill
+ * it in for a body without one). */
+inline void reportFields(const HttpResponse* source, hv_http_response* out) {
+    if (source->status_code >= 100 && source->status_code <= 999) {
+        hv_http_response_set_status(out, (int)source->status_code);
     }
-    if (hv_http_response_report_stage_headers(out, names.data(), values.data(), names.size()) != HV_OK) {
+    HeaderPointers headers;
+    const char* type = impliedContentType(source);
+    if (type) headers.add("Content-Type", type);
+    for (http_headers::const_iterator it = source->headers.begin(); it != source->headers.end(); ++it) {
+        if (!isWireHeader(it->first)) headers.add(it->first.c_str(), it->second.c_str());
+    }
+    std::vector<std::string> cookies;
+    if (!source->cookies.empty()) {
+        cookies.reserve(source->cookies.size());
+        for (size_t i = 0; i < source->cookies.size(); ++i) {
+            cookies.push_back(source->cookies[i].dump());
+            headers.add("Set-Cookie", cookies.back().c_str());
+        }
+    }
+    if (hv_http_response_report_stage_headers(out, headers.names(), headers.values(), headers.size()) != HV_OK) {
         char why[256] = {0};
         hv_last_error(why, sizeof(why));
         hlogw("%s", why);
     }
-    const void* data = NULL;
-    size_t len = 0;
-    responseBody(resp, &data, &len);
-    hv_http_response_set_body(out, data, len);
+    if (source->content && source->content_length) {
+        hv_http_response_set_body(out, source->content, source->content_length);
+    } else {
+        hv_http_response_set_body(out, source->body.data(), source->body.size());
+    }
 }
 
-/* Calls f(name, value) for every pair a `*_count` / `*_at` accessor pair of the C ABI reports
- * (request headers, request parameters, response headers). */
+/* Calls f(name, name_len, value, value_len, staged) for every pair a `*_for_each_*` function of
+ * the C ABI reports (request headers, request parameters, response headers), in one walk. An
+ * exception f throws stops the walk and is rethrown here, out of the library's call. */
 template<class Obj, class F>
-inline void forEachPair(const Obj* in, size_t (*count)(const Obj*),
-                        bool (*at)(const Obj*, size_t, const char**, size_t*, const char**, size_t*), F f) {
-    size_t n = count(in);
-    for (size_t i = 0; i < n; ++i) {
-        const char *k = NULL, *v = NULL;
-        size_t klen = 0, vlen = 0;
-        if (at(in, i, &k, &klen, &v, &vlen)) f(std::string(k, klen), std::string(v, vlen));
-    }
+inline void forEachPair(const Obj* in, size_t (*each)(const Obj*, hv_http_pair_cb, void*), F f) {
+    struct Visit {
+        F* f;
+        std::exception_ptr error;
+        static void call(void* userdata, const char* k, size_t klen, const char* v, size_t vlen, bool staged) noexcept {
+            Visit* visit = static_cast<Visit*>(userdata);
+            if (visit->error) return;
+            try {
+                (*visit->f)(k, klen, v, vlen, staged);
+            } catch (...) {
+                visit->error = std::current_exception();
+            }
+        }
+    };
+    Visit visit = {&f, std::exception_ptr()};
+    each(in, &Visit::call, &visit);
+    if (visit.error) std::rethrow_exception(visit.error);
 }
 
 /* The library's response as a later stage (postprocessor, error handler) must see it: the
@@ -100,8 +183,10 @@ inline void importResponse(const hv_http_response* in, HttpResponse* resp) {
     resp->headers.clear();
     resp->cookies.clear();
     resp->content_type = CONTENT_TYPE_NONE;
-    forEachPair(in, hv_http_response_header_count, hv_http_response_header_at,
-                [resp](const std::string& k, const std::string& v) { resp->headers[k] = v; });
+    forEachPair(in, hv_http_response_for_each_header,
+                [resp](const char* k, size_t klen, const char* v, size_t vlen, bool) {
+        resp->headers[std::string(k, klen)] = std::string(v, vlen);
+    });
     size_t len = 0;
     const uint8_t* body = hv_http_response_body(in, &len);
     resp->body.assign(body ? (const char*)body : "", len);
@@ -114,14 +199,11 @@ inline void importResponse(const hv_http_response* in, HttpResponse* resp) {
  * reported) and a body it generated (an error page) when the C++ response has none. */
 inline void mergeResponse(const hv_http_response* in, HttpResponse* resp) {
     resp->status_code = (http_status)hv_http_response_status(in);
-    size_t n = hv_http_response_header_count(in);
-    for (size_t i = 0; i < n; ++i) {
-        const char *k = NULL, *v = NULL;
-        size_t klen = 0, vlen = 0;
-        if (hv_http_response_header_is_staged(in, i) || !hv_http_response_header_at(in, i, &k, &klen, &v, &vlen)) continue;
-        std::string key(k, klen);
-        if (strcasecmp(key.c_str(), "Set-Cookie") != 0) resp->headers[key] = std::string(v, vlen);
-    }
+    forEachPair(in, hv_http_response_for_each_header,
+                [resp](const char* k, size_t klen, const char* v, size_t vlen, bool staged) {
+        if (staged || (klen == 10 && strncasecmp(k, "Set-Cookie", 10) == 0)) return;
+        resp->headers[std::string(k, klen)] = std::string(v, vlen);
+    });
 #ifndef WITHOUT_HTTP_CONTENT
     bool structured = !resp->json.empty() || !resp->form.empty() || !resp->kv.empty();
 #else

@@ -388,7 +388,7 @@ pub extern "C" fn hv_http_request_path(
     req: *const hv_http_request,
     len: *mut usize,
 ) -> *const c_char {
-    ffi_boundary! { out_str(try_ref!(req, null_str(len)).target.as_bytes(), len) }
+    ffi_boundary! { out_str(try_ref!(req, null_str(len)).target().as_bytes(), len) }
 }
 
 /// The absolute URL, e.g. "http://host:8080/user/7?x=1" (libhv's `req->url`).
@@ -452,6 +452,75 @@ pub extern "C" fn hv_http_request_header_at(
     }
 }
 
+/// Receives one name/value pair, not NUL-terminated, valid during the call. `staged` is
+/// `hv_http_response_header_is_staged` for a response header, false for other pairs. It must
+/// not unwind and must not change the request or response it is iterating.
+pub type hv_http_pair_cb = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        name: *const c_char,
+        name_len: usize,
+        value: *const c_char,
+        value_len: usize,
+        staged: bool,
+    ),
+>;
+
+/// Calls `cb` for every pair, in order; returns how many there were.
+fn each_pair<'a>(
+    pairs: impl Iterator<Item = (&'a [u8], &'a [u8], bool)>,
+    cb: hv_http_pair_cb,
+    userdata: *mut c_void,
+) -> usize {
+    let Some(cb) = cb else { return 0 };
+    let mut n = 0;
+    for (name, value, staged) in pairs {
+        // SAFETY: the caller passed `cb` for `userdata`; the pointers and lengths describe
+        // live bytes that stay unchanged during the call.
+        unsafe {
+            cb(
+                userdata,
+                name.as_ptr() as *const c_char,
+                name.len(),
+                value.as_ptr() as *const c_char,
+                value.len(),
+                staged,
+            )
+        };
+        n += 1;
+    }
+    n
+}
+
+/// Calls `cb` for every request header, in arrival order per name: the whole list in one
+/// walk (the `_count` / `_at` pair walks to each index). Returns the number of headers; 0 for
+/// a NULL request or callback. The request is borrowed by the caller (it runs in a handler).
+#[no_mangle]
+pub extern "C" fn hv_http_request_for_each_header(
+    req: *const hv_http_request,
+    cb: hv_http_pair_cb,
+    userdata: *mut c_void,
+) -> usize {
+    ffi_boundary! {
+        let r = try_ref!(req, 0);
+        each_pair(r.headers.iter().map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes(), false)), cb, userdata)
+    }
+}
+
+/// Calls `cb` for every parameter, as `hv_http_request_param_at` numbers them (query
+/// parameters, then route parameters). Returns their number; 0 for NULL.
+#[no_mangle]
+pub extern "C" fn hv_http_request_for_each_param(
+    req: *const hv_http_request,
+    cb: hv_http_pair_cb,
+    userdata: *mut c_void,
+) -> usize {
+    ffi_boundary! {
+        let r = try_ref!(req, 0);
+        each_pair(r.params.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes(), false)), cb, userdata)
+    }
+}
+
 /// The whole body (read before the handler runs; at most 16 MiB).
 #[no_mangle]
 pub extern "C" fn hv_http_request_body(req: *const hv_http_request, len: *mut usize) -> *const u8 {
@@ -503,8 +572,9 @@ pub extern "C" fn hv_http_request_client_addr(
     len: usize,
 ) -> usize {
     ffi_boundary! {
-        let text = try_ref!(req, 0).client_addr.to_string();
-        copy_c_string(text.as_bytes(), buf, len)
+        let mut text = [0u8; crate::addr_text::SOCKET_ADDR_MAX];
+        let n = crate::addr_text::socket_addr(&mut text, try_ref!(req, 0).client_addr);
+        copy_c_string(&text[..n], buf, len)
     }
 }
 
@@ -651,6 +721,20 @@ pub extern "C" fn hv_http_response_header_at(
     ffi_boundary! {
         let r = try_ref!(resp, false);
         out_pair(r.headers.iter().nth(idx).map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes())), name, name_len, value, value_len)
+    }
+}
+
+/// Calls `cb` for every response header, in `hv_http_response_header_at` order, with
+/// `staged` set for those of the last stage report. Returns their number; 0 for NULL.
+#[no_mangle]
+pub extern "C" fn hv_http_response_for_each_header(
+    resp: *const hv_http_response,
+    cb: hv_http_pair_cb,
+    userdata: *mut c_void,
+) -> usize {
+    ffi_boundary! {
+        let r = try_ref!(resp, 0);
+        each_pair(r.headers.iter().map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes(), r.is_staged(n))), cb, userdata)
     }
 }
 

@@ -15,10 +15,10 @@ pub const STATUS_NEXT: i32 = 0;
 pub struct Request {
     pub method: Method,
     pub version: Version,
-    /// The request target as sent (origin form, query included): libhv's `req->path`.
-    pub target: String,
-    /// `scheme://host/target`: libhv's absolute `req->url`.
+    /// `scheme://host/target`: libhv's absolute `req->url`, the target (`target()`) at its end.
     pub url: String,
+    /// Where the target starts in `url`.
+    pub target_start: usize,
     pub scheme: &'static str,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -33,9 +33,19 @@ pub struct Request {
 }
 
 impl Request {
+    /// The request target as sent (origin form, query included): libhv's `req->path`.
+    pub fn target(&self) -> &str {
+        self.url.get(self.target_start..).unwrap_or("/")
+    }
+
+    /// The target without query or fragment, as sent.
+    pub fn raw_path(&self) -> &str {
+        self.target().split(['?', '#']).next().unwrap_or("")
+    }
+
     /// The path without query or fragment, percent-decoded (libhv's `Path()`).
     pub fn path(&self) -> String {
-        let raw = self.target.split(['?', '#']).next().unwrap_or("");
+        let raw = self.raw_path();
         percent_encoding::percent_decode_str(raw)
             .decode_utf8_lossy()
             .into_owned()

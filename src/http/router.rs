@@ -4,6 +4,8 @@
 //! ranks every matching pattern segment by segment instead, and reports the methods a path
 //! supports so a wrong method gets 405 with `Allow`.
 
+use std::collections::HashMap;
+
 use hyper::Method;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,8 +36,10 @@ struct Route<T> {
 enum Rank {
     /// Longer literal prefixes, then longer suffixes, win among wildcards.
     Wildcard(usize, usize),
-    /// Per segment: 1 for a literal, 0 for a parameter.
-    Segments(Vec<u8>),
+    /// One bit per segment, the first segment highest: 1 for a literal, 0 for a parameter.
+    /// Patterns that match one path have as many segments as it, so comparing the numbers
+    /// compares segment by segment (beyond 128 segments, the later ones do not rank).
+    Segments(u128),
 }
 
 /// A matching route with its rank and captured parameters.
@@ -54,11 +58,17 @@ pub enum Match<'a, T> {
 #[derive(Debug, Clone)]
 pub struct Router<T> {
     routes: Vec<Route<T>>,
+    /// The routes without parameters or wildcard, by their text: such a route matches exactly
+    /// its own path and outranks every other match, so most requests need no scan.
+    literal: HashMap<String, usize>,
 }
 
 impl<T> Default for Router<T> {
     fn default() -> Self {
-        Router { routes: Vec::new() }
+        Router {
+            routes: Vec::new(),
+            literal: HashMap::new(),
+        }
     }
 }
 
@@ -94,15 +104,18 @@ impl Pattern {
             }
             Pattern::Segments(segments) => {
                 let mut params = Vec::new();
-                let mut rank = Vec::with_capacity(segments.len());
+                let mut rank = 0u128;
                 let mut parts = path.split('/');
-                for seg in segments {
+                for (i, seg) in segments.iter().enumerate() {
                     let part = parts.next()?;
                     match seg {
-                        Segment::Literal(l) if l == part => rank.push(1),
+                        Segment::Literal(l) if l == part => {
+                            if i < 128 {
+                                rank |= 1 << (127 - i);
+                            }
+                        }
                         Segment::Param(name) if !part.is_empty() => {
                             params.push((name.clone(), part.to_owned()));
-                            rank.push(0);
                         }
                         _ => return None,
                     }
@@ -123,9 +136,15 @@ impl<T> Router<T> {
         let route = match self.routes.iter_mut().find(|r| r.text == pattern) {
             Some(r) => r,
             None => {
+                let parsed = parse(pattern);
+                if let Pattern::Segments(segments) = &parsed {
+                    if segments.iter().all(|s| matches!(s, Segment::Literal(_))) {
+                        self.literal.insert(pattern.to_owned(), self.routes.len());
+                    }
+                }
                 self.routes.push(Route {
                     text: pattern.to_owned(),
-                    pattern: parse(pattern),
+                    pattern: parsed,
                     methods: Vec::new(),
                 });
                 self.routes.last_mut().expect("just pushed")
@@ -151,43 +170,62 @@ impl<T> Router<T> {
 
     /// The most specific pattern matching `path` that has `method` (HEAD falls back to GET).
     pub fn find(&self, method: &Method, path: &str) -> Match<'_, T> {
+        if let Some(value) = self
+            .literal
+            .get(path)
+            .and_then(|&i| Self::handler(&self.routes[i], method))
+        {
+            return Match::Found {
+                value,
+                params: Vec::new(),
+            };
+        }
         let mut best: Option<Candidate<'_, T>> = None;
-        let mut allowed: Vec<Method> = Vec::new();
         for route in &self.routes {
+            if Self::handler(route, method).is_none() {
+                continue;
+            }
             let Some((rank, params)) = route.pattern.matches(path) else {
                 continue;
             };
-            for (m, _) in &route.methods {
-                if !allowed.contains(m) {
-                    allowed.push(m.clone());
-                }
-            }
-            let serves = route.methods.iter().any(|(m, _)| m == method)
-                || (*method == Method::HEAD
-                    && route.methods.iter().any(|(m, _)| *m == Method::GET));
-            if serves && best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
+            if best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
                 best = Some((rank, route, params));
             }
         }
-        match best {
-            Some((_, route, params)) => {
-                let value = route
-                    .methods
-                    .iter()
-                    .find(|(m, _)| m == method)
-                    .or_else(|| route.methods.iter().find(|(m, _)| *m == Method::GET))
-                    .map(|(_, v)| v)
-                    .expect("a serving route has the method or GET");
-                Match::Found { value, params }
-            }
-            None if allowed.is_empty() => Match::NotFound,
-            None => {
-                if allowed.contains(&Method::GET) && !allowed.contains(&Method::HEAD) {
-                    allowed.push(Method::HEAD);
+        if let Some((_, route, params)) = best {
+            let value = Self::handler(route, method).expect("a candidate serves the method");
+            return Match::Found { value, params };
+        }
+        // No route serves the method: which methods does the path have?
+        let mut allowed: Vec<Method> = Vec::new();
+        for route in &self.routes {
+            if route.pattern.matches(path).is_some() {
+                for (m, _) in &route.methods {
+                    if !allowed.contains(m) {
+                        allowed.push(m.clone());
+                    }
                 }
-                Match::MethodNotAllowed(allowed)
             }
         }
+        if allowed.is_empty() {
+            return Match::NotFound;
+        }
+        if allowed.contains(&Method::GET) && !allowed.contains(&Method::HEAD) {
+            allowed.push(Method::HEAD);
+        }
+        Match::MethodNotAllowed(allowed)
+    }
+
+    /// The route's handler for `method`; HEAD falls back to GET.
+    fn handler<'a>(route: &'a Route<T>, method: &Method) -> Option<&'a T> {
+        let of = |want: &Method| route.methods.iter().find(|(m, _)| m == want);
+        of(method)
+            .or_else(|| {
+                (*method == Method::HEAD)
+                    .then(|| of(&Method::GET))
+                    .flatten()
+            })
+            .map(|(_, v)| v)
     }
 }
 

@@ -932,20 +932,22 @@ async fn respond(
         let url = parts.uri.to_string();
         return Ok(proxied(&service, &url, parts.method, parts.headers, body, peer).await);
     }
-    let target = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_owned();
+    let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     // A CR, LF or NUL hidden in the path (`%0d%0a`) is how header injection starts: refuse it.
     let raw_path = target.split('?').next().unwrap_or("");
     if percent_encoding::percent_decode_str(raw_path).any(|b| matches!(b, b'\r' | b'\n' | 0)) {
         return Ok(simple(400));
     }
-    if let Some(url) = service.proxies.reverse_url(&target) {
+    if let Some(url) = service.proxies.reverse_url(target) {
         return Ok(proxied(&service, &url, parts.method, parts.headers, body, peer).await);
     }
-    let host = request_host(&parts).unwrap_or("127.0.0.1").to_owned();
+    let host = request_host(&parts).unwrap_or("127.0.0.1");
+    let mut url = String::with_capacity(scheme.len() + 3 + host.len() + target.len());
+    url.push_str(scheme);
+    url.push_str("://");
+    url.push_str(host);
+    let target_start = url.len();
+    url.push_str(target);
     let params = parts.uri.query().map(parse_query).unwrap_or_default();
     let (tx, rx) = oneshot::channel();
     let writer = Writer::new(tx);
@@ -953,8 +955,8 @@ async fn respond(
         req: Request {
             method: parts.method,
             version: parts.version,
-            url: format!("{scheme}://{host}{target}"),
-            target,
+            url,
+            target_start,
             scheme,
             headers: parts.headers,
             body,
@@ -966,9 +968,9 @@ async fn respond(
         resp: Response::default(),
         writer: writer.clone(),
     };
-    let logged = service
-        .access_log
-        .then(|| format!("[{peer}][{} {}]", ex.req.method, ex.req.target));
+    // libhv's access-log line, for after the answer (an async handler answers later).
+    let logged = (service.access_log && crate::log::enabled(crate::log::LEVEL_INFO))
+        .then(|| (ex.req.method.clone(), ex.req.target().to_owned()));
     let resp = if service.handle(&mut ex) {
         writer.abandon();
         finish(ex.resp)
@@ -985,14 +987,21 @@ async fn respond(
             Err(_) => simple(500),
         }
     };
-    if let Some(line) = logged {
+    if let Some((method, target)) = logged {
         let status = resp.status();
-        crate::hv_log!(
-            crate::log::LEVEL_INFO,
-            "{line}=>[{} {}]",
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("<unknown>")
-        );
+        crate::log::write_with(crate::log::LEVEL_INFO, |out| {
+            out.push(b'[');
+            crate::addr_text::push_socket_addr(out, peer);
+            out.extend_from_slice(b"][");
+            out.extend_from_slice(method.as_str().as_bytes());
+            out.push(b' ');
+            out.extend_from_slice(target.as_bytes());
+            out.extend_from_slice(b"]=>[");
+            out.extend_from_slice(itoa::Buffer::new().format(status.as_u16()).as_bytes());
+            out.push(b' ');
+            out.extend_from_slice(status.canonical_reason().unwrap_or("<unknown>").as_bytes());
+            out.push(b']');
+        });
     }
     Ok(resp)
 }

@@ -117,14 +117,8 @@ impl Service {
         if let Some(processor) = &self.processor {
             return processor(ex);
         }
-        let path = ex
-            .req
-            .target
-            .split(['?', '#'])
-            .next()
-            .unwrap_or("")
-            .to_owned();
-        match self.router.find(&ex.req.method, &path) {
+        // The match borrows the router only, so the path is not copied out of the request.
+        match self.router.find(&ex.req.method, ex.req.raw_path()) {
             Match::Found { value, params } => {
                 for (k, v) in params {
                     ex.req.set_param(k, v);

@@ -59,7 +59,7 @@ impl StaticFiles {
 
     /// Answers a GET or HEAD from the directories; returns the status.
     pub fn serve(&self, req: &Request, resp: &mut Response) -> i32 {
-        let raw = req.target.split(['?', '#']).next().unwrap_or("");
+        let raw = req.raw_path();
         let decoded: Vec<u8> = percent_encoding::percent_decode_str(raw).collect();
         let Ok(path) = String::from_utf8(decoded) else {
             return 400;

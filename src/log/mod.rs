@@ -2,12 +2,16 @@
 //!
 //! Lines look like libhv's default format (`2024-01-02 03:04:05.067 INFO  message`). The default
 //! sink is stderr (libhv writes a file in the working directory; see the README's differences).
+//! Without fsync, lines below WARN to stderr or a file wait in per-thread buffers (`pending`),
+//! so logging stays off the request path.
+
+mod pending;
 
 use std::cell::Cell;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub const LEVEL_VERBOSE: i32 = 0;
@@ -21,9 +25,16 @@ pub const LEVEL_SILENT: i32 = 6;
 const LEVEL_NAMES: [&str; 7] = [
     "VERBOSE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "SILENT",
 ];
+/// The names as a line shows them, padded to five columns.
+const LEVEL_COLUMNS: [&str; 7] = [
+    "VERBOSE", "DEBUG", "INFO ", "WARN ", "ERROR", "FATAL", "SILENT",
+];
 
 static LEVEL: AtomicI32 = AtomicI32::new(LEVEL_INFO);
 static MAX_FILESIZE: AtomicU64 = AtomicU64::new(16 << 20);
+/// Whether lines below WARN may wait in `pending`: the sink is stderr or a file and fsync is
+/// off (a handler gets each line as it is logged). Changed under the logger's lock.
+static BUFFERED: AtomicBool = AtomicBool::new(true);
 
 /// A user-supplied sink receives the formatted line (with its trailing newline). It is called
 /// without the logger's lock held, so it may log itself: such a line goes to stderr.
@@ -129,9 +140,15 @@ pub fn set_handler(handler: Option<Handler>) {
     });
 }
 
-/// Installs `sink`; the old one (a handler may own anything) is dropped after the lock.
+/// Installs `sink`; the old one (a handler may own anything) is dropped after the lock. The
+/// lines waiting for the old sink are written to it first.
 fn replace_sink(sink: Sink) {
-    let old = with_logger(|l| std::mem::replace(&mut l.sink, sink));
+    pending::flush_all();
+    let old = with_logger(|l| {
+        let old = std::mem::replace(&mut l.sink, sink);
+        l.update_buffered();
+        old
+    });
     drop(old);
 }
 
@@ -140,10 +157,18 @@ pub fn set_max_filesize(bytes: u64) {
 }
 
 pub fn enable_fsync(on: bool) {
-    with_logger(|l| l.fsync = on);
+    if on {
+        pending::flush_all();
+    }
+    with_logger(|l| {
+        l.fsync = on;
+        l.update_buffered();
+    });
 }
 
+/// Writes out every waiting line, then syncs a log file to disk.
 pub fn fsync() {
+    pending::flush_all();
     with_logger(|l| {
         if let Sink::File { file, .. } = &mut l.sink {
             let _ = file.sync_data();
@@ -153,35 +178,36 @@ pub fn fsync() {
 
 /// Writes one line at `level`; the caller has already formatted `msg`.
 pub fn write(level: i32, msg: &[u8]) {
+    write_with(level, |out| out.extend_from_slice(msg));
+}
+
+/// Writes one line at `level` whose message `fill` appends to the buffer it is given, so a
+/// line made on the request path needs no allocation of its own.
+pub fn write_with(level: i32, fill: impl FnOnce(&mut Vec<u8>)) {
     if !enabled(level) {
         return;
     }
-    let mut line = Vec::with_capacity(msg.len() + 40);
-    timestamp(&mut line);
-    let name = LEVEL_NAMES[level.clamp(0, 6) as usize];
-    let _ = write!(line, " {name:<5} ");
-    line.extend_from_slice(msg);
-    line.push(b'\n');
-    let handler = with_logger(|l| {
-        let fsync = l.fsync;
-        match &mut l.sink {
-            Sink::Stderr => {
-                let _ = std::io::stderr().write_all(&line);
-                None
+    let mut fill = Some(fill);
+    if level < LEVEL_WARN && BUFFERED.load(Ordering::Relaxed) {
+        let waiting = pending::append(|out| {
+            if let Some(fill) = fill.take() {
+                format_line(out, level, fill);
             }
-            Sink::Handler(h) => Some(h.clone()),
-            Sink::File { path, file, size } => {
-                if *size + line.len() as u64 > MAX_FILESIZE.load(Ordering::Relaxed) {
-                    rotate(path, file, size);
-                }
-                if file.write_all(&line).is_ok() {
-                    *size += line.len() as u64;
-                    if fsync {
-                        let _ = file.sync_data();
-                    }
-                }
-                None
-            }
+        });
+        if waiting {
+            return;
+        }
+    }
+    let Some(fill) = fill else { return };
+    // A line written now must not overtake the ones this thread left waiting.
+    pending::flush_mine();
+    let mut line = Vec::with_capacity(128);
+    format_line(&mut line, level, fill);
+    let handler = with_logger(|l| match &l.sink {
+        Sink::Handler(h) => Some(h.clone()),
+        _ => {
+            l.emit(&line);
+            None
         }
     });
     // The handler runs without the lock: it may log (or set the sink) without deadlocking.
@@ -190,6 +216,71 @@ pub fn write(level: i32, msg: &[u8]) {
             Some(_call) => handler(level, &line),
             None => {
                 let _ = std::io::stderr().write_all(&line);
+            }
+        }
+    }
+}
+
+/// `<timestamp> <LEVEL> <message>\n` appended to `out`.
+fn format_line(out: &mut Vec<u8>, level: i32, fill: impl FnOnce(&mut Vec<u8>)) {
+    timestamp(out);
+    out.push(b' ');
+    out.extend_from_slice(LEVEL_COLUMNS[level.clamp(0, 6) as usize].as_bytes());
+    out.push(b' ');
+    fill(out);
+    out.push(b'\n');
+}
+
+/// Writes out the lines one thread left waiting. They are taken under the logger's lock, so
+/// two flushes of one buffer cannot reorder its lines; the thread appends meanwhile.
+fn write_pending(lines: &std::sync::Mutex<Vec<u8>>) {
+    let take = || std::mem::take(&mut *lines.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut data = with_logger(|l| {
+        let data = take();
+        if !data.is_empty() {
+            match &l.sink {
+                Sink::Handler(_) => {
+                    // Logged while the sink was being replaced by a handler: too late to
+                    // split them into the handler's calls.
+                    let _ = std::io::stderr().write_all(&data);
+                }
+                _ => l.emit(&data),
+            }
+        }
+        data
+    });
+    // The buffer keeps its allocation when the thread added nothing meanwhile.
+    data.clear();
+    let mut current = lines.lock().unwrap_or_else(|p| p.into_inner());
+    if current.is_empty() && data.capacity() > current.capacity() {
+        *current = data;
+    }
+}
+
+impl Logger {
+    fn update_buffered(&self) {
+        let buffered = !self.fsync && !matches!(self.sink, Sink::Handler(_));
+        BUFFERED.store(buffered, Ordering::Relaxed);
+    }
+
+    /// Writes `bytes` (whole lines) to a stderr or file sink.
+    fn emit(&mut self, bytes: &[u8]) {
+        let fsync = self.fsync;
+        match &mut self.sink {
+            Sink::Stderr => {
+                let _ = std::io::stderr().write_all(bytes);
+            }
+            Sink::Handler(_) => {}
+            Sink::File { path, file, size } => {
+                if *size + bytes.len() as u64 > MAX_FILESIZE.load(Ordering::Relaxed) {
+                    rotate(path, file, size);
+                }
+                if file.write_all(bytes).is_ok() {
+                    *size += bytes.len() as u64;
+                    if fsync {
+                        let _ = file.sync_data();
+                    }
+                }
             }
         }
     }
@@ -224,31 +315,62 @@ fn rotate(path: &PathBuf, file: &mut File, size: &mut u64) {
     }
 }
 
+thread_local! {
+    /// The second the last line of this thread was logged in, and its local-time text
+    /// (`2024-01-02 03:04:05`): the time zone is looked up once a second, not per line.
+    static SECOND: Cell<(u64, [u8; 19])> = const { Cell::new((u64::MAX, [0; 19])) };
+}
+
 fn timestamp(out: &mut Vec<u8>) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let secs = now.as_secs() as libc::time_t;
+    let secs = now.as_secs();
+    let cached = SECOND.try_with(Cell::get).ok().filter(|c| c.0 == secs);
+    let text = match cached {
+        Some((_, text)) => text,
+        None => {
+            let Some(text) = local_time(secs) else { return };
+            let _ = SECOND.try_with(|c| c.set((secs, text)));
+            text
+        }
+    };
+    out.extend_from_slice(&text);
+    let ms = now.subsec_millis();
+    out.extend_from_slice(&[
+        b'.',
+        b'0' + (ms / 100) as u8,
+        b'0' + (ms / 10 % 10) as u8,
+        b'0' + (ms % 10) as u8,
+    ]);
+}
+
+/// `2024-01-02 03:04:05` in local time.
+fn local_time(secs: u64) -> Option<[u8; 19]> {
+    let secs = secs as libc::time_t;
     // SAFETY: `tm` is plain data that localtime_r fully initialises on success; both pointers are
     // valid for the duration of the call.
     let tm = unsafe {
         let mut tm: libc::tm = std::mem::zeroed();
         if libc::localtime_r(&secs, &mut tm).is_null() {
-            return;
+            return None;
         }
         tm
     };
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
+    let mut text = [0u8; 19];
+    let mut cursor = std::io::Cursor::new(&mut text[..]);
+    write!(
+        cursor,
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
         tm.tm_year + 1900,
         tm.tm_mon + 1,
         tm.tm_mday,
         tm.tm_hour,
         tm.tm_min,
-        tm.tm_sec,
-        now.subsec_millis()
-    );
+        tm.tm_sec
+    )
+    .ok()?;
+    Some(text)
 }
 
 /// Logs from the core with `format!` syntax: `log!(LEVEL_WARN, "accept: {}", err)`.
