@@ -369,6 +369,7 @@ def chart(metrics, rounds, seconds):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     names = []
     for m in metrics:
@@ -381,11 +382,15 @@ def chart(metrics, rounds, seconds):
         servers = list(m["servers"].items())
         for j, (name, fig_) in enumerate(servers):
             x = i + (j - (len(servers) - 1) / 2) * width
-            ax.bar(x, fig_["ratio"], width, color=colors[name],
+            # Each bar grows from the reference line (1.0) up or down to its ratio.
+            ax.bar(x, fig_["ratio"] - 1, width, bottom=1, color=colors[name],
                    label=None if name in labelled else name)
             labelled.add(name)
-            ax.text(x, fig_["ratio"], f"{fig_['ratio']:.2f}", ha="center", va="bottom",
-                    fontsize=7)
+            ax.text(x, fig_["ratio"], f"{fig_['ratio']:.2f}", ha="center",
+                    va="bottom" if fig_["ratio"] >= 1 else "top", fontsize=7)
+    # Log scale: a ratio of 2 and one of 0.5 are as far from the reference.
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(metrics)))
     ax.set_xticklabels([f"{m['scenario']}\n{m['unit']} ({m['better']} better)\nref {m['reference']}"
