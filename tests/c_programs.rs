@@ -867,19 +867,172 @@ fn httpd_style_program_with_config_router_and_content_types() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// The benchmark's server (`bench/http.sh`) stays a working libhv-style program: it answers
-/// `GET /ping`, with its access log on and off.
+/// Waits until something listens on `port`.
+fn wait_listening(port: u16, what: &str) {
+    let deadline = Instant::now() + common::WAIT;
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A certificate for localhost, with the bench's 4 KiB static file in `static/` beside it.
+fn bench_files(tag: &str) -> (Cert, std::path::PathBuf) {
+    let cert = Cert::generate(tag, &["localhost"]);
+    let dir = cert.dir.join("static");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("4k.bin"), vec![b'x'; 4096]).unwrap();
+    (cert, dir)
+}
+
+/// The bench's HTTP answers, asked once each (no timing): /ping over HTTP/1.1, h2c by prior
+/// knowledge and h2 over TLS, and the 4 KiB static file.
+fn assert_bench_http_answers(port: u16, tls_port: u16, cert: &Cert) {
+    let base = format!("http://127.0.0.1:{port}");
+    assert_eq!(curl(&[&format!("{base}/ping")]), "pong");
+    assert_eq!(
+        curl(&[
+            "--http2-prior-knowledge",
+            "-w",
+            " %{http_version}",
+            &format!("{base}/ping")
+        ]),
+        "pong 2"
+    );
+    assert_eq!(curl(&[&format!("{base}/static/4k.bin")]), "x".repeat(4096));
+    let resolve = format!("localhost:{tls_port}:127.0.0.1");
+    assert_eq!(
+        curl(&[
+            "--cacert",
+            cert.cert.to_str().unwrap(),
+            "--resolve",
+            &resolve,
+            "-w",
+            " %{http_version}",
+            &format!("https://localhost:{tls_port}/ping"),
+        ]),
+        "pong 2"
+    );
+}
+
+// The bench's programs (bench/run.sh) stay working programs: each is built and asked once here,
+// never timed.
+
+/// The bench's hv-rs HTTP server, a libhv-style program: every answer the bench asks for, with
+/// its access log on (written to the log file) and off.
 #[test]
 fn bench_ping_server_answers_pong() {
     let exe = build("bench_ping_server", &["c-examples/bench/ping_server.cpp"]);
+    let (cert, static_dir) = bench_files("bench-ping");
+    let log_file = cert.dir.join("access.log");
     for log in ["1", "0"] {
-        let port = free_port();
-        let _server = Program::start(&exe, &[&port.to_string(), log]);
-        let deadline = Instant::now() + common::WAIT;
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the ping server never listened");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        assert_eq!(curl(&[&format!("http://127.0.0.1:{port}/ping")]), "pong");
+        let (port, tls_port) = (free_port(), free_port());
+        let _server = Program::start(
+            &exe,
+            &[
+                &port.to_string(),
+                log,
+                "1",
+                log_file.to_str().unwrap(),
+                static_dir.to_str().unwrap(),
+                &tls_port.to_string(),
+                cert.cert.to_str().unwrap(),
+                cert.key.to_str().unwrap(),
+            ],
+        );
+        wait_listening(port, "the ping server");
+        wait_listening(tls_port, "the ping server's HTTPS port");
+        assert_bench_http_answers(port, tls_port, &cert);
     }
+    let logged = std::fs::read_to_string(&log_file).unwrap();
+    assert!(logged.contains("[GET /ping]=>[200 OK]"), "{logged}");
+    // The old two-argument form still serves /ping.
+    let port = free_port();
+    let _server = Program::start(&exe, &[&port.to_string(), "0"]);
+    wait_listening(port, "the ping server");
+    assert_eq!(curl(&[&format!("http://127.0.0.1:{port}/ping")]), "pong");
+}
+
+#[test]
+fn bench_hyper_ref_answers_like_the_ping_server() {
+    let (cert, static_dir) = bench_files("bench-hyper");
+    let (port, tls_port) = (free_port(), free_port());
+    let _server = Program::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_hyper_ref")),
+        &[
+            &port.to_string(),
+            static_dir.join("4k.bin").to_str().unwrap(),
+            &tls_port.to_string(),
+            cert.cert.to_str().unwrap(),
+            cert.key.to_str().unwrap(),
+        ],
+    );
+    wait_listening(port, "hyper_ref");
+    wait_listening(tls_port, "hyper_ref's HTTPS port");
+    assert_bench_http_answers(port, tls_port, &cert);
+}
+
+/// Sends one message to the echo server on `port` and reads it back.
+fn assert_echoes(port: u16) {
+    let mut s = connect(port);
+    s.write_all(b"hello bench").unwrap();
+    assert_eq!(read_exactly(&mut s, 11), b"hello bench");
+}
+
+/// Runs one of the bench's load programs to its end and returns what it printed.
+fn run_bench_bin(exe: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(exe)
+        .args(args)
+        .output()
+        .expect("running a bench program");
+    assert!(
+        out.status.success(),
+        "{exe} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn bench_echo_servers_echo_and_echo_load_counts() {
+    let hv = build(
+        "bench_tcp_echo_server",
+        &["c-examples/bench/tcp_echo_server.cpp"],
+    );
+    let epoll = build("bench_epoll_echo", &["bench/epoll_echo.c"]);
+    for (exe, args) in [(hv, vec!["1"]), (epoll, vec![])] {
+        let port = free_port();
+        let port_arg = port.to_string();
+        let _server = Program::start(&exe, &[&[port_arg.as_str()], &args[..]].concat());
+        wait_listening(port, "the echo server");
+        assert_echoes(port);
+        let out = run_bench_bin(
+            env!("CARGO_BIN_EXE_echo_load"),
+            &[&format!("127.0.0.1:{port}"), "4", "1024", "0.2"],
+        );
+        assert!(out.starts_with("echoed ") && out.contains(" MB/s"), "{out}");
+    }
+}
+
+#[test]
+fn bench_idle_conns_holds_connections_over_http_and_https() {
+    let (cert, static_dir) = bench_files("bench-idle");
+    let (port, tls_port) = (free_port(), free_port());
+    let _server = Program::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_hyper_ref")),
+        &[
+            &port.to_string(),
+            static_dir.join("4k.bin").to_str().unwrap(),
+            &tls_port.to_string(),
+            cert.cert.to_str().unwrap(),
+            cert.key.to_str().unwrap(),
+        ],
+    );
+    wait_listening(port, "hyper_ref");
+    wait_listening(tls_port, "hyper_ref's HTTPS port");
+    let exe = env!("CARGO_BIN_EXE_idle_conns");
+    let plain = run_bench_bin(exe, &[&format!("127.0.0.1:{port}"), "3", "0"]);
+    assert_eq!(plain.trim(), "ready 3");
+    let tls = run_bench_bin(exe, &[&format!("127.0.0.1:{tls_port}"), "3", "0", "--tls"]);
+    assert_eq!(tls.trim(), "ready 3");
 }
