@@ -1,7 +1,7 @@
 //! Programs that end with servers still running, as libhv's httpd does: `exit()` from a signal
 //! handler, an `atexit` handler, or the static destructors after `main` returns. Each must stop
-//! cleanly (exit status 0, bounded time, the open connection's disconnect callback run) and the
-//! library must print no panic on stderr.
+//! cleanly (exit status 0, bounded time, the open connection's disconnect callback run), the
+//! library must print no panic on stderr, and no log line may be lost.
 
 mod common;
 
@@ -96,6 +96,16 @@ fn exit_from_a_signal_handler_atexit_and_static_destructors_is_clean() {
         assert!(
             !stderr.contains("panic"),
             "mode {mode}: a panic reached stderr:\n{stderr}"
+        );
+        // Log lines wait in per-thread buffers: exit() writes them out, and a line logged
+        // after that (by a static destructor) is written at once.
+        assert!(
+            stderr.contains("[GET /ping]=>[200 OK]"),
+            "mode {mode}: the access-log line was lost; stderr:\n{stderr}"
+        );
+        assert!(
+            stderr.contains("last words from a static destructor"),
+            "mode {mode}: the destructor's line was lost; stderr:\n{stderr}"
         );
     }
 }

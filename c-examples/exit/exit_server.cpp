@@ -10,7 +10,8 @@
  * atexit: an atexit() handler stops both servers, then the static destructors run;
  * static: main returns when stdin closes and the static destructors alone stop the servers.
  * Prints "servers ready" once both listen, and "tcp disconnected" when shutting down closes a
- * TCP connection.
+ * TCP connection. The HTTP server's access log (libhv's default, at INFO on stderr) logs each
+ * request, and a global object logs a last line from its destructor.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -20,6 +21,11 @@
 #include "HttpServer.h"
 #include "TcpClient.h"
 #include "TcpServer.h"
+
+/* Constructed first, so destroyed last: after everything else has stopped. */
+struct LastWords {
+    ~LastWords() { hlogi("last words from a static destructor"); }
+} g_last_words;
 
 hv::HttpService     g_router;
 hv::HttpServer      g_http_server;
@@ -46,7 +52,6 @@ int main(int argc, char** argv) {
     }
     std::string mode = argv[3];
 
-    g_router.enable_access_log = 0;
     g_router.GET("/ping", [](HttpRequest* req, HttpResponse* resp) {
         (void)req;
         return resp->String("pong");

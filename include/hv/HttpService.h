@@ -165,27 +165,27 @@ inline void importParams(hv_http_request* in, HttpRequest* req) {
  * as ParseUrl() sets them (and a Host header when the request had none), without its copies;
  * the path and the parameters come from the library. */
 inline void importUrlParts(HttpRequest* req) {
-    const std::string& url = req->url;
-    size_t sep = url.find("://");
-    if (sep == std::string::npos) return req->ParseUrl();
-    size_t begin = sep + 3;
-    size_t end = url.find_first_of("/?#", begin);
-    if (end == std::string::npos) end = url.size();
-    size_t host_begin = begin, host_end = end, colon = std::string::npos;
-    if (begin < end && url[begin] == '[') {
-        size_t close = url.find(']', begin);
-        if (close == std::string::npos || close >= end) return req->ParseUrl();
-        host_begin = begin + 1;
-        host_end = close;
-        if (close + 1 < end && url[close + 1] == ':') colon = close + 1;
-    } else {
-        colon = url.find(':', begin);
-        if (colon != std::string::npos && colon < end) host_end = colon;
-        else colon = std::string::npos;
+    const char* url = req->url.c_str();
+    const char* sep = strstr(url, "://");
+    if (sep == NULL) return req->ParseUrl();
+    const char* begin = sep + 3;
+    const char* end = begin;
+    const char* colon = NULL;  // the port's, outside an IPv6 literal's brackets
+    bool bracket = false;
+    for (; *end && *end != '/' && *end != '?' && *end != '#'; ++end) {
+        if (*end == '[') bracket = true;
+        else if (*end == ']') bracket = false;
+        else if (*end == ':' && !bracket) colon = end;
     }
-    req->scheme.assign(url, 0, sep);
-    req->host.assign(url, host_begin, host_end - host_begin);
-    int port = colon == std::string::npos ? 0 : atoi(url.c_str() + colon + 1);
+    const char* host_begin = begin;
+    const char* host_end = colon ? colon : end;
+    if (host_end - host_begin >= 2 && *host_begin == '[' && host_end[-1] == ']') {
+        ++host_begin;
+        --host_end;
+    }
+    req->scheme.assign(url, sep - url);
+    req->host.assign(host_begin, host_end - host_begin);
+    int port = colon ? atoi(colon + 1) : 0;
     if (port == 0) port = req->scheme == "https" ? DEFAULT_HTTPS_PORT : DEFAULT_HTTP_PORT;
     req->port = port;
     req->FillHost(req->host.c_str(), port);

@@ -32,7 +32,15 @@ pub(super) fn scan_head(
     s: &mut HeadScan,
     o: &ServerOptions,
 ) -> Result<Option<usize>, u16> {
-    for i in s.scanned..head.len() {
+    let mut i = s.scanned;
+    while i < head.len() {
+        // Most bytes are plain: skip them by the word (a CR just before must be looked at).
+        if i == 0 || head[i - 1] != b'\r' {
+            i += plain_run(&head[i..]);
+            if i == head.len() {
+                break;
+            }
+        }
         let b = head[i];
         if i > 0 && head[i - 1] == b'\r' && b != b'\n' {
             return Err(400);
@@ -46,6 +54,7 @@ pub(super) fn scan_head(
                 if s.lines == 0 && line == 0 {
                     // An empty line before the request line may be ignored (RFC 9112 §2.2).
                     s.line_start = i + 1;
+                    i += 1;
                     continue;
                 }
                 if line == 0 {
@@ -72,6 +81,7 @@ pub(super) fn scan_head(
             0..=0x1f | 0x7f => return Err(400),
             _ => {}
         }
+        i += 1;
     }
     s.scanned = head.len();
     let partial = head.len() - s.line_start;
@@ -84,11 +94,60 @@ pub(super) fn scan_head(
     Ok(None)
 }
 
-/// `tchar` of RFC 9110 §5.6.2: what methods and field names are made of.
+/// How many leading bytes are neither a control byte (HTAB, CR and LF included) nor DEL:
+/// eight at a time, as a head is scanned once per byte otherwise.
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut n = 0;
+    for word in bytes.chunks_exact(8) {
+        let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        // Exact tests for "some byte is below 0x20" and "some byte is 0x7f".
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let del = (x ^ (ONES * 0x7f)).wrapping_sub(ONES) & !(x ^ (ONES * 0x7f)) & HIGH;
+        if control | del != 0 {
+            break;
+        }
+        n += 8;
+    }
+    n + bytes[n..]
+        .iter()
+        .position(|&b| b < 0x20 || b == 0x7f)
+        .unwrap_or(bytes.len() - n)
+}
+
+/// `tchar` of RFC 9110 §5.6.2, by byte value.
+const TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        b += 1;
+    }
+    t
+};
+
+/// What methods and field names are made of.
 fn is_token(s: &[u8]) -> bool {
-    !s.is_empty()
-        && s.iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !s.is_empty() && s.iter().all(|&b| TCHAR[b as usize])
 }
 
 fn trim_ows(mut v: &[u8]) -> &[u8] {
@@ -220,6 +279,23 @@ fn transfer_coding(te: &[u8]) -> Result<(), u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_run_stops_at_the_first_control_byte_or_del() {
+        let mut bytes = [b'a'; 40];
+        assert_eq!(plain_run(&bytes), 40);
+        for stop in [0x00, b'\t', b'\r', b'\n', 0x1f, 0x7f] {
+            for at in 0..40 {
+                bytes = [b'a'; 40];
+                bytes[at] = stop;
+                assert_eq!(plain_run(&bytes), at, "{stop:#x} at {at}");
+            }
+        }
+        assert_eq!(
+            plain_run(&[0x80, 0xff, 0x20, 0x7e, 0xa0, 0xc3, 0xa9, 0x21, 0x7f]),
+            8
+        );
+    }
 
     #[test]
     fn transfer_codings() {

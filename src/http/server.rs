@@ -903,7 +903,9 @@ async fn respond(
         Verdict::Drop => return Err(Dropped),
     }
     if let Some(decision) = connect.as_mut() {
-        let resp = tunnel(&service, &mut parts).await;
+        // Boxed, as the proxy calls below: rare paths with large futures would otherwise grow
+        // every request's future (moved into place once per request).
+        let resp = Box::pin(tunnel(&service, &mut parts)).await;
         decision.opened = resp.status() == hyper::StatusCode::OK;
         return Ok(resp);
     }
@@ -930,7 +932,15 @@ async fn respond(
             return Ok(simple(403));
         }
         let url = parts.uri.to_string();
-        return Ok(proxied(&service, &url, parts.method, parts.headers, body, peer).await);
+        return Ok(Box::pin(proxied(
+            &service,
+            &url,
+            parts.method,
+            parts.headers,
+            body,
+            peer,
+        ))
+        .await);
     }
     let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     // A CR, LF or NUL hidden in the path (`%0d%0a`) is how header injection starts: refuse it.
@@ -939,7 +949,15 @@ async fn respond(
         return Ok(simple(400));
     }
     if let Some(url) = service.proxies.reverse_url(target) {
-        return Ok(proxied(&service, &url, parts.method, parts.headers, body, peer).await);
+        return Ok(Box::pin(proxied(
+            &service,
+            &url,
+            parts.method,
+            parts.headers,
+            body,
+            peer,
+        ))
+        .await);
     }
     let host = request_host(&parts).unwrap_or("127.0.0.1");
     let mut url = String::with_capacity(scheme.len() + 3 + host.len() + target.len());

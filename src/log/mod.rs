@@ -418,6 +418,28 @@ mod tests {
     }
 
     #[test]
+    fn waiting_lines_come_out_in_order_before_a_warning_and_on_fsync() {
+        let _turn = SINK_TESTS.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = std::env::temp_dir().join(format!("hv-log-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ordered.log");
+        let _ = std::fs::remove_file(&path);
+        set_level(LEVEL_INFO);
+        set_file(Some(path.clone())).unwrap();
+        write(LEVEL_INFO, b"first");
+        write(LEVEL_WARN, b"second");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (first, second) = (text.find(" INFO  first\n"), text.find(" WARN  second\n"));
+        assert!(first.is_some() && first < second, "{text:?}");
+        write(LEVEL_INFO, b"third");
+        fsync();
+        let text = std::fs::read_to_string(&path).unwrap();
+        set_file(None).unwrap();
+        assert!(text.ends_with(" INFO  third\n"), "{text:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn handler_may_log_and_replace_itself() {
         let _turn = SINK_TESTS.lock().unwrap_or_else(|p| p.into_inner());
         let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
