@@ -692,6 +692,35 @@ fn evpp_http_edges_exceptions_forgotten_writers_routes_and_streams() {
     assert_eq!(p.wait(), 0);
 }
 
+/// The C++ glue reuses a finished request's context for the next one on its loop: nothing a
+/// handler left behind (headers, cookies, params, body, JSON, userdata, callbacks, status)
+/// reaches the next request.
+#[test]
+fn evpp_http_context_of_one_request_leaks_nothing_into_the_next() {
+    let exe = build("evpp_http_reuse", &["c-examples/evpp/http_reuse.cpp"]);
+    let mut p = Program::start(&exe, &["0"]);
+    let port = ready_port(&mut p, "ready on");
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..3 {
+        let dirty = curl(&[
+            "-H",
+            "Cookie: a=b",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &format!("{base}/dirty?x=1"),
+        ]);
+        assert_eq!(dirty, "201");
+        // curl sends Host, User-Agent and Accept; the response holds nothing yet.
+        assert_eq!(
+            curl(&[&format!("{base}/clean")]),
+            "req_headers=3 req_cookies=0 params=0 resp_headers=0 resp_cookies=0 body=0 json=0 \
+             userdata=0 req_cb=0 resp_cb=0 status=200"
+        );
+    }
+}
+
 #[test]
 fn gateway_forwards_concurrent_requests_and_keeps_each_answer_with_its_request() {
     let exe = build("gateway", &["c-examples/gateway.cpp"]);

@@ -1016,6 +1016,18 @@ public:
         InitFields();
     }
 
+    /* hv-rs: back to the state of a newly received request (Received), for reuse. */
+    void ResetReceived() {
+        HttpMessage::Reset();
+        http_cb = nullptr;
+        InitFields();
+        url.clear();
+        query_params.clear();
+        client_addr = hv::NetAddr();
+        tls_client_subject.clear();
+        tls_client_der.clear();
+    }
+
     /* Defaults, including the User-Agent and Accept headers. */
     void Init() {
         headers["User-Agent"] = DEFAULT_HTTP_USER_AGENT;

@@ -143,8 +143,55 @@ inline void deleteBinding(void* userdata) noexcept {
     delete static_cast<HandlerBinding*>(userdata);
 }
 
+/*
+ * The contexts of answered requests that nothing else holds, kept per loop thread for its next
+ * requests (libhv reuses each connection's request and response the same way): a request then
+ * costs no construction of its context, request and response. A context is taken back only
+ * once its writer is gone and every field is reset.
+ */
+inline std::vector<HttpContextPtr>& contextPool() {
+    static thread_local std::vector<HttpContextPtr> pool;
+    return pool;
+}
+
+enum { kContextPoolSize = 16 };
+
+inline void recycleContext(HttpContextPtr& ctx) {
+    std::vector<HttpContextPtr>& pool = contextPool();
+    if (ctx.use_count() != 1 || ctx->writer.use_count() != 1 || ctx->request.use_count() != 1 ||
+        pool.size() >= kContextPoolSize) {
+        return;
+    }
+    // The writer ends an unfinished response and lets the library's writer go, as it would
+    // if the context were freed.
+    ctx->writer.reset();
+    if (ctx->response.use_count() != 1) return;
+    ctx->service = NULL;
+    ctx->userdata = NULL;
+    ctx->request->ResetReceived();
+    ctx->response->Reset();
+    ctx->response->http_cb = nullptr;
+    pool.push_back(std::move(ctx));
+}
+
 inline void deleteContext(void* userdata) noexcept {
-    delete static_cast<HttpContextPtr*>(userdata);
+    HttpContextPtr* held = static_cast<HttpContextPtr*>(userdata);
+    guarded("recycling an HTTP context", [held] { recycleContext(*held); });
+    delete held;
+}
+
+/* A reset context from the pool, or a new one. */
+inline HttpContextPtr freshContext() {
+    std::vector<HttpContextPtr>& pool = contextPool();
+    if (!pool.empty()) {
+        HttpContextPtr ctx = std::move(pool.back());
+        pool.pop_back();
+        return ctx;
+    }
+    HttpContextPtr ctx = std::make_shared<HttpContext>();
+    ctx->request = std::make_shared<HttpRequest>(HttpRequest::Received());
+    ctx->response = std::make_shared<HttpResponse>();
+    return ctx;
 }
 
 inline std::string requestString(const char* (*get)(const hv_http_request*, size_t*), const hv_http_request* in) {
@@ -258,10 +305,8 @@ inline HttpContextPtr contextFor(HttpService* service, hv_http_request* in, hv_h
         mergeResponse(out, (*cached)->response.get());
         return *cached;
     }
-    HttpContextPtr ctx = std::make_shared<HttpContext>();
+    HttpContextPtr ctx = freshContext();
     ctx->service = service;
-    ctx->request = std::make_shared<HttpRequest>(HttpRequest::Received());
-    ctx->response = std::make_shared<HttpResponse>();
     ctx->writer = std::make_shared<HttpResponseWriter>(writer, ctx->response);
     importRequest(in, ctx->request.get());
     // A first C++ stage late in the pipeline (a postprocessor alone) starts from what the
