@@ -1,10 +1,12 @@
 //! Static files (libhv's `Static()`, `document_root`, `home_page`, `index_of`): safe path
-//! resolution, ETag / Last-Modified with 304, byte ranges with 206 / 416, and bodies streamed
-//! from disk so a large file never sits in memory.
+//! resolution, ETag / Last-Modified with 304, byte ranges with 206 / 416. A small answer is read
+//! at once on the loop thread (from the page cache, as nginx reads it); a larger one is streamed
+//! from disk so it never sits in memory.
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -15,6 +17,10 @@ use hyper::header::{
 
 use super::message::{Request, Response};
 
+/// Answers up to this size are read into the body at once: a streamed body costs a round trip
+/// through tokio's blocking pool for every chunk.
+const READ_AT_ONCE: u64 = 64 << 10;
+
 /// An open file and the part of it to send.
 #[derive(Debug)]
 pub struct FileBody {
@@ -24,8 +30,9 @@ pub struct FileBody {
 
 #[derive(Debug, Clone)]
 pub struct StaticFiles {
-    /// (location ending in `/`, directory), longest-first so the most specific location wins.
-    dirs: Vec<(String, PathBuf)>,
+    /// (location ending in `/`, directory, the directory's real path when it existed as it was
+    /// added), longest-first so the most specific location wins.
+    dirs: Vec<(String, PathBuf, Option<PathBuf>)>,
     pub home_page: String,
     /// Directory listings for paths under this prefix (empty: none).
     pub index_of: String,
@@ -52,8 +59,9 @@ impl StaticFiles {
         if !location.ends_with('/') {
             location.push('/');
         }
-        self.dirs.retain(|(l, _)| *l != location);
-        self.dirs.push((location, dir.to_path_buf()));
+        self.dirs.retain(|(l, _, _)| *l != location);
+        self.dirs
+            .push((location, dir.to_path_buf(), dir.canonicalize().ok()));
         self.dirs.sort_by(|a, b| b.0.cmp(&a.0));
     }
 
@@ -70,7 +78,10 @@ impl StaticFiles {
         {
             return 400;
         }
-        let Some((location, dir)) = self.dirs.iter().find(|(l, _)| path.starts_with(l.as_str()))
+        let Some((location, dir, real_dir)) = self
+            .dirs
+            .iter()
+            .find(|(l, _, _)| path.starts_with(l.as_str()))
         else {
             return 404;
         };
@@ -90,10 +101,14 @@ impl StaticFiles {
             file.push(&self.home_page);
         }
         // Symlinks may point anywhere: the real file must stay inside the real directory.
-        let (Ok(real), Ok(root)) = (file.canonicalize(), dir.canonicalize()) else {
+        let root = match real_dir {
+            Some(real) => Ok(std::borrow::Cow::Borrowed(real.as_path())),
+            None => dir.canonicalize().map(std::borrow::Cow::Owned),
+        };
+        let (Ok(real), Ok(root)) = (file.canonicalize(), root) else {
             return 404;
         };
-        if !real.starts_with(&root) {
+        if !real.starts_with(root.as_ref()) {
             return 404;
         }
         serve_file(&real, req, resp)
@@ -147,7 +162,16 @@ fn parse_range(header: Option<&HeaderValue>, size: u64) -> Option<Result<(u64, u
 }
 
 fn serve_file(path: &Path, req: &Request, resp: &mut Response) -> i32 {
-    let Ok(meta) = std::fs::metadata(path) else {
+    // Non-blocking, so that opening a FIFO someone left in the tree does not wait for a
+    // writer (it is refused below; a regular file reads the same either way).
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path);
+    let Ok(mut file) = opened else {
+        return 404;
+    };
+    let Ok(meta) = file.metadata() else {
         return 404;
     };
     if !meta.is_file() {
@@ -191,13 +215,17 @@ fn serve_file(path: &Path, req: &Request, resp: &mut Response) -> i32 {
             (206, from, to - from + 1)
         }
     };
-    let Ok(mut file) = File::open(path) else {
-        return 404;
-    };
     if file.seek(SeekFrom::Start(from)).is_err() {
         return 500;
     }
     resp.body.clear();
+    if len <= READ_AT_ONCE {
+        resp.body.reserve_exact(len as usize);
+        return match (&mut file).take(len).read_to_end(&mut resp.body) {
+            Ok(n) if n as u64 == len => status,
+            _ => 500,
+        };
+    }
     resp.file = Some(FileBody { file, len });
     status
 }
@@ -319,6 +347,46 @@ mod tests {
         assert_eq!(parse_range(Some(&h("bytes=5-2")), 100), Some(Err(())));
         assert_eq!(parse_range(Some(&h("items=0-1")), 100), None);
         assert_eq!(parse_range(None, 100), None);
+    }
+
+    fn get(path: &str) -> Request {
+        Request {
+            method: hyper::Method::GET,
+            version: hyper::Version::HTTP_11,
+            url: format!("http://x{path}"),
+            target_start: "http://x".len(),
+            scheme: "http",
+            headers: hyper::HeaderMap::new(),
+            body: bytes::Bytes::new(),
+            client_addr: "127.0.0.1:1".parse().unwrap(),
+            params: Vec::new(),
+            attachment: None,
+            client_cert: None,
+        }
+    }
+
+    #[test]
+    fn small_files_are_read_at_once_and_a_fifo_is_refused_without_waiting() {
+        let dir = std::env::temp_dir().join(format!("hv-static-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("small.txt"), "hello").unwrap();
+        std::fs::write(dir.join("big.bin"), vec![7u8; READ_AT_ONCE as usize + 1]).unwrap();
+        let fifo = std::ffi::CString::new(dir.join("pipe").to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path and a mode; mkfifo touches nothing else.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let mut files = StaticFiles::default();
+        files.add("/", &dir);
+        let mut resp = Response::default();
+        assert_eq!(files.serve(&get("/pipe"), &mut resp), 404);
+        let mut resp = Response::default();
+        assert_eq!(files.serve(&get("/small.txt"), &mut resp), 200);
+        assert_eq!(resp.body, b"hello");
+        assert!(resp.file.is_none());
+        let mut resp = Response::default();
+        assert_eq!(files.serve(&get("/big.bin"), &mut resp), 200);
+        assert!(resp.body.is_empty());
+        assert_eq!(resp.file.as_ref().map(|f| f.len), Some(READ_AT_ONCE + 1));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
