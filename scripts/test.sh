@@ -3,7 +3,7 @@
 # and C++ programs in c-examples/ built with the system compiler and driven over loopback), then
 # the test binaries that build C and C++ programs once more with every program built and run
 # under AddressSanitizer + UBSan (HV_SANITIZE=1, see tests/common/mod.rs): any sanitizer report
-# fails the run.
+# fails the run. It ends with the fuzz smoke run (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,5 +57,9 @@ wait "$centos7_pid" || status=$?
 cat "$builds/centos7.log"
 [ "$status" -eq 0 ] || exit "$status"
 phase "CentOS 7 build checked"
+# The fuzz smoke run: every fuzz target for a few seconds (or, with no nightly toolchain to be
+# had, every seed replayed on stable).
+bash scripts/fuzz.sh
+phase "fuzz smoke run done"
 # One closing line for the whole run.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

@@ -503,7 +503,7 @@ pub extern "C" fn hv_http_request_client_addr(
     len: usize,
 ) -> usize {
     ffi_boundary! {
-        let text = try_ref!(req, 0).client_addr.to_string();
+        let text = try_ref!(req, copy_c_string(b"", buf, len)).client_addr.to_string();
         copy_c_string(text.as_bytes(), buf, len)
     }
 }
