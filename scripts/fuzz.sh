@@ -11,11 +11,14 @@
 # The first line of output says which of the two ran.
 #
 # A longer run: scripts/fuzz.sh 3600 (an hour per target). FUZZ_TARGETS="unpack router" picks
-# targets.
+# targets. `scripts/fuzz.sh build` only gets the toolchain and builds (scripts/test.sh does
+# that beside the tests, so the smoke run at its end finds the targets built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${1:-15}
+build_only=false
+[ "$seconds" = build ] && build_only=true
 targets=(${FUZZ_TARGETS:-unpack proxy_header router static_path query c_abi})
 
 nightly() { command -v rustup >/dev/null 2>&1 && rustup run nightly rustc --version >/dev/null 2>&1; }
@@ -25,16 +28,21 @@ if ! nightly && command -v rustup >/dev/null 2>&1; then
 fi
 if ! nightly; then
     echo "fuzz.sh: path: stable replay of the seed corpora (no nightly toolchain, no fuzzing)"
-    cargo test --manifest-path fuzz/Cargo.toml --locked --test replay -- --nocapture
-    exit
+    if $build_only; then
+        exec cargo test --manifest-path fuzz/Cargo.toml --locked --test replay --no-run
+    fi
+    exec cargo test --manifest-path fuzz/Cargo.toml --locked --test replay -- --nocapture
 fi
-echo "fuzz.sh: path: cargo-fuzz on nightly, ${seconds} s per target"
+echo "fuzz.sh: path: cargo-fuzz on nightly$($build_only || echo ", ${seconds} s per target")"
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 
 start=$SECONDS
 # One build for every target (-a: debug assertions, so arithmetic overflow is a crash too).
 cargo +nightly fuzz build -a
 echo "fuzz.sh: built in $((SECONDS - start)) s"
+if $build_only; then
+    exit
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

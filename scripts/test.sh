@@ -17,13 +17,18 @@ builds=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$log" "$reports" "$builds"' EXIT
 phase() { echo "test.sh: $1 at $SECONDS s"; }
 
-# The two release builds share nothing with the debug tests, so they run beside them (at a
-# lower priority) instead of after: the release build the quick-start test runs is then found
-# done, and the CentOS 7 build is checked at the end.
+# The two release builds and the fuzz targets' build share nothing with the debug tests, so
+# they run beside them (at a lower priority) instead of after: the release build the
+# quick-start test runs is then found done, the CentOS 7 build is checked at the end, and the
+# fuzz smoke run after it.
 nice -n 10 cargo build --release --locked >"$builds/release.log" 2>&1 &
 release_pid=$!
 nice -n 10 bash scripts/build-centos7.sh >"$builds/centos7.log" 2>&1 &
 centos7_pid=$!
+# The fuzz targets' build (a toolchain and cargo-fuzz first where missing) for the smoke run
+# at the end.
+nice -n 10 bash scripts/fuzz.sh build >"$builds/fuzz.log" 2>&1 &
+fuzz_pid=$!
 
 cargo test --locked 2>&1 | tee "$log"
 phase "tests done"
@@ -59,6 +64,7 @@ cat "$builds/centos7.log"
 phase "CentOS 7 build checked"
 # The fuzz smoke run: every fuzz target for a few seconds (or, with no nightly toolchain to be
 # had, every seed replayed on stable).
+wait "$fuzz_pid" || { cat "$builds/fuzz.log"; exit 1; }
 bash scripts/fuzz.sh
 phase "fuzz smoke run done"
 # One closing line for the whole run.
