@@ -3,7 +3,7 @@
 # and C++ programs in c-examples/ built with the system compiler and driven over loopback), then
 # the test binaries that build C and C++ programs once more with every program built and run
 # under AddressSanitizer + UBSan (HV_SANITIZE=1, see tests/common/mod.rs): any sanitizer report
-# fails the run.
+# fails the run. It ends with the fuzz smoke run (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,13 +17,18 @@ builds=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$log" "$reports" "$builds"' EXIT
 phase() { echo "test.sh: $1 at $SECONDS s"; }
 
-# The two release builds share nothing with the debug tests, so they run beside them (at a
-# lower priority) instead of after: the release build the quick-start test runs is then found
-# done, and the CentOS 7 build is checked at the end.
+# The two release builds and the fuzz targets' build share nothing with the debug tests, so
+# they run beside them (at a lower priority) instead of after: the release build the
+# quick-start test runs is then found done, the CentOS 7 build is checked at the end, and the
+# fuzz smoke run after it.
 nice -n 10 cargo build --release --locked >"$builds/release.log" 2>&1 &
 release_pid=$!
 nice -n 10 bash scripts/build-centos7.sh >"$builds/centos7.log" 2>&1 &
 centos7_pid=$!
+# The fuzz targets' build (a toolchain and cargo-fuzz first where missing) for the smoke run
+# at the end.
+nice -n 10 bash scripts/fuzz.sh build >"$builds/fuzz.log" 2>&1 &
+fuzz_pid=$!
 
 cargo test --locked 2>&1 | tee "$log"
 phase "tests done"
@@ -57,5 +62,10 @@ wait "$centos7_pid" || status=$?
 cat "$builds/centos7.log"
 [ "$status" -eq 0 ] || exit "$status"
 phase "CentOS 7 build checked"
+# The fuzz smoke run: every fuzz target for a few seconds (or, with no nightly toolchain to be
+# had, every seed replayed on stable).
+wait "$fuzz_pid" || { cat "$builds/fuzz.log"; exit 1; }
+bash scripts/fuzz.sh
+phase "fuzz smoke run done"
 # One closing line for the whole run.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

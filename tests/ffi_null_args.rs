@@ -487,6 +487,33 @@ fn every_entry_point_rejects_null_handles() {
     assert_eq!(FREED.load(Ordering::SeqCst) - before, 18);
 }
 
+/// A call that writes a string into the caller's buffer writes "" for a NULL handle too (C
+/// programs print the buffer): the c_abi fuzz target found hv_http_parser_error leaving it
+/// unwritten, and the address getters did the same.
+#[test]
+fn string_out_calls_write_empty_for_null_handles() {
+    type Call = fn(*mut std::ffi::c_char, usize) -> usize;
+    let calls: [(&str, Call); 4] = [
+        ("hv_http_parser_error", |b, l| {
+            hv_http_parser_error(null(), b, l)
+        }),
+        ("hv_channel_peeraddr", |b, l| {
+            hv_channel_peeraddr(null(), b, l)
+        }),
+        ("hv_channel_localaddr", |b, l| {
+            hv_channel_localaddr(null(), b, l)
+        }),
+        ("hv_http_request_client_addr", |b, l| {
+            hv_http_request_client_addr(null(), b, l)
+        }),
+    ];
+    for (name, call) in calls {
+        let mut buf = [b'x' as std::ffi::c_char; 8];
+        assert_eq!(call(buf.as_mut_ptr(), buf.len()), 0, "{name}");
+        assert_eq!(buf[0], 0, "{name} left the buffer unwritten");
+    }
+}
+
 #[test]
 fn bad_arguments_get_error_codes() {
     let srv = hv_tcp_server_new(null());

@@ -162,7 +162,7 @@ pub extern "C" fn hv_channel_peeraddr(
     buf: *mut c_char,
     len: usize,
 ) -> usize {
-    ffi_boundary! { write_addr(try_ref!(channel, 0).peer_addr(), buf, len) }
+    ffi_boundary! { write_addr(try_ref!(channel, write_addr(None, buf, len)).peer_addr(), buf, len) }
 }
 
 /// As `hv_channel_peeraddr`, for the local address.
@@ -172,7 +172,7 @@ pub extern "C" fn hv_channel_localaddr(
     buf: *mut c_char,
     len: usize,
 ) -> usize {
-    ffi_boundary! { write_addr(try_ref!(channel, 0).local_addr(), buf, len) }
+    ffi_boundary! { write_addr(try_ref!(channel, write_addr(None, buf, len)).local_addr(), buf, len) }
 }
 
 /// Bytes queued and not yet written to the socket.

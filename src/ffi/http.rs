@@ -573,7 +573,7 @@ pub extern "C" fn hv_http_request_client_addr(
 ) -> usize {
     ffi_boundary! {
         let mut text = [0u8; crate::addr_text::SOCKET_ADDR_MAX];
-        let n = crate::addr_text::socket_addr(&mut text, try_ref!(req, 0).client_addr);
+        let n = crate::addr_text::socket_addr(&mut text, try_ref!(req, copy_c_string(b"", buf, len)).client_addr);
         copy_c_string(&text[..n], buf, len)
     }
 }

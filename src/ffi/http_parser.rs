@@ -202,7 +202,7 @@ pub extern "C" fn hv_http_parser_error(
     len: usize,
 ) -> usize {
     ffi_boundary! {
-        let Some(p) = self::parser(parser) else { return 0 };
+        let Some(p) = self::parser(parser) else { return copy_c_string(b"", buf, len) };
         copy_c_string(p.error().unwrap_or("").as_bytes(), buf, len)
     }
 }

@@ -7,7 +7,8 @@ pub mod nlog;
 mod nosigpipe;
 pub mod options;
 mod per_ip;
-mod proxy_header;
+#[doc(hidden)]
+pub mod proxy_header;
 mod reconnect;
 mod server;
 mod stream;

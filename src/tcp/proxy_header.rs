@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
 
 use crate::error::{Error, Result};
@@ -44,8 +44,9 @@ pub(crate) async fn proxied_client(
 /// Reads one PROXY header from `sock`: the client's address, or `None` when the balancer
 /// speaks for itself (v1 `UNKNOWN`, v2 `LOCAL`, or an address family without one, such as a
 /// Unix socket), in which case the connection's own peer stands. Anything else is an error,
-/// and the caller closes the connection.
-async fn read_proxy_header(sock: &mut TcpStream) -> Result<Option<SocketAddr>> {
+/// and the caller closes the connection. Public for the fuzz targets only.
+#[doc(hidden)]
+pub async fn read_proxy_header<R: AsyncRead + Unpin>(sock: &mut R) -> Result<Option<SocketAddr>> {
     let io = |e| Error::io("reading the PROXY header", e);
     // Both versions are longer than the v2 signature, so these bytes are the header's.
     let mut head = vec![0u8; V2_SIGNATURE.len()];
