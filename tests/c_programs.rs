@@ -387,7 +387,7 @@ fn evpp_channel_api_program() {
     let mut p = Program::start(&exe, &[]);
     let rc = p.wait();
     assert_eq!(rc, 0, "{}", p.seen.join("\n"));
-    assert_eq!(p.seen.iter().filter(|l| l.ends_with(" ok")).count(), 9);
+    assert_eq!(p.seen.iter().filter(|l| l.ends_with(" ok")).count(), 11);
 }
 
 fn curl(args: &[&str]) -> String {

@@ -727,3 +727,48 @@ fn rust_http2_client_by_prior_knowledge() {
     });
     assert_eq!(answers, vec!["pong", "user 8", "from another thread"]);
 }
+
+#[test]
+fn connections_are_spread_over_both_worker_loops() {
+    let tids = Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+    let seen = tids.clone();
+    let mut s = Service::default();
+    s.route(
+        Method::GET,
+        "/tid",
+        Arc::new(move |ex| {
+            seen.lock().unwrap().push(hv::event_loop::gettid());
+            text(ex, "tid")
+        }),
+    );
+    let srv = HttpServer::new();
+    srv.set_host("127.0.0.1");
+    srv.set_service(s);
+    srv.set_thread_num(2);
+    srv.start().unwrap();
+    let port = srv.bound()[0].0.port();
+    // Both stay open, so the second goes to the loop that has none.
+    let mut conns: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            c
+        })
+        .collect();
+    for c in &mut conns {
+        c.write_all(b"GET /tid HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 512];
+        while !got.ends_with(b"tid") {
+            let n = c.read(&mut buf).unwrap();
+            assert!(n > 0, "answer cut short");
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+    let mut tids = tids.lock().unwrap().clone();
+    tids.sort_unstable();
+    tids.dedup();
+    assert_eq!(tids.len(), 2, "one connection on each worker loop");
+    srv.stop();
+}

@@ -686,3 +686,60 @@ fn connection_num_inside_foreach_channel() {
     assert_eq!(n, 2);
     assert!(seen.iter().all(|(_, num)| *num == 2));
 }
+
+#[test]
+fn writes_from_on_message_reach_the_peer_whole_and_in_order() {
+    // The first small write goes to the socket at once; the large one fills the socket and is
+    // queued in part; the writes after it must queue behind it.
+    let big: Vec<u8> = (0..(4usize << 20)).map(|i| (i % 251) as u8).collect();
+    let sent = big.clone();
+    let (srv, port) = echo_server(1, move |s| {
+        s.set_handlers(Handlers::new(
+            None,
+            Some(Box::new(move |ch, data| {
+                ch.write(b"<").unwrap();
+                ch.write(&sent).unwrap();
+                ch.write(data).unwrap();
+                ch.write(b">").unwrap();
+            })),
+            None,
+        ));
+    });
+    let mut c = connect(port);
+    c.write_all(b"x").unwrap();
+    let mut got = vec![0u8; big.len() + 3];
+    c.read_exact(&mut got).unwrap();
+    assert_eq!(got[0], b'<');
+    assert!(
+        got[1..=big.len()] == big[..],
+        "the large write arrived intact"
+    );
+    assert_eq!(&got[big.len() + 1..], b"x>");
+    srv.stop(true);
+}
+
+#[test]
+fn write_complete_hears_writes_made_from_on_message() {
+    let wrote = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let seen = wrote.clone();
+    let (srv, port) = echo_server(1, |s| {
+        s.set_handlers(Handlers::new(
+            None,
+            Some(Box::new(|ch, data| {
+                ch.write(data).unwrap();
+            })),
+            Some(Box::new(move |_, d| {
+                seen.lock().unwrap().extend_from_slice(d)
+            })),
+        ));
+    });
+    let mut c = connect(port);
+    c.write_all(b"hello").unwrap();
+    let mut buf = [0u8; 5];
+    c.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"hello");
+    wait_for("write complete", || {
+        wrote.lock().unwrap().as_slice() == b"hello"
+    });
+    srv.stop(true);
+}

@@ -90,6 +90,45 @@ int main() {
     cli.stop();
     srv.stop();
 
+    // onWriteComplete, when set, still hears of every write that reached the socket, on the
+    // server (writes from onMessage) and on the client (a write from onConnection); the
+    // connection above ran with none set.
+    std::string server_wrote, client_wrote;
+    bool client_done = false;
+    TcpServer wc_srv;
+    wc_srv.createsocket(0, "127.0.0.1");
+    wc_srv.setThreadNum(1);
+    wc_srv.onMessage = [](const SocketChannelPtr& channel, Buffer* buf) { channel->write(buf); };
+    wc_srv.onWriteComplete = [&](const SocketChannelPtr&, Buffer* buf) {
+        std::lock_guard<std::mutex> lock(mutex);
+        server_wrote.append((char*)buf->data(), buf->size());
+        cond.notify_all();
+    };
+    wc_srv.start();
+    TcpClient wc_cli;
+    wc_cli.createsocket(wc_srv.listenPort(), "127.0.0.1");
+    wc_cli.onConnection = [](const SocketChannelPtr& channel) {
+        if (channel->isConnected()) channel->write(std::string("ping"));
+    };
+    wc_cli.onWriteComplete = [&](const SocketChannelPtr&, Buffer* buf) {
+        std::lock_guard<std::mutex> lock(mutex);
+        client_wrote.append((char*)buf->data(), buf->size());
+    };
+    wc_cli.onMessage = [&](const SocketChannelPtr&, Buffer*) {
+        std::lock_guard<std::mutex> lock(mutex);
+        client_done = true;
+        cond.notify_all();
+    };
+    wc_cli.start();
+    {
+        std::unique_lock<std::mutex> lock(mutex);
+        cond.wait_for(lock, std::chrono::seconds(10), [&] { return client_done && server_wrote == "ping"; });
+        check("onWriteComplete_server", server_wrote == "ping");
+        check("onWriteComplete_client", client_wrote == "ping");
+    }
+    wc_cli.stop();
+    wc_srv.stop();
+
     TcpServer tls_srv;
     int fd = tls_srv.createsocket(0, "127.0.0.1");
     tls_srv.withTLS();

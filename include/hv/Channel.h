@@ -204,6 +204,8 @@ inline void copyChannelHolder(void* ctx, void* userdata) noexcept {
 template<class TSocketChannel>
 inline std::shared_ptr<TSocketChannel> channelHolder(const hv_channel* ch) {
     typedef std::shared_ptr<TSocketChannel> Ptr;
+    // Inside the connection's own callback the holder stays attached until the callback returns.
+    if (void* held = hv_channel_callback_userdata(ch)) return *static_cast<Ptr*>(held);
     Ptr result;
     hv_channel_visit_userdata(ch, copyChannelHolder<TSocketChannel>, &result);
     if (result) return result;
@@ -223,11 +225,15 @@ inline void deliverData(const char* what,
                         const std::function<void(const std::shared_ptr<TSocketChannel>&, Buffer*)>& fn,
                         const hv_channel* ch, const uint8_t* data, size_t len) noexcept {
     guarded(what, [&] {
-        std::shared_ptr<TSocketChannel> channel = channelHolder<TSocketChannel>(ch);
-        if (channel && fn) {
-            Buffer buf((void*)data, len);
-            fn(channel, &buf);
+        if (!fn) return;
+        Buffer buf((void*)data, len);
+        // Borrowed, not copied, when attached already: it outlives this callback.
+        if (void* held = hv_channel_callback_userdata(ch)) {
+            fn(*static_cast<const std::shared_ptr<TSocketChannel>*>(held), &buf);
+            return;
         }
+        std::shared_ptr<TSocketChannel> channel = channelHolder<TSocketChannel>(ch);
+        if (channel) fn(channel, &buf);
     });
 }
 

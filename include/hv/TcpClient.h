@@ -134,7 +134,7 @@ public:
     // Callbacks: assign before start().
     std::function<void(const TSocketChannelPtr&)>           onConnection;
     std::function<void(const TSocketChannelPtr&, Buffer*)>  onMessage;
-    // Runs on the loop thread when queued bytes reach the socket.
+    // Runs on the loop thread when queued bytes reach the socket (set before start).
     std::function<void(const TSocketChannelPtr&, Buffer*)>  onWriteComplete;
 
 protected:
@@ -158,12 +158,13 @@ private:
         tls_setting = NULL;
         reconn_setting = NULL;
         unpack_setting = NULL;
-        hv_tcp_client_set_callbacks(client_, onConnectionTrampoline, onMessageTrampoline,
-                                    onWriteCompleteTrampoline, this, NULL);
     }
 
 protected:
     void applySettings() {
+        // onWriteComplete costs an event per write: registered only when set, as libhv does.
+        hv_tcp_client_set_callbacks(client_, onConnectionTrampoline, onMessageTrampoline,
+                                    onWriteComplete ? onWriteCompleteTrampoline : NULL, this, NULL);
         hv_tcp_client_set_connect_timeout(client_, connect_timeout);
         if (unpack_setting) {
             hv_unpack_setting s = hv_unpack_setting_from(unpack_setting);

@@ -203,7 +203,7 @@ public:
     // Callbacks: assign before start().
     std::function<void(const TSocketChannelPtr&)>           onConnection;
     std::function<void(const TSocketChannelPtr&, Buffer*)>  onMessage;
-    // Runs on the connection's loop thread when queued bytes reach the socket.
+    // Runs on the connection's loop thread when queued bytes reach the socket (set before start).
     std::function<void(const TSocketChannelPtr&, Buffer*)>  onWriteComplete;
 
     uint32_t                max_connections;
@@ -246,11 +246,12 @@ private:
         max_connections = 0xFFFFFFFF;
         load_balance = LB_RoundRobin;
         thread_num_ = (int)std::thread::hardware_concurrency();
-        hv_tcp_server_set_callbacks(server_, onConnectionTrampoline, onMessageTrampoline,
-                                    onWriteCompleteTrampoline, this, NULL);
     }
 
     bool applySettings() {
+        // onWriteComplete costs an event per write: registered only when set, as libhv does.
+        hv_tcp_server_set_callbacks(server_, onConnectionTrampoline, onMessageTrampoline,
+                                    onWriteComplete ? onWriteCompleteTrampoline : NULL, this, NULL);
         hv_tcp_server_set_thread_num(server_, thread_num_);
         hv_tcp_server_set_load_balance(server_, (int)load_balance);
         hv_tcp_server_set_max_connections(server_, max_connections);

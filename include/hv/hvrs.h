@@ -537,6 +537,14 @@ void hv_channel_visit_userdata(const struct hv_channel *channel,
                                void *ctx);
 
 /*
+ The attached userdata, borrowed, when called from one of this channel's own callbacks on its
+ loop thread: it stays attached at least until that callback returns. NULL anywhere else, or
+ when none is attached. A lookup without the reference that `hv_channel_visit_userdata` takes,
+ for what runs once per message.
+ */
+void *hv_channel_callback_userdata(const struct hv_channel *channel);
+
+/*
  The loop the connection lives on. Borrowed: valid while the channel reference is held.
  */
 const struct hv_loop *hv_channel_loop(const struct hv_channel *channel);

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::boundary::{
-    arc_clone, arc_free, arc_handle, attached_data, borrowed_handle, bytes, task_closure,
-    visit_userdata, ForeignData,
+    arc_clone, arc_free, arc_handle, attached_data, attached_ptr, borrowed_handle, bytes,
+    task_closure, visit_userdata, ForeignData,
 };
 use super::boundary::{copy_c_string, hv_task_cb, hv_userdata_free, hv_userdata_visitor};
 use super::event_loop::hv_loop;
@@ -289,6 +289,15 @@ pub extern "C" fn hv_channel_visit_userdata(
         let Some(visit) = visit else { return };
         visit_userdata(ch.with_attachment(attached_data), visit, ctx)
     }
+}
+
+/// The attached userdata, borrowed, when called from one of this channel's own callbacks on its
+/// loop thread: it stays attached at least until that callback returns. NULL anywhere else, or
+/// when none is attached. A lookup without the reference that `hv_channel_visit_userdata` takes,
+/// for what runs once per message.
+#[no_mangle]
+pub extern "C" fn hv_channel_callback_userdata(channel: *const hv_channel) -> *mut c_void {
+    ffi_boundary! { try_ref!(channel, std::ptr::null_mut()).with_attachment_in_callback(attached_ptr) }
 }
 
 /// The loop the connection lives on. Borrowed: valid while the channel reference is held.

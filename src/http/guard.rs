@@ -468,6 +468,20 @@ impl<I: AsyncRead + Unpin> Guard<I> {
         true
     }
 
+    /// `fill` while waiting for a head with no buffer: reads onto the stack and allocates only
+    /// for what arrived, so a keep-alive connection waiting for its next request holds none.
+    fn fill_empty(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); HEAD_READ];
+        let mut rb = ReadBuf::uninit(&mut probe);
+        ready!(Pin::new(&mut self.io).poll_read(cx, &mut rb))?;
+        let got = rb.filled();
+        if !got.is_empty() {
+            self.buf.reserve(HEAD_READ);
+            self.buf.extend_from_slice(got);
+        }
+        Poll::Ready(Ok(!got.is_empty()))
+    }
+
     /// Reads more from the socket into `buf`; `Ready(true)` when something arrived.
     fn fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
         if self.start == self.buf.len() {
@@ -479,6 +493,9 @@ impl<I: AsyncRead + Unpin> Guard<I> {
             State::Head => HEAD_READ,
             _ => BODY_READ,
         };
+        if self.buf.capacity() == 0 && want == HEAD_READ {
+            return self.fill_empty(cx);
+        }
         if self.start > 0 && self.buf.capacity() - self.buf.len() < want {
             self.buf.drain(..self.start);
             self.ready -= self.start;

@@ -1,6 +1,7 @@
-//! `HttpServer`: HTTP/1.1 and HTTP/2 (h2c by prior knowledge, h2 by ALPN over TLS) on hyper,
-//! every worker loop accepting on the shared listening sockets (as libhv's loops do), each
-//! connection served on the loop that accepted it: no thread hop per request.
+//! `HttpServer`: HTTP/1.1 and HTTP/2 (h2c by prior knowledge, h2 by ALPN over TLS) on hyper.
+//! Each listening socket is watched by one worker loop, which hands every connection it accepts
+//! to the worker loop with the fewest (so a new connection wakes one loop, not every loop);
+//! the connection is served there to the end: no thread hop per request.
 
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -319,18 +320,19 @@ impl HttpServer {
                 Some(Box::new(move || stop_hook(&stop_el, false)) as crate::event_loop::PostHook),
             )
         })?;
-        for idx in 0..pool.thread_num() {
-            let el = pool.get(idx).expect("index in range").clone();
-            for (listener, tls) in &listeners {
-                let listener = listener
-                    .try_clone()
-                    .map_err(|e| Error::io("dup listener", e))?;
-                let (weak, tls, el2) = (Arc::downgrade(&self.inner), *tls, el.clone());
-                let (options, site) = (options.clone(), site.clone());
-                el.queue_in_loop(Box::new(move || {
-                    accept_on_loop(weak, el2, listener, tls, options, site)
-                }));
-            }
+        let loops: Arc<[Arc<EventLoop>]> = (0..pool.thread_num())
+            .filter_map(|idx| pool.get(idx).cloned())
+            .collect();
+        for (idx, (listener, tls)) in listeners.into_iter().enumerate() {
+            // The HTTP and HTTPS listeners on different loops when there are two.
+            let Some(acceptor) = loops.get(idx % loops.len().max(1)).cloned() else {
+                break;
+            };
+            let (weak, workers) = (Arc::downgrade(&self.inner), loops.clone());
+            let (options, site) = (options.clone(), site.clone());
+            acceptor.queue_in_loop(Box::new(move || {
+                accept_on_loop(weak, workers, listener, tls, options, site)
+            }));
         }
         *lock(&self.inner.pool) = Some(pool);
         Ok(())
@@ -499,9 +501,18 @@ impl Closable for ConnCloser {
     }
 }
 
+/// The worker loop with the fewest connections (the first of those tied).
+fn least_loaded(loops: &[Arc<EventLoop>]) -> Option<&Arc<EventLoop>> {
+    loops
+        .iter()
+        .min_by_key(|el| el.connection_num.load(Ordering::Acquire))
+}
+
+/// Accepts on `listener` for as long as the server serves, on the calling loop, and hands each
+/// connection to one of `workers`.
 fn accept_on_loop(
     inner: Weak<Inner>,
-    el: Arc<EventLoop>,
+    workers: Arc<[Arc<EventLoop>]>,
     listener: StdListener,
     tls: bool,
     options: Arc<ServerOptions>,
@@ -523,7 +534,7 @@ fn accept_on_loop(
         loop {
             let accepted = tokio::select! {
                 a = listener.accept() => a,
-                // Dropping this loop's copy of the listener; the socket closes with the last.
+                // Dropping the listener closes the socket.
                 _ = phase.wait_for(|p| *p >= Phase::NotAccepting) => return,
             };
             let Some(inner) = inner.upgrade() else { return };
@@ -539,6 +550,10 @@ fn accept_on_loop(
             };
             backoff.succeeded();
             let service = inner.service.clone();
+            // When the least loaded worker is full, every worker is.
+            let Some(el) = least_loaded(&workers) else {
+                return;
+            };
             if el.connection_num.load(Ordering::Acquire) >= options.worker_connections {
                 continue;
             }
@@ -566,8 +581,12 @@ fn accept_on_loop(
             });
             let weak_closer: Weak<dyn Closable> = Arc::downgrade(&closer) as Weak<dyn Closable>;
             let (el2, options, site) = (el.clone(), options.clone(), site.clone());
+            // Out of this loop's reactor, into the worker's (in its task, on its thread).
+            let sock = sock.into_std();
             el.spawn_tracked(weak_closer, async move {
-                serve_connection(sock, peer, slot, tls, service, options, site, closer).await;
+                if let Ok(sock) = sock.and_then(TcpStream::from_std) {
+                    serve_connection(sock, peer, slot, tls, service, options, site, closer).await;
+                }
                 el2.connection_num.fetch_sub(1, Ordering::AcqRel);
                 inner.connections.fetch_sub(1, Ordering::AcqRel);
             });
@@ -613,11 +632,16 @@ async fn serve_connection(
                 client_cert: None,
                 h2: false,
             };
-            serve_io(sock, peer, transport, service, options, site, closer).await
+            // Boxed, here and below: the connection's task then holds only the state it is in
+            // (a plain connection no TLS handshake, a TLS one no plain serve_io).
+            Box::pin(serve_io(
+                sock, peer, transport, service, options, site, closer,
+            ))
+            .await
         }
         Some(config) => {
             let stream = tokio::select! {
-                r = tokio::time::timeout(options.handshake_timeout, handshake(sock, config)) => {
+                r = tokio::time::timeout(options.handshake_timeout, Box::pin(handshake(sock, config))) => {
                     match r {
                         Ok(Some(s)) => s,
                         _ => return,
@@ -635,7 +659,10 @@ async fn serve_connection(
                     .map(|der| Arc::new(PeerCert::new(der))),
                 h2: tls.alpn_protocol() == Some(b"h2"),
             };
-            serve_io(stream, peer, transport, service, options, site, closer).await
+            Box::pin(serve_io(
+                stream, peer, transport, service, options, site, closer,
+            ))
+            .await
         }
     }
 }
@@ -683,8 +710,10 @@ async fn serve_io<I>(
     let max_body = options.max_body;
     let link = Arc::new(GuardLink::default());
     let io = Guard::new(io, options.clone(), link.clone(), transport.h2);
+    // Boxed: hyper keeps room for one request's future for the connection's lifetime, so an
+    // idle connection holds a pointer, not the whole state of `dispatch`.
     let svc = hyper::service::service_fn(move |req| {
-        dispatch(
+        Box::pin(dispatch(
             service.load_full(),
             site.clone(),
             req,
@@ -692,7 +721,7 @@ async fn serve_io<I>(
             transport.clone(),
             max_body,
             link.clone(),
-        )
+        ))
     });
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder

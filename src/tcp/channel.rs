@@ -66,24 +66,62 @@ pub struct Handlers {
     idle: Condvar,
 }
 
-thread_local! {
-    /// The innermost `Handlers` whose callback this thread is running (null when none), so that
-    /// an owner destroyed from inside its own callback does not wait for that callback.
-    static DISPATCHING: Cell<*const Handlers> = const { Cell::new(std::ptr::null()) };
+/// The innermost callback this thread is running: its `Handlers` (null when none), so that an
+/// owner destroyed from inside its own callback does not wait for that callback, and its
+/// channel (null when none), so that a write from inside a channel's own callback needs no
+/// wake-up and may go to the socket at once.
+#[derive(Clone, Copy)]
+struct Dispatching {
+    handlers: *const Handlers,
+    channel: *const Channel,
 }
 
-/// One callback of `handlers` running on this thread: counted in `in_flight` and recorded as
-/// the thread's innermost dispatch until dropped.
-struct InFlight<'a> {
-    handlers: &'a Handlers,
-    outer: *const Handlers,
-}
+impl Dispatching {
+    const NONE: Self = Dispatching {
+        handlers: std::ptr::null(),
+        channel: std::ptr::null(),
+    };
 
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
+    fn current() -> Self {
         // `try_with`: a callback may end while the thread's locals are being destroyed.
+        DISPATCHING.try_with(Cell::get).unwrap_or(Self::NONE)
+    }
+}
+
+thread_local! {
+    static DISPATCHING: Cell<Dispatching> = const { Cell::new(Dispatching::NONE) };
+}
+
+/// One callback about a channel running on this thread, recorded as the thread's innermost
+/// dispatch until dropped, and counted in its handlers' `in_flight` when it has handlers (a
+/// heartbeat has none).
+struct InCallback<'a> {
+    handlers: Option<&'a Handlers>,
+    outer: Dispatching,
+}
+
+impl<'a> InCallback<'a> {
+    fn enter(handlers: Option<&'a Handlers>, channel: &Channel) -> Self {
+        let outer = DISPATCHING
+            .try_with(|d| {
+                let outer = d.get();
+                d.set(Dispatching {
+                    handlers: handlers.map_or(outer.handlers, std::ptr::from_ref),
+                    channel,
+                });
+                outer
+            })
+            .unwrap_or(Dispatching::NONE);
+        InCallback { handlers, outer }
+    }
+}
+
+impl Drop for InCallback<'_> {
+    fn drop(&mut self) {
         let _ = DISPATCHING.try_with(|d| d.set(self.outer));
-        self.handlers.leave();
+        if let Some(h) = self.handlers {
+            h.leave();
+        }
     }
 }
 
@@ -115,7 +153,11 @@ pub struct Channel {
     error: AtomicI32,
     event_loop: Arc<EventLoop>,
     shared: Mutex<Shared>,
-    dispatching: AtomicBool,
+    /// Set by the driver for a plain socket without a write-complete callback: a write from the
+    /// channel's own callback with nothing queued goes to the socket at once.
+    direct: AtomicBool,
+    /// A direct write reached the socket since the driver last looked (for the write timeouts).
+    wrote_direct: AtomicBool,
     unsent: AtomicUsize,
     max_write_bufsize: AtomicUsize,
     attachment: Mutex<Attachment>,
@@ -150,7 +192,8 @@ impl Channel {
             error: AtomicI32::new(0),
             event_loop,
             shared: Mutex::new(Shared::default()),
-            dispatching: AtomicBool::new(false),
+            direct: AtomicBool::new(false),
+            wrote_direct: AtomicBool::new(false),
             unsent: AtomicUsize::new(0),
             max_write_bufsize: AtomicUsize::new(DEFAULT_MAX_WRITE_BUFSIZE),
             attachment: Mutex::new(Attachment::Empty),
@@ -255,12 +298,21 @@ impl Channel {
             .store(bytes.max(1), Ordering::Relaxed);
     }
 
+    /// Whether this thread is running one of this channel's callbacks (so it is the loop thread,
+    /// the driver waits for the callback to return, and then looks at the queue and commands).
+    fn in_own_callback(&self) -> bool {
+        std::ptr::eq(Dispatching::current().channel, self)
+    }
+
     /// Queues `data` from any thread; the bytes of one call are never interleaved with another's.
-    /// Returns the number of bytes accepted (all of them).
+    /// Returns the number of bytes accepted (all of them). From the channel's own callback, with
+    /// nothing queued before, a plain socket takes what it can at once and only the rest is
+    /// queued.
     pub fn write(&self, data: &[u8]) -> Result<usize> {
         if !self.is_opened() {
             return Err(Error::Closed);
         }
+        let in_callback = self.in_own_callback();
         let mut shared = self.shared();
         if shared.close {
             return Err(Error::Closed);
@@ -275,23 +327,49 @@ impl Channel {
                 unsent
             )));
         }
-        shared.queue.extend_from_slice(data);
-        self.unsent.fetch_add(data.len(), Ordering::AcqRel);
-        let waker = shared.waker.take();
+        let mut rest = data;
+        if in_callback && unsent == 0 && self.direct.load(Ordering::Relaxed) {
+            rest = &data[self.send_now(data)..];
+            if rest.is_empty() {
+                return Ok(data.len());
+            }
+        }
+        shared.queue.extend_from_slice(rest);
+        self.unsent.fetch_add(rest.len(), Ordering::AcqRel);
+        // The driver checks the queue right after a callback returns, so a write made inside
+        // one needs no wake-up (saving a task re-poll per message).
+        let waker = if in_callback {
+            None
+        } else {
+            shared.waker.take()
+        };
         drop(shared);
-        self.wake(waker);
+        if let Some(w) = waker {
+            w.wake();
+        }
         Ok(data.len())
     }
 
-    /// The driver checks the queue right after a callback returns, so a write made inside a
-    /// callback needs no wake-up (saving a task re-poll per message).
-    fn wake(&self, waker: Option<Waker>) {
-        if let Some(w) = waker {
-            if self.dispatching.load(Ordering::SeqCst) && self.event_loop.is_in_loop_thread() {
-                self.shared().waker = Some(w);
-            } else {
-                w.wake();
+    /// Hands `data` to the socket without waiting: the bytes it took, 0 when it took none or
+    /// failed (the driver then meets the error on its own write of the queued bytes).
+    fn send_now(&self, data: &[u8]) -> usize {
+        // SAFETY: `fd` is the connection's plain socket, which the driver keeps open while the
+        // channel's callbacks run; `data` is valid for `data.len()` bytes. MSG_NOSIGNAL: a peer
+        // that is gone gives EPIPE, not SIGPIPE.
+        let sent = unsafe {
+            libc::send(
+                self.fd,
+                data.as_ptr().cast(),
+                data.len(),
+                libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+            )
+        };
+        match usize::try_from(sent) {
+            Ok(n) if n > 0 => {
+                self.wrote_direct.store(true, Ordering::Relaxed);
+                n
             }
+            _ => 0,
         }
     }
 
@@ -316,11 +394,18 @@ impl Channel {
     }
 
     fn command(&self, c: Command) {
+        let in_callback = self.in_own_callback();
         let mut shared = self.shared();
         shared.commands.push(c);
-        let waker = shared.waker.take();
+        let waker = if in_callback {
+            None
+        } else {
+            shared.waker.take()
+        };
         drop(shared);
-        self.wake(waker);
+        if let Some(w) = waker {
+            w.wake();
+        }
     }
 
     /// Closes the connection with ETIMEDOUT after `ms` without reads or writes; 0 disables.
@@ -352,6 +437,20 @@ impl Channel {
         }
         self.command(Command::Unpack(setting));
         Ok(())
+    }
+
+    /// Calls `f` with the attachment when this thread runs one of the channel's callbacks (else
+    /// with `None`): the attachment then stays in place at least until the callback returns, so
+    /// what `f` reads from it may be borrowed for that long without a reference of its own.
+    pub fn with_attachment_in_callback<R>(
+        &self,
+        f: impl FnOnce(Option<&(dyn Any + Send)>) -> R,
+    ) -> R {
+        if self.in_own_callback() {
+            self.with_attachment(f)
+        } else {
+            f(None)
+        }
     }
 
     fn attachment(&self) -> std::sync::MutexGuard<'_, Attachment> {
@@ -398,22 +497,6 @@ impl Closable for Channel {
     }
 }
 
-/// Marks the channel as inside a callback for as long as the guard lives.
-struct Dispatch<'a>(&'a Channel);
-
-impl<'a> Dispatch<'a> {
-    fn enter(ch: &'a Channel) -> Self {
-        ch.dispatching.store(true, Ordering::SeqCst);
-        Dispatch(ch)
-    }
-}
-
-impl Drop for Dispatch<'_> {
-    fn drop(&mut self) {
-        self.0.dispatching.store(false, Ordering::SeqCst);
-    }
-}
-
 impl Handlers {
     pub fn new(
         on_connection: Option<ConnectionFn>,
@@ -433,9 +516,7 @@ impl Handlers {
     /// for). When it returns no callback runs, nor ever will.
     pub(crate) fn disarm(&self) {
         self.disarmed.store(true, Ordering::SeqCst);
-        let own = DISPATCHING
-            .try_with(|d| std::ptr::eq(d.get(), self))
-            .unwrap_or(false);
+        let own = std::ptr::eq(Dispatching::current().handlers, self);
         let mut idle = self.idle_lock.lock().unwrap_or_else(|p| p.into_inner());
         while self.in_flight.load(Ordering::SeqCst) > usize::from(own) {
             idle = self.idle.wait(idle).unwrap_or_else(|p| p.into_inner());
@@ -445,19 +526,13 @@ impl Handlers {
     /// Counts a callback in before it runs; `None`, with nothing counted, once disarmed. The
     /// count goes up before the flag is read and `disarm` sets the flag before it reads the
     /// count, so each callback either sees the flag or is waited for.
-    fn enter(&self) -> Option<InFlight<'_>> {
+    fn enter(&self, ch: &Channel) -> Option<InCallback<'_>> {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         if self.disarmed.load(Ordering::SeqCst) {
             self.leave();
             return None;
         }
-        let outer = DISPATCHING
-            .try_with(|d| d.replace(self))
-            .unwrap_or(std::ptr::null());
-        Some(InFlight {
-            handlers: self,
-            outer,
-        })
+        Some(InCallback::enter(Some(self), ch))
     }
 
     fn leave(&self) {
@@ -471,8 +546,9 @@ impl Handlers {
 
     pub(crate) fn connection(&self, ch: &Arc<Channel>) {
         if let Some(f) = &self.on_connection {
-            let Some(_running) = self.enter() else { return };
-            let _d = Dispatch::enter(ch);
+            let Some(_running) = self.enter(ch) else {
+                return;
+            };
             f(ch);
         }
     }
@@ -487,8 +563,9 @@ impl Handlers {
 
     fn data(&self, f: Option<&DataFn>, ch: &Arc<Channel>, data: &[u8]) {
         if let Some(f) = f {
-            let Some(_running) = self.enter() else { return };
-            let _d = Dispatch::enter(ch);
+            let Some(_running) = self.enter(ch) else {
+                return;
+            };
             f(ch, data);
         }
     }
@@ -531,6 +608,8 @@ impl Driver {
         unpack: Option<UnpackSetting>,
     ) -> Self {
         let now = Instant::now();
+        let direct = matches!(stream, Stream::Plain(_)) && handlers.on_write_complete.is_none();
+        ch.direct.store(direct, Ordering::Relaxed);
         Driver {
             ch,
             stream,
@@ -589,7 +668,7 @@ impl Driver {
                 }
                 Event::Heartbeat => {
                     if let Some((_, _, f)) = &mut self.heartbeat {
-                        let _d = Dispatch::enter(&self.ch);
+                        let _running = InCallback::enter(None, &self.ch);
                         f();
                     }
                 }
@@ -602,7 +681,18 @@ impl Driver {
         let ms = |v: u32| (v > 0).then(|| Duration::from_millis(u64::from(v)));
         let now = Instant::now();
         match c {
-            Command::KeepaliveTimeout(v) => self.keepalive = ms(v),
+            Command::KeepaliveTimeout(v) => {
+                // Reads and writes are timed only while a timeout needs them: count from now.
+                if self.keepalive.is_none() {
+                    if self.read_timeout.is_none() {
+                        self.last_read = now;
+                    }
+                    if self.write_timeout.is_none() {
+                        self.last_write = now;
+                    }
+                }
+                self.keepalive = ms(v);
+            }
             Command::ReadTimeout(v) => {
                 self.read_timeout = ms(v);
                 self.last_read = now;
@@ -638,10 +728,17 @@ impl Driver {
             } else if !shared.queue.is_empty() {
                 self.wbuf.append(&mut shared.queue);
             }
-            (shared.close, std::mem::take(&mut shared.commands))
+            let commands =
+                (!shared.commands.is_empty()).then(|| std::mem::take(&mut shared.commands));
+            (shared.close, commands)
         };
-        for c in commands {
-            self.apply(c);
+        if let Some(commands) = commands {
+            for c in commands {
+                self.apply(c);
+            }
+        }
+        if self.ch.wrote_direct.swap(false, Ordering::Relaxed) {
+            self.note_write();
         }
         if close && self.closing.is_none() {
             self.closing = Some(Instant::now());
@@ -654,7 +751,7 @@ impl Driver {
                     let from = self.wpos;
                     self.wpos += n;
                     self.ch.unsent.fetch_sub(n, Ordering::AcqRel);
-                    self.last_write = Instant::now();
+                    self.note_write();
                     self.needs_flush = true;
                     if self.handlers.on_write_complete.is_some() {
                         return Poll::Ready(Event::Wrote(from, self.wpos));
@@ -684,6 +781,14 @@ impl Driver {
         self.poll_timers(cx, drained)
     }
 
+    /// Times a write, when a timeout needs it (a clock read per write costs on a busy
+    /// connection).
+    fn note_write(&mut self) {
+        if self.keepalive.is_some() || self.write_timeout.is_some() {
+            self.last_write = Instant::now();
+        }
+    }
+
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Event> {
         if self.unpacker.is_none() {
             self.rbuf.clear();
@@ -703,7 +808,9 @@ impl Driver {
                 }
                 // SAFETY: `ReadBuf` guarantees its first `n` bytes were initialised by the read.
                 unsafe { self.rbuf.set_len(len + n) };
-                self.last_read = Instant::now();
+                if self.keepalive.is_some() || self.read_timeout.is_some() {
+                    self.last_read = Instant::now();
+                }
                 Poll::Ready(Event::Read)
             }
             Poll::Ready(Err(e)) => Poll::Ready(Event::Closed(errno(&e))),
@@ -868,6 +975,6 @@ mod tests {
         handlers.message(&ch, b"first");
         handlers.message(&ch, b"second");
         assert_eq!(calls.load(Ordering::SeqCst), 1);
-        assert!(DISPATCHING.with(|d| d.get().is_null()));
+        assert!(Dispatching::current().handlers.is_null());
     }
 }
