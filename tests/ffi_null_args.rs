@@ -138,6 +138,7 @@ fn every_entry_point_rejects_null_handles() {
         NULL_PARAM
     );
     hv_channel_visit_userdata(null(), Some(noop_visit), null_mut());
+    assert!(hv_channel_callback_userdata(null()).is_null());
     assert!(hv_channel_loop(null()).is_null());
 
     // servers
