@@ -241,7 +241,7 @@ fn serve_file(path: &Path, req: &Request, resp: &mut Response) -> i32 {
             (206, from, to - from + 1)
         }
     };
-    if file.seek(SeekFrom::Start(from)).is_err() {
+    if from > 0 && file.seek(SeekFrom::Start(from)).is_err() {
         return 500;
     }
     resp.body.clear();

@@ -5,7 +5,7 @@
 //! thread ends, before `fork()`, on `hlog_fsync()` and at `exit()`. What a process killed
 //! by a signal had not yet flushed is lost: at most one interval of lines.
 
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
@@ -24,8 +24,8 @@ static ALL: Mutex<Vec<Arc<Pending>>> = Mutex::new(Vec::new());
 /// Set by the exit flush (a C++ static destructor may still log, and nothing would flush its
 /// line) or when no flusher thread could start: from then on lines are written at once.
 static UNBUFFERED: AtomicBool = AtomicBool::new(false);
-/// The process the flusher thread runs in (a forked child has none until it logs).
-static FLUSHER_PID: AtomicI32 = AtomicI32::new(0);
+/// Whether this process has its flusher thread (a forked child has none until it logs).
+static FLUSHER_STARTED: AtomicBool = AtomicBool::new(false);
 
 /// The calling thread's entry in `ALL`; dropping it (the thread ends) flushes and removes it.
 struct Local(Arc<Pending>);
@@ -94,24 +94,31 @@ extern "C" fn flush_before_fork() {
     let _ = std::panic::catch_unwind(flush_all);
 }
 
+/// In the child: its parent's flusher thread did not come along.
+extern "C" fn forget_flusher_after_fork() {
+    FLUSHER_STARTED.store(false, Ordering::Relaxed);
+}
+
 /// Starts the flusher thread of this process, once (again in a forked child), and arranges
 /// the exit and fork flushes.
 fn start_flusher() {
-    // SAFETY: getpid has no preconditions.
-    let pid = unsafe { libc::getpid() };
-    if FLUSHER_PID.load(Ordering::Relaxed) == pid {
+    if FLUSHER_STARTED.load(Ordering::Relaxed) {
         return;
     }
     static HOOKS: Once = Once::new();
     HOOKS.call_once(|| {
-        // SAFETY: both handlers are `extern "C"` functions that catch every panic; they only
-        // take the logger's own locks.
+        // SAFETY: the handlers are `extern "C"` functions that catch every panic; they only
+        // take the logger's own locks, or store to an atomic in the child.
         unsafe {
             libc::atexit(flush_at_exit);
-            libc::pthread_atfork(Some(flush_before_fork), None, None);
+            libc::pthread_atfork(
+                Some(flush_before_fork),
+                None,
+                Some(forget_flusher_after_fork),
+            );
         }
     });
-    if FLUSHER_PID.swap(pid, Ordering::Relaxed) == pid {
+    if FLUSHER_STARTED.swap(true, Ordering::Relaxed) {
         return;
     }
     let spawned = std::thread::Builder::new()
