@@ -27,7 +27,7 @@ nice -n 10 bash scripts/build-centos7.sh >"$builds/centos7.log" 2>&1 &
 centos7_pid=$!
 # The fuzz targets' build (a toolchain and cargo-fuzz first where missing) for the smoke run
 # at the end.
-nice -n 10 bash scripts/fuzz.sh build >"$builds/fuzz.log" 2>&1 &
+FUZZ_PROFILE=dev nice -n 10 bash scripts/fuzz.sh build >"$builds/fuzz.log" 2>&1 &
 fuzz_pid=$!
 
 cargo test --locked 2>&1 | tee "$log"
@@ -65,7 +65,7 @@ phase "CentOS 7 build checked"
 # The fuzz smoke run: every fuzz target for a few seconds (or, with no nightly toolchain to be
 # had, every seed replayed on stable).
 wait "$fuzz_pid" || { cat "$builds/fuzz.log"; exit 1; }
-bash scripts/fuzz.sh
+FUZZ_PROFILE=dev bash scripts/fuzz.sh
 phase "fuzz smoke run done"
 # One closing line for the whole run.
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

@@ -914,6 +914,25 @@ fn bench_files(tag: &str) -> (Cert, std::path::PathBuf) {
     (cert, dir)
 }
 
+/// The bench's bare-hyper server on two free ports (plain, TLS), serving the bench's files.
+fn start_hyper_ref(tag: &str) -> (Cert, Program, u16, u16) {
+    let (cert, static_dir) = bench_files(tag);
+    let (port, tls_port) = (free_port(), free_port());
+    let server = Program::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_hyper_ref")),
+        &[
+            &port.to_string(),
+            static_dir.join("4k.bin").to_str().unwrap(),
+            &tls_port.to_string(),
+            cert.cert.to_str().unwrap(),
+            cert.key.to_str().unwrap(),
+        ],
+    );
+    wait_listening(port, "hyper_ref");
+    wait_listening(tls_port, "hyper_ref's HTTPS port");
+    (cert, server, port, tls_port)
+}
+
 /// The bench's HTTP answers, asked once each (no timing): /ping over HTTP/1.1, h2c by prior
 /// knowledge and h2 over TLS, and the 4 KiB static file.
 fn assert_bench_http_answers(port: u16, tls_port: u16, cert: &Cert) {
@@ -996,20 +1015,7 @@ fn bench_ping_server_answers_pong() {
 
 #[test]
 fn bench_hyper_ref_answers_like_the_ping_server() {
-    let (cert, static_dir) = bench_files("bench-hyper");
-    let (port, tls_port) = (free_port(), free_port());
-    let _server = Program::start(
-        std::path::Path::new(env!("CARGO_BIN_EXE_hyper_ref")),
-        &[
-            &port.to_string(),
-            static_dir.join("4k.bin").to_str().unwrap(),
-            &tls_port.to_string(),
-            cert.cert.to_str().unwrap(),
-            cert.key.to_str().unwrap(),
-        ],
-    );
-    wait_listening(port, "hyper_ref");
-    wait_listening(tls_port, "hyper_ref's HTTPS port");
+    let (cert, _server, port, tls_port) = start_hyper_ref("bench-hyper");
     assert_bench_http_answers(port, tls_port, &cert);
 }
 
@@ -1057,20 +1063,7 @@ fn bench_echo_servers_echo_and_echo_load_counts() {
 
 #[test]
 fn bench_idle_conns_holds_connections_over_http_and_https() {
-    let (cert, static_dir) = bench_files("bench-idle");
-    let (port, tls_port) = (free_port(), free_port());
-    let _server = Program::start(
-        std::path::Path::new(env!("CARGO_BIN_EXE_hyper_ref")),
-        &[
-            &port.to_string(),
-            static_dir.join("4k.bin").to_str().unwrap(),
-            &tls_port.to_string(),
-            cert.cert.to_str().unwrap(),
-            cert.key.to_str().unwrap(),
-        ],
-    );
-    wait_listening(port, "hyper_ref");
-    wait_listening(tls_port, "hyper_ref's HTTPS port");
+    let (_cert, _server, port, tls_port) = start_hyper_ref("bench-idle");
     let exe = env!("CARGO_BIN_EXE_idle_conns");
     let plain = run_bench_bin(exe, &[&format!("127.0.0.1:{port}"), "3", "0"]);
     assert_eq!(plain.trim(), "ready 3");

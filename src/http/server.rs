@@ -932,8 +932,8 @@ async fn respond(
         Verdict::Drop => return Err(Dropped),
     }
     if let Some(decision) = connect.as_mut() {
-        // Boxed, as the proxy calls below: rare paths with large futures would otherwise grow
-        // every request's future (moved into place once per request).
+        // Boxed: a rare path with a large future would otherwise grow every request's future
+        // (moved into place once per request).
         let resp = Box::pin(tunnel(&service, &mut parts)).await;
         decision.opened = resp.status() == hyper::StatusCode::OK;
         return Ok(resp);
@@ -954,39 +954,27 @@ async fn respond(
         }
         Err(_) => return Ok(simple(link.refused().unwrap_or(400))),
     };
-    // An absolute-form target is a forward-proxy request.
-    if parts.version < hyper::Version::HTTP_2 && parts.uri.scheme().is_some() {
+    // An absolute-form target is a forward-proxy request; a reverse-proxy location takes others.
+    let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let proxy_url = if parts.version < hyper::Version::HTTP_2 && parts.uri.scheme().is_some() {
         let host = parts.uri.host().unwrap_or("");
         if !(service.proxies.forward_enabled && service.proxies.trusts(host)) {
             return Ok(simple(403));
         }
-        let url = parts.uri.to_string();
-        return Ok(Box::pin(proxied(
-            &service,
-            &url,
-            parts.method,
-            parts.headers,
-            body,
-            peer,
-        ))
-        .await);
-    }
-    let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    // A CR, LF or NUL hidden in the path (`%0d%0a`) is how header injection starts: refuse it.
-    let raw_path = target.split('?').next().unwrap_or("");
-    if percent_encoding::percent_decode_str(raw_path).any(|b| matches!(b, b'\r' | b'\n' | 0)) {
-        return Ok(simple(400));
-    }
-    if let Some(url) = service.proxies.reverse_url(target) {
-        return Ok(Box::pin(proxied(
-            &service,
-            &url,
-            parts.method,
-            parts.headers,
-            body,
-            peer,
-        ))
-        .await);
+        Some(parts.uri.to_string())
+    } else {
+        // A CR, LF or NUL hidden in the path (`%0d%0a`) is how header injection starts.
+        let raw_path = target.split('?').next().unwrap_or("");
+        if percent_encoding::percent_decode_str(raw_path).any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+            return Ok(simple(400));
+        }
+        service.proxies.reverse_url(target)
+    };
+    if let Some(url) = proxy_url {
+        // Boxed, as the tunnel: a rare path with a large future would otherwise grow every
+        // request's future.
+        let forward = proxied(&service, &url, parts.method, parts.headers, body, peer);
+        return Ok(Box::pin(forward).await);
     }
     let host = request_host(&parts).unwrap_or("127.0.0.1");
     let mut url = String::with_capacity(scheme.len() + 3 + host.len() + target.len());
