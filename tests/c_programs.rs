@@ -391,14 +391,18 @@ fn evpp_channel_api_program() {
 }
 
 fn curl(args: &[&str]) -> String {
-    let out = std::process::Command::new("curl")
-        .args(["-sS", "--max-time", "10"])
+    run_to_end("curl", &[&["-sS", "--max-time", "10"], args].concat())
+}
+
+/// Runs a program to its end, asserts it succeeded and returns what it printed.
+fn run_to_end(exe: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(exe)
         .args(args)
         .output()
-        .expect("curl");
+        .unwrap_or_else(|e| panic!("running {exe}: {e}"));
     assert!(
         out.status.success(),
-        "curl {args:?}: {}",
+        "{exe} {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -1026,20 +1030,6 @@ fn assert_echoes(port: u16) {
     assert_eq!(read_exactly(&mut s, 11), b"hello bench");
 }
 
-/// Runs one of the bench's load programs to its end and returns what it printed.
-fn run_bench_bin(exe: &str, args: &[&str]) -> String {
-    let out = std::process::Command::new(exe)
-        .args(args)
-        .output()
-        .expect("running a bench program");
-    assert!(
-        out.status.success(),
-        "{exe} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn bench_echo_servers_echo_and_echo_load_counts() {
     let hv = build(
@@ -1053,7 +1043,7 @@ fn bench_echo_servers_echo_and_echo_load_counts() {
         let _server = Program::start(&exe, &[&[port_arg.as_str()], &args[..]].concat());
         wait_listening(port, "the echo server");
         assert_echoes(port);
-        let out = run_bench_bin(
+        let out = run_to_end(
             env!("CARGO_BIN_EXE_echo_load"),
             &[&format!("127.0.0.1:{port}"), "4", "1024", "0.2"],
         );
@@ -1065,8 +1055,8 @@ fn bench_echo_servers_echo_and_echo_load_counts() {
 fn bench_idle_conns_holds_connections_over_http_and_https() {
     let (_cert, _server, port, tls_port) = start_hyper_ref("bench-idle");
     let exe = env!("CARGO_BIN_EXE_idle_conns");
-    let plain = run_bench_bin(exe, &[&format!("127.0.0.1:{port}"), "3", "0"]);
+    let plain = run_to_end(exe, &[&format!("127.0.0.1:{port}"), "3", "0"]);
     assert_eq!(plain.trim(), "ready 3");
-    let tls = run_bench_bin(exe, &[&format!("127.0.0.1:{tls_port}"), "3", "0", "--tls"]);
+    let tls = run_to_end(exe, &[&format!("127.0.0.1:{tls_port}"), "3", "0", "--tls"]);
     assert_eq!(tls.trim(), "ready 3");
 }

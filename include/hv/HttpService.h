@@ -194,12 +194,6 @@ inline HttpContextPtr freshContext() {
     return ctx;
 }
 
-inline std::string requestString(const char* (*get)(const hv_http_request*, size_t*), const hv_http_request* in) {
-    size_t len = 0;
-    const char* s = get(in, &len);
-    return s ? std::string(s, len) : std::string();
-}
-
 /* Route parameters arrive after the first stages ran: refresh them for each stage. */
 inline void importParams(hv_http_request* in, HttpRequest* req) {
     req->query_params.clear();

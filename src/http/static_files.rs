@@ -317,27 +317,10 @@ fn list_directory(dir: &Path, url_path: &str, resp: &mut Response) -> i32 {
 
 /// `YYYY-MM-DD HH:MM:SS` in the server's local time zone, as libhv's listing shows dates.
 fn local_time(t: std::time::SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as libc::time_t);
-    // SAFETY: `tm` is plain data that localtime_r fills in; both pointers are valid for the
-    // call, and localtime_r (unlike localtime) keeps no shared state.
-    let tm = unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&secs, &mut tm).is_null() {
-            return String::new();
-        }
-        tm
-    };
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec
-    )
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    crate::log::local_time(secs).map_or_else(String::new, |text| {
+        String::from_utf8_lossy(&text).into_owned()
+    })
 }
 
 /// Bytes below 1 KiB, then one decimal of K, M or G (libhv's listing sizes).

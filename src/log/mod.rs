@@ -346,7 +346,7 @@ fn timestamp(out: &mut Vec<u8>) {
 }
 
 /// `2024-01-02 03:04:05` in local time.
-fn local_time(secs: u64) -> Option<[u8; 19]> {
+pub(crate) fn local_time(secs: u64) -> Option<[u8; 19]> {
     let secs = secs as libc::time_t;
     // SAFETY: `tm` is plain data that localtime_r fully initialises on success; both pointers are
     // valid for the duration of the call.
