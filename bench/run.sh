@@ -15,14 +15,11 @@ rounds=${1:-3}
 seconds=${2:-5}
 
 bash scripts/setup.sh
-# What only the bench needs, from Debian; python3-matplotlib is for Debian's /usr/bin/python3.
+# What only the bench needs, from Debian (setup.sh brings h2load and matplotlib).
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
-command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
-command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
-/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1 || missing+=(python3-matplotlib)
 if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"

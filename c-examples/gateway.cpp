@@ -2,16 +2,21 @@
  * The first user's service, rebuilt unchanged against hv-rs: an HTTP + HTTPS API whose POST
  * handler forwards each message over a TcpClient (reconnecting, "\n"-delimited frames) to a TCP
  * backend and answers asynchronously when the backend's reply comes back. The backend here is
- * a TcpServer in the same process that upper-cases what it receives.
+ * a TcpServer in the same process that upper-cases what it receives. Requests in flight when
+ * the backend connection drops are answered 503 at once.
  *
  *   gateway <http_port> <https_port> cert.pem key.pem [backend_port]
+ *
+ * It runs until stdin ends. A line on stdin is a command (the soak, scripts/soak.sh, sends them):
+ * "reload" reloads the certificate files, "restart-backend" stops the backend and starts it
+ * again on its port, so the TcpClient reconnects. Each is answered with one line on stdout.
  *
  *   curl http://127.0.0.1:8080/ping
  *   curl -d 'hello' http://127.0.0.1:8080/forward
  *   curl -k -d 'hello' https://127.0.0.1:8443/forward
  */
-#include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "HttpServer.h"
@@ -28,6 +33,13 @@ public:
         uint64_t id = ++next_;
         writers_[id] = writer;
         return id;
+    }
+
+    std::map<uint64_t, HttpResponseWriterPtr> takeAll() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        std::map<uint64_t, HttpResponseWriterPtr> all;
+        all.swap(writers_);
+        return all;
     }
 
     HttpResponseWriterPtr take(uint64_t id) {
@@ -61,6 +73,23 @@ static void answer(const HttpResponseWriterPtr& writer, http_status status, cons
     writer->End(body);
 }
 
+static TcpServer* startBackend(int port, unpack_setting_t* framing) {
+    TcpServer* backend = new TcpServer;
+    if (backend->createsocket(port, "127.0.0.1") < 0) {
+        delete backend;
+        return NULL;
+    }
+    backend->setThreadNum(1);
+    backend->setUnpack(framing);
+    backend->onMessage = [](const SocketChannelPtr& channel, Buffer* buf) {
+        std::string line((char*)buf->data(), buf->size());
+        for (auto& c : line) c = (char)toupper((unsigned char)c);
+        channel->write(line);
+    };
+    backend->start();
+    return backend;
+}
+
 int main(int argc, char** argv) {
     if (argc < 5) {
         printf("Usage: %s http_port https_port cert.pem key.pem [backend_port]\n", argv[0]);
@@ -73,17 +102,9 @@ int main(int argc, char** argv) {
     unpack_setting_t framing = lineFraming();
 
     // The TCP backend: "<id> <text>\n" -> "<id> <TEXT>\n".
-    TcpServer backend;
-    if (backend.createsocket(backend_port, "127.0.0.1") < 0) return -20;
-    backend_port = backend.listenPort();
-    backend.setThreadNum(1);
-    backend.setUnpack(&framing);
-    backend.onMessage = [](const SocketChannelPtr& channel, Buffer* buf) {
-        std::string line((char*)buf->data(), buf->size());
-        for (auto& c : line) c = (char)toupper((unsigned char)c);
-        channel->write(line);
-    };
-    backend.start();
+    std::unique_ptr<TcpServer> backend(startBackend(backend_port, &framing));
+    if (!backend) return -20;
+    backend_port = backend->listenPort();
 
     // The gateway's connection to it.
     Pending pending;
@@ -95,6 +116,11 @@ int main(int argc, char** argv) {
     reconn.max_delay = 1000;
     upstream.setReconnect(&reconn);
     upstream.setUnpack(&framing);
+    upstream.onConnection = [&pending](const SocketChannelPtr& channel) {
+        if (channel->isConnected()) return;
+        std::map<uint64_t, HttpResponseWriterPtr> lost = pending.takeAll();
+        for (auto& it : lost) answer(it.second, HTTP_STATUS_SERVICE_UNAVAILABLE, "backend unavailable");
+    };
     upstream.onMessage = [&pending](const SocketChannelPtr&, Buffer* buf) {
         std::string line((char*)buf->data(), buf->size());
         size_t space = line.find(' ');
@@ -133,10 +159,20 @@ int main(int argc, char** argv) {
     printf("gateway ready http=%d https=%d backend=%d\n", http_port, https_port, backend_port);
     fflush(stdout);
 
-    while (getchar() != EOF);
+    char command[64];
+    while (fgets(command, sizeof(command), stdin)) {
+        if (strcmp(command, "reload\n") == 0) {
+            printf("reload %s\n", server.reloadCertificates() == 0 ? "ok" : "failed");
+        } else if (strcmp(command, "restart-backend\n") == 0) {
+            backend.reset();
+            backend.reset(startBackend(backend_port, &framing));
+            printf("restart-backend %s\n", backend ? "ok" : "failed");
+        }
+        fflush(stdout);
+    }
     server.stop();
     upstream.stop();
-    backend.stop();
+    backend.reset();
     printf("gateway stopped\n");
     return 0;
 }

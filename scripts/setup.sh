@@ -15,6 +15,8 @@ command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 # h2load: the HTTP/2 stream flood of tests/hostile_h2.rs.
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
+# The soak's chart (scripts/soak.sh, run by scripts/test.sh) is drawn by Debian's python3.
+/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1 || need+=(python3-matplotlib)
 [ -f /usr/include/nlohmann/json.hpp ] || need+=(nlohmann-json3-dev)
 # tests/hostile_policy.rs puts HAProxy (send-proxy / send-proxy-v2) in front of the server.
 [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || need+=(haproxy)

@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{build, connect, free_port, Cert, Program};
+use common::{build, connect, curl, free_port, run_to_end, Cert, Program};
 
 fn port_of(line: &str) -> u16 {
     line.split_whitespace()
@@ -388,24 +388,6 @@ fn evpp_channel_api_program() {
     let rc = p.wait();
     assert_eq!(rc, 0, "{}", p.seen.join("\n"));
     assert_eq!(p.seen.iter().filter(|l| l.ends_with(" ok")).count(), 11);
-}
-
-fn curl(args: &[&str]) -> String {
-    run_to_end("curl", &[&["-sS", "--max-time", "10"], args].concat())
-}
-
-/// Runs a program to its end, asserts it succeeded and returns what it printed.
-fn run_to_end(exe: &str, args: &[&str]) -> String {
-    let out = std::process::Command::new(exe)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("running {exe}: {e}"));
-    assert!(
-        out.status.success(),
-        "{exe} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn http_ports(line: &str) -> (String, String) {

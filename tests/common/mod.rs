@@ -230,7 +230,12 @@ impl Program {
 
     /// Waits for a line containing `needle` and returns it.
     pub fn expect(&mut self, needle: &str) -> String {
-        let deadline = Instant::now() + WAIT;
+        self.expect_within(needle, WAIT)
+    }
+
+    /// `expect` with a deadline of its own (for a program under valgrind, say).
+    pub fn expect_within(&mut self, needle: &str, wait: Duration) -> String {
+        let deadline = Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
@@ -285,8 +290,13 @@ impl Program {
 
     /// Waits for exit (bounded) and returns the status code.
     pub fn wait(&mut self) -> i32 {
+        self.wait_within(WAIT)
+    }
+
+    /// `wait` with a deadline of its own.
+    pub fn wait_within(&mut self, wait: Duration) -> i32 {
         self.close_stdin();
-        let deadline = Instant::now() + WAIT;
+        let deadline = Instant::now() + wait;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
@@ -372,4 +382,23 @@ pub fn connect(port: u16) -> std::net::TcpStream {
     let s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(WAIT)).unwrap();
     s
+}
+
+/// Runs curl (`-sS`, at most 10 s unless `args` say otherwise) and returns what it printed.
+pub fn curl(args: &[&str]) -> String {
+    run_to_end("curl", &[&["-sS", "--max-time", "10"], args].concat())
+}
+
+/// Runs a program to its end, asserts it succeeded and returns what it printed.
+pub fn run_to_end(exe: &str, args: &[&str]) -> String {
+    let out = Command::new(exe)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {exe}: {e}"));
+    assert!(
+        out.status.success(),
+        "{exe} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
