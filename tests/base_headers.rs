@@ -211,9 +211,6 @@ fn build_and_run(
 
 #[test]
 fn c_headers_compile_as_c99() {
-    if common::skip_compile_only_test() {
-        return;
-    }
     let dir = scratch("c99");
     syntax_check(Lang::C, C_HEADERS, &dir);
     let _ = fs::remove_dir_all(&dir);
@@ -221,9 +218,6 @@ fn c_headers_compile_as_c99() {
 
 #[test]
 fn c_headers_compile_as_cxx11() {
-    if common::skip_compile_only_test() {
-        return;
-    }
     let dir = scratch("c-as-cxx11");
     syntax_check(Lang::Cxx, C_HEADERS, &dir);
     let _ = fs::remove_dir_all(&dir);
@@ -231,9 +225,6 @@ fn c_headers_compile_as_cxx11() {
 
 #[test]
 fn cxx_headers_compile_as_cxx11() {
-    if common::skip_compile_only_test() {
-        return;
-    }
     let dir = scratch("cxx11");
     syntax_check(Lang::Cxx, CXX_HEADERS, &dir);
     let _ = fs::remove_dir_all(&dir);
@@ -241,9 +232,6 @@ fn cxx_headers_compile_as_cxx11() {
 
 #[test]
 fn headers_using_hvrs_h_compile() {
-    if common::skip_compile_only_test() {
-        return;
-    }
     require_hvrs_h();
     let dir = scratch("hvrs");
     syntax_check(Lang::C, HVRS_HEADERS, &dir);

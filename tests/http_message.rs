@@ -199,9 +199,6 @@ fn check_expected(out: &str, expected: &[(&str, &str)]) {
 
 #[test]
 fn httpdef_h_compiles_as_c99() {
-    if common::skip_compile_only_test() {
-        return;
-    }
     let dir = scratch("c99");
     syntax_check(true, &["httpdef.h"], "", "c99", &dir);
     let _ = fs::remove_dir_all(&dir);
@@ -209,9 +206,6 @@ fn httpdef_h_compiles_as_c99() {
 
 #[test]
 fn new_headers_compile_as_cxx11() {
-    if common::skip_compile_only_test() {
-        return;
-    }
     let dir = scratch("cxx11");
     syntax_check(false, NEW_HEADERS, "", "cxx", &dir);
     syntax_check(
@@ -227,9 +221,6 @@ fn new_headers_compile_as_cxx11() {
 /// HttpMessage.h is plain C++ data: nothing of the C ABI (hvrs.h) or of the logger comes in.
 #[test]
 fn http_message_h_does_not_pull_in_the_c_abi() {
-    if common::skip_compile_only_test() {
-        return;
-    }
     let dir = scratch("deps");
     let src = dir.join("deps.cpp");
     fs::write(&src, "#include \"HttpMessage.h\"\n#include \"hasync.h\"\n").unwrap();

@@ -46,9 +46,6 @@ fn run(cmd: &mut Command, what: &str) -> Output {
 
 #[test]
 fn header_compiles_alone_and_twice_in_both_include_styles() {
-    if common::skip_compile_only_test() {
-        return;
-    }
     let dir = scratch("syntax");
     let once = dir.join("once.cpp");
     fs::write(

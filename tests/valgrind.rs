@@ -9,8 +9,8 @@
 //! (the file says why). Leaks are judged as the issue asks: definitely lost must be zero; memory
 //! still reachable at exit (the threads' runtimes, the logger) is not an error.
 //!
-//! valgrind cannot run a program built with AddressSanitizer, so in the sanitizer pass of
-//! `scripts/test.sh` these tests return at once; they run in the plain pass.
+//! valgrind cannot run a program built with AddressSanitizer, so these programs are built
+//! plain (`build_plain`) even when `scripts/test.sh` builds every other program sanitized.
 
 mod common;
 
@@ -18,7 +18,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{build, curl, manifest_dir, Cert, Program};
+use common::{build_plain, curl, manifest_dir, Cert, Program};
 
 /// Time a step may take under valgrind, which runs a program tens of times slower.
 const VALGRIND_WAIT: Duration = Duration::from_secs(120);
@@ -81,13 +81,6 @@ impl Memcheck {
     }
 }
 
-fn under_asan() -> bool {
-    if common::sanitize() {
-        eprintln!("valgrind: skipped in the sanitizer pass (valgrind cannot run ASan programs)");
-    }
-    common::sanitize()
-}
-
 /// Sends `request` on a fresh connection and returns everything read until the server closes
 /// it (or the read times out).
 fn exchange(port: &str, request: &[u8]) -> String {
@@ -101,10 +94,7 @@ fn exchange(port: &str, request: &[u8]) -> String {
 
 #[test]
 fn the_gateway_under_memcheck_through_requests_reloads_and_a_backend_restart() {
-    if under_asan() {
-        return;
-    }
-    let exe = build("gateway", &["c-examples/gateway.cpp"]);
+    let exe = build_plain("gateway", &["c-examples/gateway.cpp"]);
     let cert = Cert::generate("valgrind-gateway", &["localhost"]);
     let (port, tls_port) = (
         common::free_port().to_string(),
@@ -213,11 +203,8 @@ fn the_gateway_under_memcheck_through_requests_reloads_and_a_backend_restart() {
 
 #[test]
 fn the_tcp_echo_examples_under_memcheck_plain_and_tls() {
-    if under_asan() {
-        return;
-    }
-    let server = build("tcp_echo_server", &["c-examples/tcp_echo_server.c"]);
-    let client = build("tcp_client", &["c-examples/tcp_client.c"]);
+    let server = build_plain("tcp_echo_server", &["c-examples/tcp_echo_server.c"]);
+    let client = build_plain("tcp_client", &["c-examples/tcp_client.c"]);
     let cert = Cert::generate("valgrind-echo", &["localhost"]);
     let (crt, key) = (cert.cert.to_str().unwrap(), cert.key.to_str().unwrap());
     for tls in [false, true] {
@@ -248,11 +235,8 @@ fn the_tcp_echo_examples_under_memcheck_plain_and_tls() {
 
 #[test]
 fn the_evpp_tcp_server_and_client_under_memcheck() {
-    if under_asan() {
-        return;
-    }
-    let server = build("evpp_tcp_server", &["c-examples/evpp/tcp_server.cpp"]);
-    let client = build("evpp_tcp_client", &["c-examples/evpp/tcp_client.cpp"]);
+    let server = build_plain("evpp_tcp_server", &["c-examples/evpp/tcp_server.cpp"]);
+    let client = build_plain("evpp_tcp_client", &["c-examples/evpp/tcp_client.cpp"]);
     let port = common::free_port().to_string();
     let mut srv = Memcheck::start(&server, &[&port]);
     srv.expect("started");

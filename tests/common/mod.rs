@@ -1,7 +1,7 @@
 //! Shared helpers: build the C/C++ programs in `c-examples/` against `include/hv` and the freshly
 //! built `libhv.so`, run them, and read their output with deadlines.
 //!
-//! With `HV_SANITIZE=1` (the second pass of `scripts/test.sh`) every program the tests build is
+//! With `HV_SANITIZE=1` (as `scripts/test.sh` runs the suite) every program the tests build is
 //! compiled with AddressSanitizer and UBSan and run with their reports written to files in
 //! `sanitizer_report_dir()`; the script fails when any report exists.
 
@@ -97,12 +97,6 @@ pub fn lib_dir() -> PathBuf {
     dir
 }
 
-/// True in the sanitizer pass, for tests that build no program to run (header syntax checks):
-/// they ran in the normal pass, and compiling them again would only cost time.
-pub fn skip_compile_only_test() -> bool {
-    sanitize()
-}
-
 /// Asserts that `exe` carries the ASan and UBSan runtimes exactly in the sanitizer pass (`nm`
 /// sees `__asan_init` and `__ubsan_handle_*`), so that pass cannot silently test plain builds.
 pub fn assert_sanitizer_runtime(exe: &Path) {
@@ -120,49 +114,78 @@ pub fn assert_sanitizer_runtime(exe: &Path) {
     }
 }
 
-/// Compiles `sources` (relative to the crate root) into `target/<profile>/c-examples/<name>`
-/// (`c-examples-sanitized/` in the sanitizer pass, with the sanitizer flags).
-/// C++ sources are built as C++11 with -Wall -Werror, C sources as C99 with -Wextra too.
-/// Each program is compiled once per test binary, even when several tests ask for it at once
-/// (rewriting a binary another test is running fails with ETXTBSY).
+/// Compiles `sources` (relative to the crate root) into `target/<profile>/c-examples/`
+/// (with the sanitizer flags in the sanitizer pass). C++ sources are built as C++11 with -Wall
+/// -Werror, C sources as C99 with -Wextra too.
+///
+/// A build is kept under a name made of the program's name and a hash of everything that goes
+/// into it (compiler, flags, sources, the headers in `include/hv`), so the test binaries that
+/// run the same program share one build, and an unchanged program is not compiled again. The
+/// library is linked dynamically, so a rebuilt `libhv.so` needs no new program. Each program is
+/// looked up once per test binary, even when several tests ask for it at once (rewriting a
+/// binary another test is running fails with ETXTBSY).
 pub fn build(name: &str, sources: &[&str]) -> PathBuf {
-    static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    build_with(name, sources, sanitize_flags())
+}
+
+/// `build` without the sanitizer flags in any pass: for programs run under valgrind, which
+/// cannot run an ASan build.
+pub fn build_plain(name: &str, sources: &[&str]) -> PathBuf {
+    build_with(name, sources, &[])
+}
+
+fn build_with(name: &str, sources: &[&str], extra: &[&str]) -> PathBuf {
+    static BUILT: Mutex<Vec<(String, bool, PathBuf)>> = Mutex::new(Vec::new());
+    let plain = extra.is_empty();
     let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, path)) = built.iter().find(|(n, _)| n == name) {
+    if let Some((_, _, path)) = built.iter().find(|(n, p, _)| n == name && *p == plain) {
         return path.clone();
     }
-    let path = compile(name, sources);
-    built.push((name.to_string(), path.clone()));
+    let path = compile(name, sources, extra);
+    built.push((name.to_string(), plain, path.clone()));
     path
 }
 
-fn compile(name: &str, sources: &[&str]) -> PathBuf {
-    let out_dir = lib_dir().join(if sanitize() {
-        "c-examples-sanitized"
-    } else {
-        "c-examples"
-    });
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let out = out_dir.join(name);
-    let tmp = out_dir.join(format!("{name}.{}.tmp", std::process::id()));
+fn compile(name: &str, sources: &[&str], extra: &[&str]) -> PathBuf {
     let cpp = sources.iter().any(|s| s.ends_with(".cpp"));
-    let mut cmd = Command::new(if cpp { "c++" } else { "cc" });
-    if cpp {
-        cmd.args(["-std=c++11", "-Wall", "-Werror"]);
+    let mut args: Vec<String> = if cpp {
+        ["-std=c++11", "-Wall", "-Werror"]
+            .map(String::from)
+            .to_vec()
     } else {
-        cmd.args(["-std=c99", "-Wall", "-Wextra", "-Werror"]);
+        ["-std=c99", "-Wall", "-Wextra", "-Werror"]
+            .map(String::from)
+            .to_vec()
+    };
+    args.push("-g".into());
+    args.extend(extra.iter().map(|f| f.to_string()));
+    args.push("-I".into());
+    args.push(manifest_dir().join("include/hv").display().to_string());
+    args.extend(
+        sources
+            .iter()
+            .map(|s| manifest_dir().join(s).display().to_string()),
+    );
+    let compiler = if cpp { "c++" } else { "cc" };
+
+    let out_dir = lib_dir().join("c-examples");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = out_dir.join(format!("{name}-{:016x}", build_key(compiler, &args)));
+    if out.exists() {
+        return out;
     }
-    cmd.arg("-g")
-        .args(sanitize_flags())
-        .arg("-I")
-        .arg(manifest_dir().join("include/hv"));
-    for s in sources {
-        cmd.arg(manifest_dir().join(s));
-    }
-    cmd.arg("-o").arg(&tmp).arg("-L").arg(lib_dir()).arg("-lhv");
-    cmd.arg(format!("-Wl,-rpath,{}", lib_dir().display()))
-        .arg("-pthread");
-    let output = cmd.output().expect("running the system compiler");
+    let tmp = out_dir.join(format!("{name}.{}.tmp", std::process::id()));
+    let output = Command::new(compiler)
+        .args(&args)
+        .arg("-o")
+        .arg(&tmp)
+        .arg("-L")
+        .arg(lib_dir())
+        .arg("-lhv")
+        .arg(format!("-Wl,-rpath,{}", lib_dir().display()))
+        .arg("-pthread")
+        .output()
+        .expect("running the system compiler");
     assert!(
         output.status.success(),
         "compiling {sources:?} failed:\n{}",
@@ -170,6 +193,34 @@ fn compile(name: &str, sources: &[&str]) -> PathBuf {
     );
     std::fs::rename(&tmp, &out).unwrap();
     out
+}
+
+/// FNV-1a over the compiler, its arguments and the contents of the sources and headers they
+/// name: stable across runs and toolchains, unlike `std`'s hasher.
+fn build_key(compiler: &str, args: &[String]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for b in bytes.iter().chain([0u8].iter()) {
+            hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    feed(compiler.as_bytes());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(manifest_dir().join("include/hv"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for a in args {
+        feed(a.as_bytes());
+        if Path::new(a).is_file() {
+            files.push(PathBuf::from(a));
+        }
+    }
+    for f in files {
+        feed(f.to_string_lossy().as_bytes());
+        feed(&std::fs::read(&f).unwrap());
+    }
+    hash
 }
 
 /// A running program whose stdout lines arrive on a channel.
