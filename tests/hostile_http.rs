@@ -11,7 +11,7 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{build, free_port, Cert, Program, WAIT};
+use common::{build, free_port, read_to_close, Cert, Program, WAIT};
 use hv::tls::TlsOptions;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConnection, StreamOwned};
@@ -142,24 +142,6 @@ fn tls_client(tcp: TcpStream, cert: &Cert) -> StreamOwned<ClientConnection, TcpS
     let name = ServerName::try_from("localhost").unwrap();
     let conn = ClientConnection::new(Arc::new(config), name).unwrap();
     StreamOwned::new(conn, tcp)
-}
-
-/// Everything the server sends until it closes; a reset after the answer counts as closed.
-fn read_to_close(s: &mut TcpStream) -> String {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        match s.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == ErrorKind::ConnectionReset => break,
-            Err(e) => panic!(
-                "no close within {WAIT:?} ({e}); got {:?}",
-                String::from_utf8_lossy(&got)
-            ),
-        }
-    }
-    String::from_utf8_lossy(&got).into_owned()
 }
 
 fn status_of(answer: &str) -> &str {

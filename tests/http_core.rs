@@ -1,6 +1,8 @@
 //! The Rust HTTP core over real sockets: raw HTTP/1.1 bytes, and curl for HTTP/1.1, h2c and
 //! HTTPS with h2 by ALPN.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
@@ -9,6 +11,7 @@ use std::time::Duration;
 
 use hyper::Method;
 
+use common::curl;
 use hv::http::{Exchange, HttpServer, Service, STATUS_NEXT};
 
 fn text(ex: &mut Exchange, body: &str) -> i32 {
@@ -204,20 +207,6 @@ fn oversized_body_gets_413() {
     let mut out = vec![0u8; 64];
     let n = s.read(&mut out).unwrap();
     assert!(String::from_utf8_lossy(&out[..n]).starts_with("HTTP/1.1 413"));
-}
-
-fn curl(args: &[&str]) -> String {
-    let out = Command::new("curl")
-        .args(["-sS", "--max-time", "10"])
-        .args(args)
-        .output()
-        .expect("curl");
-    assert!(
-        out.status.success(),
-        "curl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use common::{build, connect, free_port, Cert, Program, WAIT};
+use common::{build, connect, curl, free_port, read_to_close, Cert, Program, WAIT};
 
 fn server() -> PathBuf {
     build("tls_ops_server", &["c-examples/tlsops/tls_ops_server.cpp"])
@@ -72,20 +72,6 @@ fn handshake_errors(port: u16, sni: &str) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn curl(args: &[&str]) -> String {
-    let out = Command::new("curl")
-        .args(["-sS", "--max-time", "10"])
-        .args(args)
-        .output()
-        .expect("curl");
-    assert!(
-        out.status.success(),
-        "curl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 #[test]
 fn sni_picks_the_certificate_and_unknown_names_get_the_default_or_unrecognized_name() {
     let default = Cert::generate("sni-default", &["default.test"]);
@@ -121,7 +107,8 @@ fn sni_picks_the_certificate_and_unknown_names_get_the_default_or_unrecognized_n
             "--resolve",
             &resolve,
             &format!("https://a.test:{tp}/ping")
-        ]),
+        ])
+        .trim(),
         "pong",
         "curl verifies a.test's own certificate"
     );
@@ -278,7 +265,9 @@ fn handlers_see_the_verified_client_certificate() {
         "--key",
         path(&client_key),
         &format!("https://localhost:{tp}/whoami"),
-    ]);
+    ])
+    .trim()
+    .to_owned();
     assert!(
         who.contains("CN=alice") && who.contains("O=Example"),
         "{who}"
@@ -288,7 +277,7 @@ fn handlers_see_the_verified_client_certificate() {
         "{who}"
     );
     assert_eq!(
-        curl(&[&format!("http://127.0.0.1:{hp}/whoami")]),
+        curl(&[&format!("http://127.0.0.1:{hp}/whoami")]).trim(),
         "none der=0",
         "no certificate over plain HTTP"
     );
@@ -298,21 +287,6 @@ fn send_get(port: u16, target: &str) -> TcpStream {
     let mut s = connect(port);
     write!(s, "GET {target} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
     s
-}
-
-/// Everything until the server closes (bounded by the read timeout).
-fn read_to_close(s: &mut TcpStream) -> String {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match s.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == ErrorKind::ConnectionReset => break,
-            Err(e) => panic!("reading: {e}; so far {:?}", String::from_utf8_lossy(&out)),
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Connects until the port refuses (the listeners close soon after the drain starts).

@@ -14,7 +14,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -82,14 +82,12 @@ impl Memcheck {
 }
 
 /// Sends `request` on a fresh connection and returns everything read until the server closes
-/// it (or the read times out).
+/// it.
 fn exchange(port: &str, request: &[u8]) -> String {
     let mut s = common::connect(port.parse().unwrap());
     s.set_read_timeout(Some(VALGRIND_WAIT)).unwrap();
     s.write_all(request).unwrap();
-    let mut got = Vec::new();
-    let _ = s.read_to_end(&mut got);
-    String::from_utf8_lossy(&got).into_owned()
+    common::read_to_close(&mut s)
 }
 
 #[test]
