@@ -37,7 +37,7 @@ impl Memcheck {
         ));
         let supp = manifest_dir().join("tests/valgrind/ring.supp");
         let mut full = vec![
-            "--error-exitcode=99".to_string(),
+            "--error-exitcode=1".to_string(),
             "--leak-check=full".to_string(),
             "--errors-for-leak-kinds=definite".to_string(),
             "--show-leak-kinds=definite".to_string(),
