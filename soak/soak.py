@@ -72,6 +72,26 @@ class Counter:
             return v
 
 
+class Tally:
+    """Counts by name, shared by the traffic threads."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts = {}
+
+    def add(self, name, n=1):
+        with self.lock:
+            self.counts[name] = self.counts.get(name, 0) + n
+
+    def get(self, name):
+        with self.lock:
+            return self.counts.get(name, 0)
+
+    def summary(self):
+        with self.lock:
+            return ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
+
+
 START = time.monotonic()
 FAIL = Failures()
 STOP = threading.Event()
@@ -200,7 +220,7 @@ def h2load_loop(name, url, extra, rate, chunk, stats):
         if succeeded != total or ok2xx != total:
             FAIL.add(f"h2load {name}: {reqs[0]} / {codes[0]}")
         RATES[name] = total / chunk
-        stats[name] = stats.get(name, 0) + total
+        stats.add(name, total)
 
 
 def forward_checker(tag, port, tls_ctx, backend, done, stats):
@@ -227,9 +247,9 @@ def forward_checker(tag, port, tls_ctx, backend, done, stats):
             continue
         if r.status == 200 and answer == body.upper():
             done.add()
-            stats["forward_ok"] = stats.get("forward_ok", 0) + 1
+            stats.add("forward_ok", 1)
         elif r.status == 503 and answer == "backend unavailable" and backend.unavailable_is_right(sent):
-            stats["forward_503_in_restart"] = stats.get("forward_503_in_restart", 0) + 1
+            stats.add("forward_503_in_restart", 1)
         else:
             FAIL.add(f"forward {tag} #{n}: {r.status} {answer[:80]!r} for {body!r}")
         time.sleep(0.01)
@@ -376,14 +396,14 @@ def events(gateway, certs, backend, reload_every, restart_every, stats):
                 with certs.context().wrap_socket(raw, server_hostname="localhost") as t:
                     if t.getpeercert(binary_form=True) != der:
                         FAIL.add(f"reload {certs.generation}: the old certificate is still served")
-            stats["reloads"] = stats.get("reloads", 0) + 1
+            stats.add("reloads", 1)
             EVENTS.append((now - START, "reload"))
             next_reload = now + reload_every
         if now >= next_restart:
             backend.begin()
             gateway.command("restart-backend")
             backend.end()
-            stats["backend_restarts"] = stats.get("backend_restarts", 0) + 1
+            stats.add("backend_restarts", 1)
             EVENTS.append((now - START, "restart"))
             next_restart = now + restart_every
 
@@ -435,7 +455,7 @@ def main():
           f"warm-up {warmup:.0f} s; at start: RSS {base_rss} KiB, {base_fds} fds, "
           f"{base_threads} threads", flush=True)
 
-    legit, hostile_count, stats = Counter(), Counter(), {}
+    legit, hostile_count, stats = Counter(), Counter(), Tally()
     http_url, https_url = f"http://127.0.0.1:{PORTS['http']}/ping", f"https://127.0.0.1:{PORTS['https']}/ping"
     workers = [
         threading.Thread(target=h2load_loop, args=("http1", http_url, ["--h1"], a.rate, 10, stats)),
@@ -514,7 +534,7 @@ def main():
     chart(rows, warmup, f"{a.out}/soak.png")
 
     print(f"soak: {len(rows)} s sampled; legitimate requests answered: "
-          f"{', '.join(f'{k} {v}' for k, v in sorted(stats.items()))}")
+          f"{stats.summary()}")
     if rows:
         print(f"soak: RSS {base_rss} KiB at start, peak {early} KiB after warm-up, median {late} KiB in "
               f"the last quarter, {rows[-1][1]} KiB at the end; fds {base_fds} at start, peak "
