@@ -112,6 +112,7 @@ fn the_gateway_under_memcheck_through_requests_reloads_and_a_backend_restart() {
     let https = format!("https://localhost:{tls_port}");
     let resolve = format!("localhost:{tls_port}:127.0.0.1");
     let ca = cert.cert.to_str().unwrap();
+    let plain = |args: &[&str]| curl(&[&["--max-time", "60"], args].concat());
     let tls = |args: &[&str]| {
         curl(
             &[
@@ -122,17 +123,8 @@ fn the_gateway_under_memcheck_through_requests_reloads_and_a_backend_restart() {
         )
     };
 
-    assert_eq!(curl(&["--max-time", "60", &format!("{http}/ping")]), "pong");
-    assert_eq!(
-        curl(&[
-            "--max-time",
-            "60",
-            "-d",
-            "plain",
-            &format!("{http}/forward")
-        ]),
-        "PLAIN"
-    );
+    assert_eq!(plain(&[&format!("{http}/ping")]), "pong");
+    assert_eq!(plain(&["-d", "plain", &format!("{http}/forward")]), "PLAIN");
     assert_eq!(
         tls(&["-d", "over tls", &format!("{https}/forward")]),
         "OVER TLS"
@@ -142,9 +134,7 @@ fn the_gateway_under_memcheck_through_requests_reloads_and_a_backend_restart() {
         "OVER H2"
     );
     assert_eq!(
-        curl(&[
-            "--max-time",
-            "60",
+        plain(&[
             "--http2-prior-knowledge",
             "-d",
             "over h2c",
@@ -160,13 +150,7 @@ fn the_gateway_under_memcheck_through_requests_reloads_and_a_backend_restart() {
     gw.expect("restart-backend ok");
     // The TcpClient reconnects within its delay; until then /forward answers 503.
     let forwarded = (0..100).any(|_| {
-        let out = curl(&[
-            "--max-time",
-            "60",
-            "-d",
-            "again",
-            &format!("{http}/forward"),
-        ]);
+        let out = plain(&["-d", "again", &format!("{http}/forward")]);
         out == "AGAIN" || {
             assert_eq!(out, "backend unavailable");
             std::thread::sleep(Duration::from_millis(200));
@@ -193,7 +177,7 @@ fn the_gateway_under_memcheck_through_requests_reloads_and_a_backend_restart() {
         .set_linger(Some(Duration::ZERO))
         .unwrap();
     drop(s);
-    assert_eq!(curl(&["--max-time", "60", &format!("{http}/ping")]), "pong");
+    assert_eq!(plain(&[&format!("{http}/ping")]), "pong");
 
     let seen = gw.finish();
     assert!(seen.iter().any(|l| l == "gateway stopped"), "{seen:?}");
