@@ -9,13 +9,16 @@
  *
  * It runs until stdin ends. A line on stdin is a command (the soak, scripts/soak.sh, sends them):
  * "reload" reloads the certificate files, "restart-backend" stops the backend and starts it
- * again on its port, so the TcpClient reconnects. Each is answered with one line on stdout.
+ * again on its port, so the TcpClient reconnects, "heap" tells the bytes malloc holds in use
+ * (glibc's mallinfo2; the soak tells a leak from pages the allocator keeps). Each is answered with
+ * one line on stdout.
  *
  *   curl http://127.0.0.1:8080/ping
  *   curl -d 'hello' http://127.0.0.1:8080/forward
  *   curl -k -d 'hello' https://127.0.0.1:8443/forward
  */
 #include <map>
+#include <malloc.h>
 #include <memory>
 #include <mutex>
 
@@ -88,6 +91,16 @@ static TcpServer* startBackend(int port, unpack_setting_t* framing) {
     };
     backend->start();
     return backend;
+}
+
+// What malloc has handed out and not had back; 0 where glibc has no mallinfo2 (before 2.33).
+static unsigned long long heapInUse() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 m = mallinfo2();
+    return (unsigned long long)(m.uordblks + m.hblkhd);
+#else
+    return 0;
+#endif
 }
 
 int main(int argc, char** argv) {
@@ -167,6 +180,8 @@ int main(int argc, char** argv) {
             backend.reset();
             backend.reset(startBackend(backend_port, &framing));
             printf("restart-backend %s\n", backend ? "ok" : "failed");
+        } else if (strcmp(command, "heap\n") == 0) {
+            printf("heap ok %llu\n", heapInUse());
         }
         fflush(stdout);
     }

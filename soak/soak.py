@@ -17,8 +17,8 @@ backend restarts (the TcpClient reconnects).
 
 It fails (exit 1) if the gateway dies, any legitimate request fails or gets a wrong answer, a
 reload does not take effect, the forward path does not come back after a restart, the hostile
-catalogue fails, RSS grows by more than --rss-growth-mib after warm-up, or, once the traffic
-has stopped, the gateway keeps more fds or threads than it had before the traffic started.
+catalogue fails, RSS grows by more than --rss-growth-mib or the heap in use (the gateway's
+mallinfo2) by more than --heap-growth-mib after warm-up, or, once the traffic has stopped, the gateway keeps more fds or threads than it had before the traffic started.
 """
 
 import argparse
@@ -159,6 +159,17 @@ class Gateway:
             answer = self.proc.stdout.readline().strip()
         if answer != f"{line} ok":
             FAIL.add(f"gateway command {line!r} answered {answer!r}")
+
+    def heap_kib(self):
+        """What malloc holds in use, KiB; 0 where the gateway's glibc cannot tell."""
+        with self.lock:
+            self.proc.stdin.write("heap\n")
+            self.proc.stdin.flush()
+            answer = self.proc.stdout.readline().split()
+        if answer[:2] != ["heap", "ok"]:
+            FAIL.add(f"gateway command 'heap' answered {answer!r}")
+            return 0
+        return int(answer[2]) // 1024
 
     def alive(self):
         return self.proc.poll() is None
@@ -440,6 +451,7 @@ def main():
     ap.add_argument("--reload-every", type=float, default=30)
     ap.add_argument("--restart-every", type=float, default=45)
     ap.add_argument("--rss-growth-mib", type=float, default=16)
+    ap.add_argument("--heap-growth-mib", type=float, default=4)
     ap.add_argument("--slowloris", type=int, default=16, help="slowloris connections held (default 16)")
     a = ap.parse_args()
     warmup = a.warmup if a.warmup is not None else min(120, a.duration * 0.2)
@@ -478,7 +490,8 @@ def main():
     csv_path = f"{a.out}/soak.csv"
     with open(csv_path, "w", newline="") as f:
         out = csv.writer(f)
-        out.writerow(["seconds", "rss_kib", "fds", "threads", "connections", "legit_rps", "hostile_per_s", "failures"])
+        out.writerow(["seconds", "rss_kib", "fds", "threads", "connections", "legit_rps", "hostile_per_s", "failures",
+                      "heap_kib"])
         end = START + a.duration
         next_tick = time.monotonic() + 1
         while time.monotonic() < end:
@@ -488,7 +501,8 @@ def main():
                 FAIL.add(f"the gateway died: exit {gateway.proc.returncode}")
                 break
             row = [round(time.monotonic() - START), *sample(gateway.proc.pid, PORTS),
-                   round(legit.take() + sum(RATES.values())), hostile_count.take(), FAIL.count()]
+                   round(legit.take() + sum(RATES.values())), hostile_count.take(), FAIL.count(),
+                   gateway.heap_kib()]
             rows.append(row)
             out.writerow(row)
             f.flush()
@@ -525,6 +539,12 @@ def main():
     if early and late and late - early > a.rss_growth_mib * 1024:
         FAIL.add(f"RSS grew from a peak of {early} KiB after warm-up to a median of {late} KiB "
                  f"in the last quarter (bound {a.rss_growth_mib} MiB)")
+    # The heap in use rises and falls with the bodies in flight, so medians on both sides; a
+    # leak of 20 bytes a request passes the bound within three minutes of this traffic.
+    heap_early, heap_late = heap_windows(after)
+    if heap_early and heap_late and heap_late - heap_early > a.heap_growth_mib * 1024:
+        FAIL.add(f"the heap in use grew from a median of {heap_early} KiB after warm-up to "
+                 f"{heap_late} KiB in the last quarter (bound {a.heap_growth_mib} MiB)")
     if stats.get("backend_restarts") and not stats.get("forward_ok"):
         FAIL.add("no forwarded request was answered")
     if gateway.alive():
@@ -539,7 +559,8 @@ def main():
         print(f"soak: RSS {base_rss} KiB at start, peak {early} KiB after warm-up, median {late} KiB in "
               f"the last quarter, {rows[-1][1]} KiB at the end; fds {base_fds} at start, peak "
               f"{max(r[2] for r in rows)}, {quiet[1] if quiet else '-'} after; threads {base_threads} "
-              f"at start, {warm_threads} after warm-up, {quiet[2] if quiet else '-'} after")
+              f"at start, {warm_threads} after warm-up, {quiet[2] if quiet else '-'} after; heap "
+              f"in use {heap_early} KiB after warm-up, {heap_late} KiB in the last quarter (medians)")
     print(f"soak: wrote {csv_path} and {a.out}/soak.png")
     if FAIL.count():
         print(f"soak: FAILED, {FAIL.count()} failures:", *FAIL.items[:50], sep="\n  ")
@@ -555,6 +576,15 @@ def rss_windows(after):
         return None, None
     q = len(after) // 4
     return max(r[1] for r in after[:q]), sorted(r[1] for r in after[-q:])[q // 2]
+
+
+def heap_windows(after):
+    """The medians (KiB) of the heap in use over the first and the last quarter after warm-up;
+    None where the gateway cannot tell."""
+    if len(after) < 8 or not any(r[8] for r in after):
+        return None, None
+    q = len(after) // 4
+    return tuple(sorted(r[8] for r in window)[q // 2] for window in (after[:q], after[-q:]))
 
 
 def thread_names(pid):
@@ -575,7 +605,7 @@ def chart(rows, warmup, path):
     t = [r[0] / 60 for r in rows]
     fig, axes = plt.subplots(5, 1, figsize=(10, 12), sharex=True)
     panels = [
-        ("RSS (MiB)", [("RSS", [r[1] / 1024 for r in rows])]),
+        ("MiB", [("RSS", [r[1] / 1024 for r in rows]), ("heap in use", [r[8] / 1024 for r in rows])]),
         ("count", [("open fds", [r[2] for r in rows]), ("threads", [r[3] for r in rows])]),
         ("connections", [("established", [r[4] for r in rows])]),
         ("per second", [("legitimate requests", [r[5] for r in rows])]),

@@ -7,6 +7,7 @@ pub mod addr_text;
 pub mod error;
 pub mod event_loop;
 pub mod ffi;
+pub mod heap_trim;
 pub mod http;
 pub mod knobs;
 pub mod log;

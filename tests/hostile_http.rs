@@ -433,6 +433,63 @@ fn declared_bodies_cost_only_what_arrives() {
 }
 
 #[test]
+fn pages_of_refused_bodies_go_back_to_the_kernel() {
+    // Unsanitized: ASan's allocator keeps freed memory in quarantine on purpose.
+    let exe = common::build_plain(
+        "edge_server_plain",
+        &["c-examples/hardening/edge_server.cpp"],
+    );
+    let cert = Cert::generate("hostile-pages", &["localhost"]);
+    let port = free_port();
+    let mut program = Program::start(
+        &exe,
+        &[
+            &port.to_string(),
+            &free_port().to_string(),
+            cert.cert.to_str().unwrap(),
+            cert.key.to_str().unwrap(),
+        ],
+    );
+    program.expect("edge ready");
+    let edge = Edge {
+        program,
+        port,
+        https_port: 0,
+        cert,
+        fds: 0,
+    };
+    let before = rss_kib(&edge);
+    // Endless chunked bodies, two at a time, each taken in up to the 16 MiB limit and refused.
+    let chunk = [&b"f4240\r\n"[..], &[b'x'; 1_000_000], b"\r\n"].concat();
+    for _ in 0..3 {
+        let mut pair: Vec<TcpStream> = (0..2).map(|_| edge.connect()).collect();
+        for s in &mut pair {
+            s.write_all(b"POST /ping HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .unwrap();
+        }
+        let mut open = [true, true];
+        while open.contains(&true) {
+            for (s, open) in pair.iter_mut().zip(open.iter_mut()) {
+                *open = *open && s.write_all(&chunk).is_ok();
+            }
+        }
+        for s in &mut pair {
+            assert_eq!(status_of(&read_to_close(s)), "HTTP/1.1 413");
+        }
+    }
+    // glibc would keep most of those pages (40 MB and more here) without the trim.
+    let deadline = Instant::now() + WAIT;
+    while rss_kib(&edge) > before + (8 << 10) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let after = rss_kib(&edge);
+    assert!(
+        after <= before + (8 << 10),
+        "RSS {before} KiB before the bodies, {after} KiB after"
+    );
+}
+
+#[test]
 fn pipelined_requests_before_a_bad_one_are_answered_first() {
     let mut edge = Edge::start("hostile-pipeline", SHORT);
     let mut s = edge.connect();

@@ -29,6 +29,7 @@ use super::signals::{self, SignalTarget};
 use super::writer::{into_hyper, HttpResponse, ResponseBody, Writer};
 use crate::error::{Error, Result};
 use crate::event_loop::{Closable, EventLoop, LoopPool};
+use crate::heap_trim;
 use crate::knobs::Knobs;
 use crate::log::{LEVEL_DEBUG, LEVEL_ERROR, LEVEL_INFO, LEVEL_WARN};
 use crate::log_throttle::{self, Throttle};
@@ -946,14 +947,26 @@ async fn respond(
     let limit = usize::try_from(max_body).unwrap_or(usize::MAX);
     let body = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            return Ok(simple(413))
+        Err(e) => {
+            let status = if e
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                413
+            } else {
+                link.refused().unwrap_or(400)
+            };
+            // A 413 here is a body that reached the limit (held up to it) or a chunk that would
+            // have passed it (a needless trim, at most one a second).
+            if status == 413 && limit >= heap_trim::LARGE_BODY {
+                heap_trim::after_large_body();
+            }
+            return Ok(simple(status));
         }
-        Err(_) => return Ok(simple(link.refused().unwrap_or(400))),
     };
+    if body.len() >= heap_trim::LARGE_BODY {
+        heap_trim::after_large_body();
+    }
     // An absolute-form target is a forward-proxy request; a reverse-proxy location takes others.
     let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let proxy_url = if parts.version < hyper::Version::HTTP_2 && parts.uri.scheme().is_some() {

@@ -1,0 +1,56 @@
+//! Gives freed heap pages back to the kernel after a large request body.
+//!
+//! glibc's malloc keeps the pages of freed chunks that lie below live ones. One body near
+//! `max_body` (16 MiB by default) therefore leaves the process as much larger for good, per
+//! thread that served one: under the soak's hostile traffic the gateway held 42 MiB resident with
+//! 0.4 MiB of it in use. `malloc_trim` hands those pages back. It walks every arena under that
+//! arena's lock, so it runs once, a second after a large body, however many came in that second.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// A body at least this large, whether taken in or refused at the limit, schedules a trim.
+pub(crate) const LARGE_BODY: usize = 1 << 20;
+
+const DELAY: Duration = Duration::from_secs(1);
+
+static SCHEDULED: AtomicBool = AtomicBool::new(false);
+
+/// Clears `SCHEDULED` when the trim task ends or is dropped unrun (its loop stopped first), so
+/// a later body schedules again.
+struct Unschedule;
+
+impl Drop for Unschedule {
+    fn drop(&mut self) {
+        SCHEDULED.store(false, Ordering::Release);
+    }
+}
+
+/// Schedules a trim on the calling tokio runtime, unless one is pending. Outside a runtime it
+/// does nothing.
+pub fn after_large_body() {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    if SCHEDULED.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let unschedule = Unschedule;
+    runtime.spawn(async move {
+        tokio::time::sleep(DELAY).await;
+        drop(unschedule);
+        trim();
+    });
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn trim() {
+    // SAFETY: malloc_trim takes no pointers; glibc lets any thread call it at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Other allocators give pages back on their own or have no such call.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim() {}
