@@ -1,5 +1,6 @@
 //! Static-file path resolution (`http::static_files`): whatever the request target, a file
-//! served or a directory listed is inside the real directory of its location.
+//! served or a directory listed is inside the real directory of its location, both as
+//! `resolve` finds it and as `serve` answers (a file opened beneath its directory first).
 //!
 //! The tree (made once, under the temporary directory): `root/` served at `/`, `other/` at
 //! `/b/`, and `outside/` served at neither, with symlinks out of both roots.
@@ -7,7 +8,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use hv::http::message::{Request, Response};
 use hv::http::static_files::{Resolved, StaticFiles};
+use hyper::body::Bytes;
+
+/// What every file outside the roots holds (and none inside).
+const OUTSIDE: &[u8] = b"outside";
 
 struct Tree {
     root: PathBuf,
@@ -33,10 +39,11 @@ fn tree() -> &'static Tree {
             root.join("sub/index.html"),
             root.join("sub/deeper/b.txt"),
             other.join("c.txt"),
-            outside.join("secret"),
-            outside.join("index.html"),
         ] {
             std::fs::write(file, "x").expect("write the tree");
+        }
+        for file in [outside.join("secret"), outside.join("index.html")] {
+            std::fs::write(file, OUTSIDE).expect("write the tree");
         }
         let link = |to: &Path, at: PathBuf| std::os::unix::fs::symlink(to, at).expect("symlink");
         link(&outside, root.join("out"));
@@ -71,6 +78,7 @@ pub fn static_path(data: &[u8]) {
     let tree = tree();
     let target = String::from_utf8_lossy(target);
     let files = &tree.configs[usize::from(which) % tree.configs.len()];
+    served_inside(files, &target);
     let resolved = files.resolve(&target);
     let decoded: Vec<u8> = percent_encoding::percent_decode_str(&target).collect();
     let root = if decoded.starts_with(b"/b/") {
@@ -100,4 +108,26 @@ pub fn static_path(data: &[u8]) {
         "{target:?} escaped {root:?}: {resolved:?}"
     );
     assert_eq!(&canonical, real, "{target:?}: not a real path");
+}
+
+fn served_inside(files: &StaticFiles, target: &str) {
+    let req = Request {
+        method: hyper::Method::GET,
+        version: hyper::Version::HTTP_11,
+        url: format!("http://x{target}"),
+        target_start: "http://x".len(),
+        scheme: "http",
+        headers: hyper::HeaderMap::new(),
+        body: Bytes::new(),
+        client_addr: ([127, 0, 0, 1], 1).into(),
+        params: Vec::new(),
+        attachment: None,
+        client_cert: None,
+    };
+    let mut resp = Response::default();
+    let status = files.serve(&req, &mut resp);
+    assert!(
+        resp.body != OUTSIDE,
+        "{target:?}: served a file from outside the roots ({status})"
+    );
 }

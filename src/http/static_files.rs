@@ -65,10 +65,26 @@ impl StaticFiles {
         self.dirs.sort_by(|a, b| b.0.cmp(&a.0));
     }
 
-    /// Answers a GET or HEAD from the directories; returns the status.
+    /// Answers a GET or HEAD from the directories; returns the status. A file is opened with
+    /// the kernel keeping it beneath its directory (`open_beneath`); where that cannot decide,
+    /// its real path does (`confine`).
     pub fn serve(&self, req: &Request, resp: &mut Response) -> i32 {
-        match self.resolve(req.target()) {
-            Ok(Resolved::File(real)) => serve_file(&real, req, resp),
+        let located = match self.locate(req.target()) {
+            Ok(located) => located,
+            Err(status) => return status,
+        };
+        if !located.listing {
+            match open_beneath(located.dir, &located.rel) {
+                Beneath::Opened(file) => return serve_file(file, &located.rel, req, resp),
+                Beneath::Missing => return 404,
+                Beneath::Undecided => {}
+            }
+        }
+        match confine(&located) {
+            Ok(Resolved::File(real)) => match open_file(&real) {
+                Ok(file) => serve_file(file, &located.rel, req, resp),
+                Err(_) => 404,
+            },
             Ok(Resolved::Listing(dir, path)) => list_directory(&dir, &path, resp),
             Err(status) => status,
         }
@@ -79,6 +95,12 @@ impl StaticFiles {
     /// Public for the fuzz targets only.
     #[doc(hidden)]
     pub fn resolve(&self, target: &str) -> Result<Resolved, i32> {
+        confine(&self.locate(target)?)
+    }
+
+    /// The directory serving a request target and the path under it, symlinks not yet looked
+    /// at.
+    fn locate(&self, target: &str) -> Result<Located<'_>, i32> {
         let raw = target.split(['?', '#']).next().unwrap_or("");
         let decoded: Vec<u8> = percent_encoding::percent_decode_str(raw).collect();
         let Ok(path) = String::from_utf8(decoded) else {
@@ -97,11 +119,10 @@ impl StaticFiles {
         else {
             return Err(404);
         };
-        let rel = &path[location.len()..];
-        let mut file = dir.clone();
-        for part in Path::new(rel).components() {
+        let mut rel = PathBuf::new();
+        for part in Path::new(&path[location.len()..]).components() {
             match part {
-                Component::Normal(p) => file.push(p),
+                Component::Normal(p) => rel.push(p),
                 Component::CurDir => {}
                 _ => return Err(400),
             }
@@ -109,26 +130,131 @@ impl StaticFiles {
         let listing =
             path.ends_with('/') && !self.index_of.is_empty() && path.starts_with(&self.index_of);
         if path.ends_with('/') && !listing {
-            file.push(&self.home_page);
+            rel.push(&self.home_page);
         }
-        // Symlinks may point anywhere: the real file (or listed directory) must stay inside
-        // the real directory.
-        let root = match real_dir {
-            Some(real) => Ok(std::borrow::Cow::Borrowed(real.as_path())),
-            None => dir.canonicalize().map(std::borrow::Cow::Owned),
-        };
-        let (Ok(real), Ok(root)) = (file.canonicalize(), root) else {
-            return Err(404);
-        };
-        if !real.starts_with(root.as_ref()) {
-            return Err(404);
-        }
-        Ok(if listing {
-            Resolved::Listing(real, path)
-        } else {
-            Resolved::File(real)
+        Ok(Located {
+            dir,
+            real_dir: real_dir.as_deref(),
+            rel,
+            listing,
+            path,
         })
     }
+}
+
+/// A request target on a served directory (`StaticFiles::locate`).
+struct Located<'a> {
+    dir: &'a Path,
+    /// The directory's real path when it existed as it was added.
+    real_dir: Option<&'a Path>,
+    /// Relative, of normal components only.
+    rel: PathBuf,
+    listing: bool,
+    /// The decoded URL path.
+    path: String,
+}
+
+/// Symlinks may point anywhere: the real file (or listed directory) must stay inside the real
+/// directory.
+fn confine(located: &Located<'_>) -> Result<Resolved, i32> {
+    let root = match located.real_dir {
+        Some(real) => Ok(std::borrow::Cow::Borrowed(real)),
+        None => located.dir.canonicalize().map(std::borrow::Cow::Owned),
+    };
+    let (Ok(real), Ok(root)) = (located.dir.join(&located.rel).canonicalize(), root) else {
+        return Err(404);
+    };
+    if !real.starts_with(root.as_ref()) {
+        return Err(404);
+    }
+    Ok(if located.listing {
+        Resolved::Listing(real, located.path.clone())
+    } else {
+        Resolved::File(real)
+    })
+}
+
+enum Beneath {
+    Opened(File),
+    /// Nothing to serve there: no such file, not readable, the directory gone.
+    Missing,
+    /// A symlink on the way leaves the directory (an absolute one always does, wherever it
+    /// points), or the kernel has no `openat2`: the real path decides.
+    Undecided,
+}
+
+/// Opens `rel` under `dir` in one step, the kernel keeping every component beneath `dir`
+/// (`openat2` with `RESOLVE_BENEATH`, Linux 5.6+). Nothing can swap a symlink in between a
+/// check and the open, and it spares the `readlink` of every component that the real path
+/// costs.
+fn open_beneath(dir: &Path, rel: &Path) -> Beneath {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::unix::ffi::OsStrExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static UNAVAILABLE: AtomicBool = AtomicBool::new(false);
+    if UNAVAILABLE.load(Ordering::Relaxed) {
+        return Beneath::Undecided;
+    }
+    let Ok(root) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_DIRECTORY)
+        .open(dir)
+    else {
+        return Beneath::Missing;
+    };
+    let Ok(name) = std::ffi::CString::new(rel.as_os_str().as_bytes()) else {
+        return Beneath::Missing;
+    };
+    // The kernel's `struct open_how` (libc's cannot be built outside libc).
+    #[repr(C)]
+    struct OpenHow {
+        flags: u64,
+        mode: u64,
+        resolve: u64,
+    }
+    let how = OpenHow {
+        // Non-blocking, so that opening a FIFO someone left in the tree does not wait for a
+        // writer (`serve_file` refuses it; a regular file reads the same either way).
+        flags: (libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC) as u64,
+        mode: 0,
+        resolve: libc::RESOLVE_BENEATH | libc::RESOLVE_NO_MAGICLINKS,
+    };
+    // SAFETY: `root` is an open descriptor and `name` a NUL-terminated string, both alive for
+    // the call; `how` has `struct open_how`'s layout and the size passed is its size.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            root.as_raw_fd(),
+            name.as_ptr(),
+            &how as *const OpenHow,
+            std::mem::size_of::<OpenHow>(),
+        )
+    };
+    if let Ok(fd) = i32::try_from(fd) {
+        if fd >= 0 {
+            // SAFETY: the kernel has just returned this descriptor, which nothing else owns.
+            return Beneath::Opened(unsafe { File::from_raw_fd(fd) });
+        }
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        // No openat2 in this kernel, or a seccomp filter (an older container runtime's)
+        // refusing it.
+        Some(libc::ENOSYS | libc::EPERM) => {
+            UNAVAILABLE.store(true, Ordering::Relaxed);
+            Beneath::Undecided
+        }
+        Some(libc::EXDEV | libc::ELOOP) => Beneath::Undecided,
+        _ => Beneath::Missing,
+    }
+}
+
+fn open_file(path: &Path) -> std::io::Result<File> {
+    // Non-blocking, as in `open_beneath`.
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
 }
 
 /// What a request target resolves to (see `StaticFiles::resolve`).
@@ -187,16 +313,9 @@ fn parse_range(header: Option<&HeaderValue>, size: u64) -> Option<Result<(u64, u
     Some(Ok(range))
 }
 
-fn serve_file(path: &Path, req: &Request, resp: &mut Response) -> i32 {
-    // Non-blocking, so that opening a FIFO someone left in the tree does not wait for a
-    // writer (it is refused below; a regular file reads the same either way).
-    let opened = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path);
-    let Ok(mut file) = opened else {
-        return 404;
-    };
+/// Answers with `file`, typed by `name` (the requested one, as libhv does, not a symlink's
+/// target).
+fn serve_file(mut file: File, name: &Path, req: &Request, resp: &mut Response) -> i32 {
     let Ok(meta) = file.metadata() else {
         return 404;
     };
@@ -228,7 +347,7 @@ fn serve_file(path: &Path, req: &Request, resp: &mut Response) -> i32 {
     {
         return 304;
     }
-    set(resp, CONTENT_TYPE, &mime_of(path));
+    set(resp, CONTENT_TYPE, &mime_of(name));
     let (status, from, len) = match parse_range(req.headers.get(RANGE), size) {
         None => (200, 0, size),
         Some(Err(())) => {
@@ -424,6 +543,57 @@ mod tests {
             files.resolve("/sub/"),
             Ok(Resolved::Listing(real.join("sub"), "/sub/".into()))
         );
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    /// Inside links open beneath the directory in one call; a link that leaves it (every
+    /// absolute one) is judged by its real path, so an absolute link back inside still serves.
+    #[test]
+    fn files_open_beneath_their_directory_and_leaving_links_are_judged_by_their_real_path() {
+        let base = std::env::temp_dir().join(format!("hv-static-beneath-{}", std::process::id()));
+        let (root, outside) = (base.join("root"), base.join("outside"));
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret"), "s").unwrap();
+        std::fs::write(root.join("a.txt"), "a").unwrap();
+        std::fs::write(root.join("sub/data.bin"), "b").unwrap();
+        let link = |target: &Path, name: &str| std::os::unix::fs::symlink(target, root.join(name));
+        link(Path::new("sub/data.bin"), "inside.txt").unwrap();
+        link(&root.join("a.txt"), "absolute_inside").unwrap();
+        link(Path::new("../outside/secret"), "leaving").unwrap();
+        link(&outside.join("secret"), "absolute_leaving").unwrap();
+        let beneath = |rel: &str| open_beneath(&root, Path::new(rel));
+        assert!(matches!(beneath("a.txt"), Beneath::Opened(_)));
+        assert!(matches!(beneath("inside.txt"), Beneath::Opened(_)));
+        assert!(matches!(beneath("missing"), Beneath::Missing));
+        assert!(matches!(beneath("leaving"), Beneath::Undecided));
+        assert!(matches!(beneath("absolute_inside"), Beneath::Undecided));
+
+        let mut files = StaticFiles::default();
+        files.add("/", &root);
+        let serve = |path: &str| {
+            let mut resp = Response::default();
+            let status = files.serve(&get(path), &mut resp);
+            let content_type = resp
+                .headers
+                .get(CONTENT_TYPE)
+                .map(|v| v.to_str().unwrap().to_owned());
+            (status, resp.body, content_type)
+        };
+        // Typed by the name asked for, as libhv types it.
+        let text = Some("text/plain; charset=utf-8".to_owned());
+        assert_eq!(serve("/inside.txt"), (200, b"b".to_vec(), text.clone()));
+        assert_eq!(
+            serve("/absolute_inside"),
+            (
+                200,
+                b"a".to_vec(),
+                Some("application/octet-stream".to_owned())
+            )
+        );
+        assert_eq!(serve("/leaving").0, 404);
+        assert_eq!(serve("/absolute_leaving").0, 404);
+        assert_eq!(serve("/missing").0, 404);
         std::fs::remove_dir_all(&base).unwrap();
     }
 
