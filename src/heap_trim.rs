@@ -1,10 +1,12 @@
 //! Gives freed heap pages back to the kernel after a large request body.
 //!
-//! glibc's malloc keeps the pages of freed chunks that lie below live ones. One body near
-//! `max_body` (16 MiB by default) therefore leaves the process as much larger for good, per
-//! thread that served one: under the soak's hostile traffic the gateway held 42 MiB resident with
-//! 0.4 MiB of it in use. `malloc_trim` hands those pages back. It walks every arena under that
-//! arena's lock, so it runs once, a second after a large body, however many came in that second.
+//! A body taken in up to `max_body` (16 MiB by default) arrives in many small pieces, and once
+//! they are freed glibc's malloc keeps their pages, which lie below chunks still in use: under
+//! the soak's hostile traffic the gateway held 42 MiB resident with 0.4 MiB of it in use.
+//! `malloc_trim` hands those pages back (all but the top of a thread's arena, where the one
+//! contiguous copy of an accepted body may stay until it is reused). It walks every arena under
+//! that arena's lock, so it runs once, a second after a large body, however many came in that
+//! second.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
