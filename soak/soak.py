@@ -18,7 +18,8 @@ backend restarts (the TcpClient reconnects).
 It fails (exit 1) if the gateway dies, any legitimate request fails or gets a wrong answer, a
 reload does not take effect, the forward path does not come back after a restart, the hostile
 catalogue fails, RSS grows by more than --rss-growth-mib or the heap in use (the gateway's
-mallinfo2) by more than --heap-growth-mib after warm-up, or, once the traffic has stopped, the gateway keeps more fds or threads than it had before the traffic started.
+mallinfo2) by more than --heap-growth-mib after warm-up, or, once the traffic has stopped,
+the gateway keeps more fds or threads than it had before the traffic started.
 """
 
 import argparse
