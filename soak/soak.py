@@ -153,20 +153,21 @@ class Gateway:
             sys.exit(f"soak: the gateway did not start: {ready!r}, exit {self.proc.wait()}")
         self.lock = threading.Lock()
 
-    def command(self, line):
+    def ask(self, line):
+        """Sends a command; its answer line, stripped."""
         with self.lock:
             self.proc.stdin.write(line + "\n")
             self.proc.stdin.flush()
-            answer = self.proc.stdout.readline().strip()
+            return self.proc.stdout.readline().strip()
+
+    def command(self, line):
+        answer = self.ask(line)
         if answer != f"{line} ok":
             FAIL.add(f"gateway command {line!r} answered {answer!r}")
 
     def heap_kib(self):
         """What malloc holds in use, KiB; 0 where the gateway's glibc cannot tell."""
-        with self.lock:
-            self.proc.stdin.write("heap\n")
-            self.proc.stdin.flush()
-            answer = self.proc.stdout.readline().split()
+        answer = self.ask("heap").split()
         if answer[:2] != ["heap", "ok"]:
             FAIL.add(f"gateway command 'heap' answered {answer!r}")
             return 0

@@ -451,6 +451,8 @@ fn pages_of_refused_bodies_go_back_to_the_kernel() {
         ],
     );
     program.expect("edge ready");
+    // No warm-up, unlike `Edge::start`: warm-up requests settle the arenas so that glibc keeps
+    // nothing and the test would pass without the trim.
     let edge = Edge {
         program,
         port,

@@ -517,17 +517,23 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    /// A listing followed a symlinked directory out of the root (files were checked, listings
-    /// were not): found while splitting `resolve` out for the static_path fuzz target, whose
-    /// seed `listing_symlink_out` asks for it.
-    #[test]
-    fn neither_files_nor_listings_follow_symlinks_out_of_the_root() {
-        let base = std::env::temp_dir().join(format!("hv-static-escape-{}", std::process::id()));
+    /// `base/root/` with `a.txt` and `sub/`, and `base/outside/secret`: (base, root, outside).
+    fn escape_tree(tag: &str) -> (PathBuf, PathBuf, PathBuf) {
+        let base = std::env::temp_dir().join(format!("hv-static-{tag}-{}", std::process::id()));
         let (root, outside) = (base.join("root"), base.join("outside"));
         std::fs::create_dir_all(root.join("sub")).unwrap();
         std::fs::create_dir_all(&outside).unwrap();
         std::fs::write(outside.join("secret"), "s").unwrap();
         std::fs::write(root.join("a.txt"), "a").unwrap();
+        (base, root, outside)
+    }
+
+    /// A listing followed a symlinked directory out of the root (files were checked, listings
+    /// were not): found while splitting `resolve` out for the static_path fuzz target, whose
+    /// seed `listing_symlink_out` asks for it.
+    #[test]
+    fn neither_files_nor_listings_follow_symlinks_out_of_the_root() {
+        let (base, root, outside) = escape_tree("escape");
         std::os::unix::fs::symlink(&outside, root.join("out")).unwrap();
         let mut files = StaticFiles::default();
         files.add("/", &root);
@@ -550,12 +556,7 @@ mod tests {
     /// absolute one) is judged by its real path, so an absolute link back inside still serves.
     #[test]
     fn files_open_beneath_their_directory_and_leaving_links_are_judged_by_their_real_path() {
-        let base = std::env::temp_dir().join(format!("hv-static-beneath-{}", std::process::id()));
-        let (root, outside) = (base.join("root"), base.join("outside"));
-        std::fs::create_dir_all(root.join("sub")).unwrap();
-        std::fs::create_dir_all(&outside).unwrap();
-        std::fs::write(outside.join("secret"), "s").unwrap();
-        std::fs::write(root.join("a.txt"), "a").unwrap();
+        let (base, root, outside) = escape_tree("beneath");
         std::fs::write(root.join("sub/data.bin"), "b").unwrap();
         let link = |target: &Path, name: &str| std::os::unix::fs::symlink(target, root.join(name));
         link(Path::new("sub/data.bin"), "inside.txt").unwrap();
