@@ -1,12 +1,14 @@
-//! Gives freed heap pages back to the kernel after a large request body.
+//! Gives freed heap pages back to the kernel after a large request body, and after idle
+//! connections park.
 //!
 //! A body taken in up to `max_body` (16 MiB by default) arrives in many small pieces, and once
 //! they are freed glibc's malloc keeps their pages, which lie below chunks still in use: under
-//! the soak's hostile traffic the gateway held 42 MiB resident with 0.4 MiB of it in use.
+//! the soak's hostile traffic the gateway held 42 MiB resident with 0.4 MiB of it in use. The
+//! buffers a parked keep-alive connection gives up (`http/park.rs`) are kept the same way.
 //! `malloc_trim` hands those pages back (all but the top of a thread's arena, where the one
 //! contiguous copy of an accepted body may stay until it is reused). It walks every arena under
-//! that arena's lock, so it runs once, a second after a large body, however many came in that
-//! second.
+//! that arena's lock, so it runs once, a second after it was scheduled, however often it was
+//! scheduled in that second.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -19,7 +21,7 @@ const DELAY: Duration = Duration::from_secs(1);
 static SCHEDULED: AtomicBool = AtomicBool::new(false);
 
 /// Clears `SCHEDULED` when the trim task ends or is dropped unrun (its loop stopped first), so
-/// a later body schedules again.
+/// a later call schedules again.
 struct Unschedule;
 
 impl Drop for Unschedule {
@@ -30,7 +32,7 @@ impl Drop for Unschedule {
 
 /// Schedules a trim on the calling tokio runtime, unless one is pending. Outside a runtime it
 /// does nothing.
-pub fn after_large_body() {
+pub fn schedule() {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return;
     };

@@ -260,10 +260,7 @@ impl EventLoop {
         // The guard is built here, not inside the task, so a task that never gets to run (the loop
         // stopped first) still unregisters when its future is dropped.
         let done = TrackedGuard(Arc::downgrade(self), key);
-        let task = async move {
-            let _done = done;
-            fut.await;
-        };
+        let task = Tracked { fut, _done: done };
         if self.is_in_loop_thread() {
             tokio::spawn(task);
         } else {
@@ -310,6 +307,28 @@ impl EventLoop {
 }
 
 struct TrackedGuard(Weak<EventLoop>, u64);
+
+pin_project_lite::pin_project! {
+    /// A tracked task: its future, then what unregisters it when dropped. A struct, not an
+    /// `async` block, which would hold `fut` twice for the task's whole life (once captured,
+    /// once being awaited): a connection's task is most of what an idle connection costs.
+    struct Tracked<F> {
+        #[pin]
+        fut: F,
+        _done: TrackedGuard,
+    }
+}
+
+impl<F: Future<Output = ()>> Future for Tracked<F> {
+    type Output = ();
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        self.project().fut.poll(cx)
+    }
+}
 
 impl Drop for TrackedGuard {
     fn drop(&mut self) {

@@ -45,6 +45,11 @@ const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 const LINGER_BYTES: usize = 1 << 20;
 /// Hex digits of a chunk size: more than 16 cannot be a u64 (leading zeros included).
 const MAX_CHUNK_DIGITS: u32 = 16;
+/// A keep-alive connection idle this long parks: hyper's connection, with its buffers, is
+/// dropped and the guard alone waits for the next request (`park.rs`). A client that comes back
+/// sooner, as a busy one does, keeps its connection as it is; one that comes back later pays
+/// for a new hyper connection (two buffers and its state), which is small beside a round trip.
+pub(super) const PARK_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// What the guard of one connection and the handlers of its requests tell each other.
 #[derive(Default)]
@@ -127,6 +132,9 @@ enum State {
     Pipe,
     /// End of stream for hyper: the client closed, or the guard refused something.
     Closed,
+    /// End of stream for hyper, which then drops its connection while the socket stays open
+    /// for the next request ([`Guard::poll_wake`]).
+    Parked,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -161,6 +169,8 @@ enum Chunk {
 enum Wait {
     None,
     FirstByte,
+    /// Idle between requests, parking after [`PARK_AFTER`].
+    Park,
     KeepAlive,
     H2Idle,
     Head,
@@ -181,6 +191,8 @@ pub struct Guard<I> {
     fresh: bool,
     timer: Pin<Box<Sleep>>,
     wait: Wait,
+    /// When the keep-alive connection idle since [`Wait::Park`] was armed closes, parked or not.
+    idle_until: Instant,
     /// Body bytes arrived since the body deadline was last armed.
     progressed: bool,
     send_timer: Option<Pin<Box<Sleep>>>,
@@ -210,6 +222,7 @@ impl<I> Guard<I> {
             fresh: true,
             timer: Box::pin(tokio::time::sleep_until(Instant::now())),
             wait: Wait::None,
+            idle_until: Instant::now(),
             progressed: false,
             send_timer: None,
             send_armed: false,
@@ -219,6 +232,10 @@ impl<I> Guard<I> {
             shut: false,
             drained: 0,
         }
+    }
+
+    pub(super) fn parked(&self) -> bool {
+        self.state == State::Parked
     }
 
     /// Refuses the head being read: nothing more for hyper, `status` written at shutdown.
@@ -265,7 +282,7 @@ impl<I> Guard<I> {
                 }
                 State::Chunked(c, total) => self.process_chunked(c, total),
                 State::Pipe => self.ready = self.buf.len(),
-                State::AwaitTunnel | State::Closed => return,
+                State::AwaitTunnel | State::Closed | State::Parked => return,
             }
             if before == (self.ready, self.state) {
                 return;
@@ -440,7 +457,10 @@ impl<I: AsyncRead + Unpin> Guard<I> {
                     self.buf = Vec::new();
                     (self.start, self.ready) = (0, 0);
                 }
-                (Wait::KeepAlive, self.options.keepalive_timeout)
+                match self.options.keepalive_timeout {
+                    idle if idle > PARK_AFTER => (Wait::Park, PARK_AFTER),
+                    idle => (Wait::KeepAlive, idle),
+                }
             }
             State::Head => (Wait::Head, self.options.head_timeout),
             State::Length(_) | State::Chunked(..) => (Wait::Body, self.options.body_timeout),
@@ -450,7 +470,11 @@ impl<I: AsyncRead + Unpin> Guard<I> {
             self.wait = wait;
             self.progressed = false;
             if wait != Wait::None {
-                self.timer.as_mut().reset(Instant::now() + after);
+                let now = Instant::now();
+                if wait == Wait::Park {
+                    self.idle_until = now + self.options.keepalive_timeout;
+                }
+                self.timer.as_mut().reset(now + after);
             }
         }
     }
@@ -463,9 +487,42 @@ impl<I: AsyncRead + Unpin> Guard<I> {
         match self.wait {
             Wait::Head => self.refuse_head(408),
             Wait::Body => self.refuse_body(408),
+            // A response hyper could not send yet would be lost with its connection.
+            Wait::Park if self.send_armed => {
+                self.wait = Wait::KeepAlive;
+                self.timer.as_mut().reset(self.idle_until);
+                return self.timed_out(cx);
+            }
+            Wait::Park => {
+                self.state = State::Parked;
+                self.wait = Wait::KeepAlive;
+                self.timer.as_mut().reset(self.idle_until);
+            }
             _ => self.close(),
         }
         true
+    }
+
+    /// Waits, parked, for the next request: `Ready(true)` once its first bytes are in, for a
+    /// new hyper connection to read; `Ready(false)` when the client leaves or the keep-alive
+    /// deadline passes, and the connection is to be shut down.
+    pub(super) fn poll_wake(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+        match self.fill_empty(cx) {
+            Poll::Ready(Ok(true)) => {
+                self.state = State::Head;
+                self.wait = Wait::None;
+                Poll::Ready(true)
+            }
+            Poll::Ready(_) => {
+                self.state = State::Closed;
+                Poll::Ready(false)
+            }
+            Poll::Pending => {
+                ready!(self.timer.as_mut().poll(cx));
+                self.state = State::Closed;
+                Poll::Ready(false)
+            }
+        }
     }
 
     /// `fill` while waiting for a head with no buffer: reads onto the stack and allocates only
@@ -595,7 +652,7 @@ impl<I: AsyncRead + Unpin> AsyncRead for Guard<I> {
                 return Poll::Ready(Ok(()));
             }
             match me.state {
-                State::Closed => return Poll::Ready(Ok(())),
+                State::Closed | State::Parked => return Poll::Ready(Ok(())),
                 State::Pipe if me.start == me.buf.len() => {
                     let before = out.filled().len();
                     let p = Pin::new(&mut me.io).poll_read(cx, out);
@@ -646,7 +703,9 @@ impl<I: AsyncRead + Unpin> AsyncRead for Guard<I> {
                 _ => {}
             }
             me.process();
-            if me.start < me.ready || matches!(me.state, State::Closed | State::AwaitTunnel) {
+            if me.start < me.ready
+                || matches!(me.state, State::Closed | State::Parked | State::AwaitTunnel)
+            {
                 continue;
             }
             me.arm();
@@ -725,9 +784,13 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guard<I> {
         me.sent(cx, p)
     }
 
-    /// Writes the guard's own refusal, if any, before the connection goes down.
+    /// Writes the guard's own refusal, if any, before the connection goes down; a parked
+    /// connection stays up.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let me = self.get_mut();
+        if me.state == State::Parked {
+            return Poll::Ready(Ok(()));
+        }
         if let Some((out, mut done)) = me.refusal.take() {
             while done < out.len() {
                 let p = Pin::new(&mut me.io).poll_write(cx, &out[done..]);

@@ -8,6 +8,7 @@ mod h2_idle;
 mod head;
 pub mod message;
 pub mod options;
+mod park;
 pub mod parser;
 pub mod policy;
 pub mod proxy;

@@ -3,6 +3,7 @@
 //! to the worker loop with the fewest (so a new connection wakes one loop, not every loop);
 //! the connection is served there to the end: no thread hop per request.
 
+use std::future::Future;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -23,6 +24,7 @@ use super::access_log::{AccessLogFn, AccessRecord, STATUS_DROPPED};
 use super::guard::{Guard, GuardLink};
 use super::message::{parse_query, status_page, Request, Response};
 use super::options::ServerOptions;
+use super::park::{Home, Lent};
 use super::policy::{Dropped, Policy, Verdict};
 use super::service::{Exchange, Service};
 use super::signals::{self, SignalTarget};
@@ -252,6 +254,7 @@ impl HttpServer {
         let site = Arc::new(Site {
             policy: Policy::new(&options)?,
             access_log: lock(&self.inner.config).access_log.clone(),
+            hyper: hyper_builder(&options),
         });
         let options = Arc::new(options);
         *lock(&self.inner.applied) = Some(options.clone());
@@ -445,6 +448,36 @@ impl Drop for HttpServer {
 struct Site {
     policy: Policy,
     access_log: Option<AccessLogFn>,
+    /// hyper's settings, serving every connection.
+    hyper: hyper_util::server::conn::auto::Builder<TokioExecutor>,
+}
+
+fn hyper_builder(
+    options: &ServerOptions,
+) -> hyper_util::server::conn::auto::Builder<TokioExecutor> {
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        // The guard keeps the head and keep-alive deadlines, each from its own moment.
+        .header_read_timeout(None)
+        .title_case_headers(true)
+        // The guard ends the stream to refuse a request; hyper still answers the ones before,
+        // and reads only when it wants the next head or body (which the deadlines rely on).
+        .half_close(true)
+        .max_headers(options.max_headers.max(1))
+        .max_buf_size(options.max_head.max(8 << 10) + (8 << 10));
+    let pings = Some(options.h2_keepalive_interval).filter(|d| !d.is_zero());
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(options.h2_max_concurrent_streams)
+        .max_header_list_size(options.h2_max_header_list_size)
+        .max_pending_accept_reset_streams(options.h2_max_pending_accept_reset_streams)
+        .max_local_error_reset_streams(options.h2_max_local_error_reset_streams)
+        .keep_alive_interval(pings)
+        .keep_alive_timeout(options.h2_keepalive_timeout);
+    builder
 }
 
 /// How a connection reached the server, for URLs, the access log and handlers.
@@ -608,13 +641,18 @@ async fn serve_connection(
     site: Arc<Site>,
     closer: Arc<ConnCloser>,
 ) {
+    // Each phase is boxed: the connection's task then holds only the state of the phase it is
+    // in (a served connection no PROXY header or TLS handshake state).
     let (peer, _slot) = match slot {
         Some(slot) => (peer, slot),
         None => {
-            let client = tokio::select! {
-                c = proxied_client(&mut sock, peer, options.handshake_timeout, "http") => c,
-                _ = closer.close.notified() => return,
-            };
+            let client = Box::pin(async {
+                tokio::select! {
+                    c = proxied_client(&mut sock, peer, options.handshake_timeout, "http") => c,
+                    _ = closer.close.notified() => None,
+                }
+            })
+            .await;
             let Some(client) = client else { return };
             let Some(slot) = site.policy.admit_connection(client.ip()) else {
                 refused(client);
@@ -633,38 +671,46 @@ async fn serve_connection(
                 client_cert: None,
                 h2: false,
             };
-            // Boxed, here and below: the connection's task then holds only the state it is in
-            // (a plain connection no TLS handshake, a TLS one no plain serve_io).
             Box::pin(serve_io(
                 sock, peer, transport, service, options, site, closer,
             ))
             .await
         }
         Some(config) => {
-            let stream = tokio::select! {
-                r = tokio::time::timeout(options.handshake_timeout, Box::pin(handshake(sock, config))) => {
-                    match r {
-                        Ok(Some(s)) => s,
-                        _ => return,
+            let accepted = Box::pin(async {
+                tokio::select! {
+                    r = tokio::time::timeout(options.handshake_timeout, handshake(sock, config)) => {
+                        r.ok().flatten()
                     }
+                    _ = closer.close.notified() => None,
                 }
-                _ = closer.close.notified() => return,
+            });
+            // The stream goes into the boxed serve_io before anything is awaited again, so the
+            // task keeps no room for it.
+            let serving = match accepted.await {
+                Some(stream) => {
+                    let transport = tls_transport(&stream);
+                    Box::pin(serve_io(
+                        stream, peer, transport, service, options, site, closer,
+                    ))
+                }
+                None => return,
             };
-            let tls = stream.get_ref().1;
-            let transport = Transport {
-                scheme: "https",
-                tls_version: tls.protocol_version().map(tls_name),
-                client_cert: tls
-                    .peer_certificates()
-                    .and_then(|chain| chain.first())
-                    .map(|der| Arc::new(PeerCert::new(der))),
-                h2: tls.alpn_protocol() == Some(b"h2"),
-            };
-            Box::pin(serve_io(
-                stream, peer, transport, service, options, site, closer,
-            ))
-            .await
+            serving.await
         }
+    }
+}
+
+fn tls_transport(stream: &tokio_rustls::server::TlsStream<NoSigpipeStream>) -> Transport {
+    let tls = stream.get_ref().1;
+    Transport {
+        scheme: "https",
+        tls_version: tls.protocol_version().map(tls_name),
+        client_cert: tls
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .map(|der| Arc::new(PeerCert::new(der))),
+        h2: tls.alpn_protocol() == Some(b"h2"),
     }
 }
 
@@ -696,8 +742,9 @@ async fn handshake(
 }
 
 /// Serves one connection through the guard (`guard.rs`), which judges HTTP/1 framing, keeps
-/// the deadlines and steps aside for HTTP/2 (`transport.h2`: negotiated by ALPN).
-async fn serve_io<I>(
+/// the deadlines and steps aside for HTTP/2 (`transport.h2`: negotiated by ALPN). Not an
+/// `async fn`, which would keep its arguments, `io` among them, for the connection's life.
+fn serve_io<I>(
     io: I,
     peer: SocketAddr,
     transport: Transport,
@@ -705,12 +752,14 @@ async fn serve_io<I>(
     options: Arc<ServerOptions>,
     site: Arc<Site>,
     closer: Arc<ConnCloser>,
-) where
+) -> impl Future<Output = ()> + Send
+where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let max_body = options.max_body;
     let link = Arc::new(GuardLink::default());
-    let io = Guard::new(io, options.clone(), link.clone(), transport.h2);
+    let mut guard = Box::new(Guard::new(io, options, link.clone(), transport.h2));
+    let http = site.clone();
     // Boxed: hyper keeps room for one request's future for the connection's lifetime, so an
     // idle connection holds a pointer, not the whole state of `dispatch`.
     let svc = hyper::service::service_fn(move |req| {
@@ -724,42 +773,44 @@ async fn serve_io<I>(
             link.clone(),
         ))
     });
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        // The guard keeps the head and keep-alive deadlines, each from its own moment.
-        .header_read_timeout(None)
-        .title_case_headers(true)
-        // The guard ends the stream to refuse a request; hyper still answers the ones before,
-        // and reads only when it wants the next head or body (which the deadlines rely on).
-        .half_close(true)
-        .max_headers(options.max_headers.max(1))
-        .max_buf_size(options.max_head.max(8 << 10) + (8 << 10));
-    let pings = Some(options.h2_keepalive_interval).filter(|d| !d.is_zero());
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_concurrent_streams(options.h2_max_concurrent_streams)
-        .max_header_list_size(options.h2_max_header_list_size)
-        .max_pending_accept_reset_streams(options.h2_max_pending_accept_reset_streams)
-        .max_local_error_reset_streams(options.h2_max_local_error_reset_streams)
-        .keep_alive_interval(pings)
-        .keep_alive_timeout(options.h2_keepalive_timeout);
-    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), svc);
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = closer.close.notified() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
-        }
-        // The drain's deadline is the caller's: its `stop` ends what is still open.
-        _ = closer.draining() => {
-            conn.as_mut().graceful_shutdown();
+    async move {
+        let home: Home<I> = Arc::new(Mutex::new(None));
+        loop {
+            let io = TokioIo::new(Lent::new(guard, home.clone()));
+            // Boxed: a parked connection holds none of hyper's state.
+            let mut conn = Box::pin(http.hyper.serve_connection_with_upgrades(io, svc.clone()));
             tokio::select! {
                 _ = conn.as_mut() => {}
-                _ = closer.close.notified() => {}
+                _ = closer.close.notified() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
+                    return;
+                }
+                // The drain's deadline is the caller's: its `stop` ends what is still open.
+                _ = closer.draining() => {
+                    conn.as_mut().graceful_shutdown();
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = closer.close.notified() => {}
+                    }
+                    return;
+                }
+            }
+            drop(conn);
+            let Some(parked) = home.lock().unwrap_or_else(|p| p.into_inner()).take() else {
+                return;
+            };
+            guard = parked;
+            heap_trim::schedule();
+            tokio::select! {
+                woke = std::future::poll_fn(|cx| guard.poll_wake(cx)) => {
+                    if !woke {
+                        let _ = guard.shutdown().await;
+                        return;
+                    }
+                }
+                _ = closer.close.notified() => return,
+                _ = closer.draining() => return,
             }
         }
     }
@@ -959,13 +1010,13 @@ async fn respond(
             // A 413 here is a body that reached the limit (held up to it) or a chunk that would
             // have passed it (a needless trim, at most one a second).
             if status == 413 && limit >= heap_trim::LARGE_BODY {
-                heap_trim::after_large_body();
+                heap_trim::schedule();
             }
             return Ok(simple(status));
         }
     };
     if body.len() >= heap_trim::LARGE_BODY {
-        heap_trim::after_large_body();
+        heap_trim::schedule();
     }
     // An absolute-form target is a forward-proxy request; a reverse-proxy location takes others.
     let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
