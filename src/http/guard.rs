@@ -238,6 +238,12 @@ impl<I> Guard<I> {
         self.state == State::Parked
     }
 
+    /// Waits for a request with no use for hyper yet: parked, or new to HTTP/1 with nothing
+    /// read, so a connection that never sends costs no hyper buffers either.
+    pub(super) fn idle(&self) -> bool {
+        self.parked() || (self.fresh && self.state == State::Head && self.buf.is_empty())
+    }
+
     /// Refuses the head being read: nothing more for hyper, `status` written at shutdown.
     fn refuse_head(&mut self, status: u16) {
         let page = status_page(status);
@@ -503,10 +509,13 @@ impl<I: AsyncRead + Unpin> Guard<I> {
         true
     }
 
-    /// Waits, parked, for the next request: `Ready(true)` once its first bytes are in, for a
-    /// new hyper connection to read; `Ready(false)` when the client leaves or the keep-alive
-    /// deadline passes, and the connection is to be shut down.
+    /// Waits, [`idle`](Self::idle), for the next request: `Ready(true)` once its first bytes
+    /// are in, for a new hyper connection to read; `Ready(false)` when the client leaves or the
+    /// deadline (first byte, keep-alive) passes, and the connection is to be shut down.
     pub(super) fn poll_wake(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+        if self.fresh {
+            self.arm();
+        }
         match self.fill_empty(cx) {
             Poll::Ready(Ok(true)) => {
                 self.state = State::Head;

@@ -6,7 +6,9 @@
 //! been idle for [`PARK_AFTER`](super::guard::PARK_AFTER), the guard ends its stream, hyper
 //! finishes and drops everything it holds, and the guard, handed back through [`Lent`], waits
 //! alone for the next request ([`Guard::poll_wake`]), which a new hyper connection then serves.
-//! HTTP/2, tunnels and connections hyper closes itself never park.
+//! A new HTTP/1 connection waits the same way for its first bytes, so one that never sends
+//! (a scanner's, a browser's spare) costs no hyper buffers either. HTTP/2, tunnels and
+//! connections hyper closes itself never park.
 
 use std::io::{self, IoSlice};
 use std::pin::Pin;

@@ -776,6 +776,18 @@ where
     async move {
         let home: Home<I> = Arc::new(Mutex::new(None));
         loop {
+            if guard.idle() {
+                tokio::select! {
+                    woke = std::future::poll_fn(|cx| guard.poll_wake(cx)) => {
+                        if !woke {
+                            let _ = guard.shutdown().await;
+                            return;
+                        }
+                    }
+                    _ = closer.close.notified() => return,
+                    _ = closer.draining() => return,
+                }
+            }
             let io = TokioIo::new(Lent::new(guard, home.clone()));
             // Boxed: a parked connection holds none of hyper's state.
             let mut conn = Box::pin(http.hyper.serve_connection_with_upgrades(io, svc.clone()));
@@ -802,16 +814,6 @@ where
             };
             guard = parked;
             heap_trim::schedule();
-            tokio::select! {
-                woke = std::future::poll_fn(|cx| guard.poll_wake(cx)) => {
-                    if !woke {
-                        let _ = guard.shutdown().await;
-                        return;
-                    }
-                }
-                _ = closer.close.notified() => return,
-                _ = closer.draining() => return,
-            }
         }
     }
 }
