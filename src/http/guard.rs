@@ -464,7 +464,10 @@ impl<I: AsyncRead + Unpin> Guard<I> {
                     (self.start, self.ready) = (0, 0);
                 }
                 match self.options.keepalive_timeout {
-                    idle if idle > PARK_AFTER => (Wait::Park, PARK_AFTER),
+                    // Once parking was put off (`timed_out`), the deadline stays where it was.
+                    idle if idle > PARK_AFTER && self.wait != Wait::KeepAlive => {
+                        (Wait::Park, PARK_AFTER)
+                    }
                     idle => (Wait::KeepAlive, idle),
                 }
             }
@@ -820,7 +823,10 @@ impl<I: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guard<I> {
             }
         }
         if !me.shut {
-            ready!(Pin::new(&mut me.io).poll_shutdown(cx))?;
+            // Over TLS this writes close_notify, which a client that stopped reading would hold
+            // up for ever but for the send deadline.
+            let p = Pin::new(&mut me.io).poll_shutdown(cx);
+            ready!(me.sent(cx, p))?;
             me.shut = true;
             me.timer.as_mut().reset(Instant::now() + LINGER);
         }

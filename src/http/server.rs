@@ -780,7 +780,10 @@ where
                 tokio::select! {
                     woke = std::future::poll_fn(|cx| guard.poll_wake(cx)) => {
                         if !woke {
-                            let _ = guard.shutdown().await;
+                            tokio::select! {
+                                _ = guard.shutdown() => {}
+                                _ = closer.close.notified() => {}
+                            }
                             return;
                         }
                     }
