@@ -33,8 +33,9 @@ export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 # soak (3 minutes, judged on answers and resources, never on speed) starts as soon as the
 # release build is done, and the fuzz smoke run (every target for a few seconds, or, with no
 # nightly toolchain to be had, every seed replayed on stable) as soon as its build is, both
-# beside the tests.
-(nice -n 10 cargo build --release --locked >"$builds/release.log" 2>&1 \
+# beside the tests. The release build alone keeps its priority: at a lower one it finished
+# with the tests, and the soak then ran after them, on the run's critical path.
+(cargo build --release --locked >"$builds/release.log" 2>&1 \
     && nice -n 10 bash scripts/soak.sh 180 target/soak >"$builds/soak.log" 2>&1) &
 soak_pid=$!
 CENTOS7_PROFILE=dev nice -n 10 bash scripts/build-centos7.sh >"$builds/centos7.log" 2>&1 &

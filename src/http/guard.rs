@@ -48,7 +48,8 @@ const MAX_CHUNK_DIGITS: u32 = 16;
 /// A keep-alive connection idle this long parks: hyper's connection, with its buffers, is
 /// dropped and the guard alone waits for the next request (`park.rs`). A client that comes back
 /// sooner, as a busy one does, keeps its connection as it is; one that comes back later pays
-/// for a new hyper connection (two buffers and its state), which is small beside a round trip.
+/// for a new hyper connection (two buffers and its state), a few allocations after a pause of
+/// half a second or more.
 pub(super) const PARK_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// What the guard of one connection and the handlers of its requests tell each other.
