@@ -49,9 +49,12 @@ pub fn schedule() {
     }
     let unschedule = Unschedule;
     runtime.spawn(async move {
-        let next = *NEXT.lock().unwrap_or_else(|p| p.into_inner());
-        let at = next.map_or(Instant::now() + DELAY, |n| n.max(Instant::now() + DELAY));
-        tokio::time::sleep_until(at.into()).await;
+        let now = Instant::now();
+        let next = NEXT
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or(now);
+        tokio::time::sleep_until(next.max(now + DELAY).into()).await;
         drop(unschedule);
         let started = Instant::now();
         trim();

@@ -497,16 +497,14 @@ impl<I: AsyncRead + Unpin> Guard<I> {
         match self.wait {
             Wait::Head => self.refuse_head(408),
             Wait::Body => self.refuse_body(408),
-            // A response hyper could not send yet would be lost with its connection.
-            Wait::Park if self.send_armed => {
-                self.wait = Wait::KeepAlive;
-                self.timer.as_mut().reset(self.idle_until);
-                return self.timed_out(cx);
-            }
             Wait::Park => {
-                self.state = State::Parked;
                 self.wait = Wait::KeepAlive;
                 self.timer.as_mut().reset(self.idle_until);
+                // A response hyper could not send yet would be lost with its connection.
+                if self.send_armed {
+                    return self.timed_out(cx);
+                }
+                self.state = State::Parked;
             }
             _ => self.close(),
         }
