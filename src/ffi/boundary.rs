@@ -348,7 +348,12 @@ unsafe impl Sync for ForeignData {}
 
 impl ForeignData {
     pub(crate) fn new(ptr: *mut c_void, free: hv_userdata_free) -> Arc<Self> {
-        Arc::new(ForeignData { ptr, free })
+        Arc::new(Self::owned(ptr, free))
+    }
+
+    /// For a slot with a single owner (a request's), which needs no reference count.
+    pub(crate) fn owned(ptr: *mut c_void, free: hv_userdata_free) -> Self {
+        ForeignData { ptr, free }
     }
 }
 

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use hyper::Method;
 
 use super::boundary::{
-    arc_clone, arc_free, attached_ptr, borrowed_handle, box_free, box_handle, bytes, opt_str,
-    required_str, ForeignData,
+    arc_clone, arc_free, borrowed_handle, box_free, box_handle, bytes, opt_str, required_str,
+    ForeignData,
 };
 use super::boundary::{copy_c_string, hv_userdata_free};
 use super::event_loop::{hv_loop, hv_post_cb};
@@ -617,7 +617,7 @@ pub extern "C" fn hv_http_request_set_userdata(
     userdata_free: hv_userdata_free,
 ) -> hv_status {
     ffi_boundary! {
-        let data = ForeignData::new(userdata, userdata_free);
+        let data = ForeignData::owned(userdata, userdata_free);
         // SAFETY: a non-NULL request pointer is the handler's, exclusively, during its call.
         let Some(r) = (unsafe { (req as *mut Request).as_mut() }) else { return hv_status::HV_ERR_NULL_PARAMETER };
         r.attachment = Some(Box::new(data));
@@ -628,7 +628,13 @@ pub extern "C" fn hv_http_request_set_userdata(
 /// The request's userdata, or NULL.
 #[no_mangle]
 pub extern "C" fn hv_http_request_userdata(req: *const hv_http_request) -> *mut c_void {
-    ffi_boundary! { attached_ptr(try_ref!(req, std::ptr::null_mut()).attachment.as_deref()) }
+    ffi_boundary! {
+        try_ref!(req, std::ptr::null_mut())
+            .attachment
+            .as_deref()
+            .and_then(|a| a.downcast_ref::<ForeignData>())
+            .map_or(std::ptr::null_mut(), |d| d.ptr)
+    }
 }
 
 fn resp_mut<'a>(resp: *mut hv_http_response) -> Option<&'a mut Response> {
@@ -779,18 +785,18 @@ pub extern "C" fn hv_http_response_report_stage_headers(
         if n > 0 && (names.is_null() || values.is_null()) {
             return hv_status::HV_ERR_NULL_PARAMETER;
         }
-        let mut headers = Vec::with_capacity(n);
         let mut dropped = Vec::new();
-        for i in 0..n {
+        let headers = (0..n).filter_map(|i| {
             // SAFETY: `names` and `values` are non-NULL here and hold `n` pointers each, per
             // this function's contract.
             let (name, value) = unsafe { (*names.add(i), *values.add(i)) };
             match header_args(name, value).map(|(k, v)| crate::http::message::header(k, v)) {
-                Ok(Ok(pair)) => headers.push(pair),
+                Ok(Ok(pair)) => return Some(pair),
                 Ok(Err(_)) => dropped.push(opt_str(name).ok().flatten().unwrap_or("?").to_owned()),
                 Err(_) => dropped.push("?".to_owned()),
             }
-        }
+            None
+        });
         r.report_stage_headers(headers);
         if dropped.is_empty() {
             hv_status::HV_OK
@@ -867,8 +873,14 @@ pub extern "C" fn hv_http_response_set_body(
             }
             Ok(BodySource::Foreign) => {
                 let Some(data) = bytes(data, len) else { return hv_status::HV_ERR_NULL_PARAMETER };
-                r.body.clear();
-                r.body.extend_from_slice(data);
+                if r.body.capacity() == 0 {
+                    // Exactly as long as its bytes, the body becomes the answer's without
+                    // another allocation.
+                    r.body = data.to_vec();
+                } else {
+                    r.body.clear();
+                    r.body.extend_from_slice(data);
+                }
                 hv_status::HV_OK
             }
         }

@@ -452,6 +452,14 @@ impl<I> Guard<I> {
 }
 
 impl<I: AsyncRead + Unpin> Guard<I> {
+    /// A connection waiting for its next request holds no buffer (`fill_empty`).
+    fn release_buffer(&mut self) {
+        if self.start == self.buf.len() {
+            self.buf = Vec::new();
+            (self.start, self.ready) = (0, 0);
+        }
+    }
+
     /// The deadline for the wait hyper is about to start, armed unless already running.
     fn arm(&mut self) {
         let (wait, after) = match self.state {
@@ -460,16 +468,17 @@ impl<I: AsyncRead + Unpin> Guard<I> {
             }
             // hyper (with half-close) asks for a head only once the last response is out.
             State::Head if self.ready == self.buf.len() => {
-                if self.start == self.buf.len() {
-                    self.buf = Vec::new();
-                    (self.start, self.ready) = (0, 0);
-                }
                 match self.options.keepalive_timeout {
                     // Once parking was put off (`timed_out`), the deadline stays where it was.
+                    // The buffer stays for a client that comes back soon and goes when the
+                    // connection parks.
                     idle if idle > PARK_AFTER && self.wait != Wait::KeepAlive => {
                         (Wait::Park, PARK_AFTER)
                     }
-                    idle => (Wait::KeepAlive, idle),
+                    idle => {
+                        self.release_buffer();
+                        (Wait::KeepAlive, idle)
+                    }
                 }
             }
             State::Head => (Wait::Head, self.options.head_timeout),
@@ -505,6 +514,7 @@ impl<I: AsyncRead + Unpin> Guard<I> {
                     return self.timed_out(cx);
                 }
                 self.state = State::Parked;
+                self.release_buffer();
             }
             _ => self.close(),
         }

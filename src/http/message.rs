@@ -152,8 +152,11 @@ impl Response {
     /// A stage that keeps its own copy of the response reports all its headers: the headers
     /// of its previous report are replaced by `headers`, which override what the pipeline set
     /// under the same names; other headers the pipeline set stay. Repeated names append.
-    pub fn report_stage_headers(&mut self, headers: Vec<(HeaderName, HeaderValue)>) {
-        for name in std::mem::take(&mut self.staged) {
+    pub fn report_stage_headers(
+        &mut self,
+        headers: impl IntoIterator<Item = (HeaderName, HeaderValue)>,
+    ) {
+        for name in self.staged.drain(..) {
             self.headers.remove(&name);
         }
         for (name, value) in headers {

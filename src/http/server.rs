@@ -763,15 +763,15 @@ where
     // Boxed: hyper keeps room for one request's future for the connection's lifetime, so an
     // idle connection holds a pointer, not the whole state of `dispatch`.
     let svc = hyper::service::service_fn(move |req| {
-        Box::pin(dispatch(
+        dispatch(
             service.load_full(),
-            site.clone(),
+            &site,
             req,
             peer,
             transport.clone(),
             max_body,
-            link.clone(),
-        ))
+            &link,
+        )
     });
     async move {
         let home: Home<I> = Arc::new(Mutex::new(None));
@@ -906,19 +906,33 @@ fn request_host(parts: &hyper::http::request::Parts) -> Option<&str> {
         .or_else(|| parts.uri.authority().map(|a| a.as_str()))
 }
 
+/// One request's answer. Boxed: hyper keeps room for one request's future for the
+/// connection's lifetime, so an idle connection holds a pointer, not a whole answer. Kept
+/// under 1 KiB, so that the box comes from the allocator's per-thread cache.
+type Answer =
+    std::pin::Pin<Box<dyn Future<Output = std::result::Result<HttpResponse, Dropped>> + Send>>;
+
 /// Answers one request, and records it when the server has an access-log callback.
-async fn dispatch(
+fn dispatch(
     service: Arc<Service>,
-    site: Arc<Site>,
+    site: &Site,
     req: hyper::Request<Incoming>,
     peer: SocketAddr,
     transport: Transport,
     max_body: u64,
-    link: Arc<GuardLink>,
-) -> std::result::Result<HttpResponse, Dropped> {
+    link: &Arc<GuardLink>,
+) -> Answer {
     let peer = site.policy.client_addr(peer, req.headers());
     let Some(log) = site.access_log.clone() else {
-        return respond(service, &site.policy, req, peer, transport, max_body, link).await;
+        return Box::pin(respond(
+            service,
+            &site.policy,
+            req,
+            peer,
+            transport,
+            max_body,
+            link.clone(),
+        ));
     };
     let (started, time) = (Instant::now(), SystemTime::now());
     let header = |name| {
@@ -934,25 +948,36 @@ async fn dispatch(
         .path_and_query()
         .map_or_else(|| req.uri().to_string(), |p| p.to_string());
     let tls_version = transport.tls_version;
-    let result = respond(service, &site.policy, req, peer, transport, max_body, link).await;
-    let (status, bytes) = match &result {
-        Ok(resp) => (resp.status().as_u16(), body_len(resp)),
-        Err(Dropped) => (STATUS_DROPPED, Some(0)),
-    };
-    log(&AccessRecord {
-        client: peer,
-        method: method.as_str(),
-        target: &target,
-        version,
-        status,
-        bytes,
-        referer: referer.as_deref(),
-        user_agent: user_agent.as_deref(),
-        duration: started.elapsed(),
-        tls_version,
-        time,
-    });
-    result
+    let answer = respond(
+        service,
+        &site.policy,
+        req,
+        peer,
+        transport,
+        max_body,
+        link.clone(),
+    );
+    Box::pin(async move {
+        let result = answer.await;
+        let (status, bytes) = match &result {
+            Ok(resp) => (resp.status().as_u16(), body_len(resp)),
+            Err(Dropped) => (STATUS_DROPPED, Some(0)),
+        };
+        log(&AccessRecord {
+            client: peer,
+            method: method.as_str(),
+            target: &target,
+            version,
+            status,
+            bytes,
+            referer: referer.as_deref(),
+            user_agent: user_agent.as_deref(),
+            duration: started.elapsed(),
+            tls_version,
+            time,
+        });
+        result
+    })
 }
 
 /// The body's length when it is known before it is sent.
@@ -965,8 +990,10 @@ fn body_len(resp: &HttpResponse) -> Option<u64> {
         .and_then(|v| v.to_str().ok()?.parse().ok())
 }
 
-/// `peer` is the client as the policy resolved it.
-async fn respond(
+/// `peer` is the client as the policy resolved it. A plain fn that takes the request apart
+/// and asks the policy before the future is made: the future then holds the parts once, not
+/// the request beside them.
+fn respond(
     service: Arc<Service>,
     policy: &Policy,
     req: hyper::Request<Incoming>,
@@ -974,114 +1001,124 @@ async fn respond(
     transport: Transport,
     max_body: u64,
     link: Arc<GuardLink>,
-) -> std::result::Result<HttpResponse, Dropped> {
-    let _busy = link.busy();
+) -> impl Future<Output = std::result::Result<HttpResponse, Dropped>> + Send + 'static {
     let Transport {
         scheme,
         client_cert,
         ..
     } = transport;
     let (mut parts, body) = req.into_parts();
-    let mut connect = (parts.method == hyper::Method::CONNECT).then(|| link.connect_decision());
-    match policy.check_request(peer.ip(), request_host(&parts), parts.uri.path()) {
-        Verdict::Pass => {}
-        Verdict::Answer(status) => return Ok(simple(status)),
-        Verdict::Drop => return Err(Dropped),
-    }
-    if let Some(decision) = connect.as_mut() {
-        // Boxed: a rare path with a large future would otherwise grow every request's future
-        // (moved into place once per request).
-        let resp = Box::pin(tunnel(&service, &mut parts)).await;
-        decision.opened = resp.status() == hyper::StatusCode::OK;
-        return Ok(resp);
-    }
-    // A declared length beyond the limit is refused before any of it is read (on HTTP/1 the
-    // guard already did; this is HTTP/2's content-length).
-    if body.size_hint().lower() > max_body {
-        return Ok(simple(413));
-    }
-    let limit = usize::try_from(max_body).unwrap_or(usize::MAX);
-    let body = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) => {
-            let status = if e
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                413
-            } else {
-                link.refused().unwrap_or(400)
-            };
-            // A 413 here is a body that reached the limit (held up to it) or a chunk that would
-            // have passed it (a needless trim, at most one a second).
-            if status == 413 && limit >= heap_trim::LARGE_BODY {
-                heap_trim::schedule();
+    let verdict = policy.check_request(peer.ip(), request_host(&parts), parts.uri.path());
+    async move {
+        let _busy = link.busy();
+        let mut connect = (parts.method == hyper::Method::CONNECT).then(|| link.connect_decision());
+        match verdict {
+            Verdict::Pass => {}
+            Verdict::Answer(status) => return Ok(simple(status)),
+            Verdict::Drop => return Err(Dropped),
+        }
+        if let Some(decision) = connect.as_mut() {
+            // Boxed: a rare path with a large future would otherwise grow every request's future
+            // (moved into place once per request).
+            let resp = Box::pin(tunnel(&service, &mut parts)).await;
+            decision.opened = resp.status() == hyper::StatusCode::OK;
+            return Ok(resp);
+        }
+        // A declared length beyond the limit is refused before any of it is read (on HTTP/1 the
+        // guard already did; this is HTTP/2's content-length).
+        if body.size_hint().lower() > max_body {
+            return Ok(simple(413));
+        }
+        let limit = usize::try_from(max_body).unwrap_or(usize::MAX);
+        let body = match Limited::new(body, limit).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) => {
+                let status = if e
+                    .downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
+                    413
+                } else {
+                    link.refused().unwrap_or(400)
+                };
+                // A 413 here is a body that reached the limit (held up to it) or a chunk that would
+                // have passed it (a needless trim, at most one a second).
+                if status == 413 && limit >= heap_trim::LARGE_BODY {
+                    heap_trim::schedule();
+                }
+                return Ok(simple(status));
             }
-            return Ok(simple(status));
+        };
+        if body.len() >= heap_trim::LARGE_BODY {
+            heap_trim::schedule();
         }
-    };
-    if body.len() >= heap_trim::LARGE_BODY {
-        heap_trim::schedule();
-    }
-    // An absolute-form target is a forward-proxy request; a reverse-proxy location takes others.
-    let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let proxy_url = if parts.version < hyper::Version::HTTP_2 && parts.uri.scheme().is_some() {
-        let host = parts.uri.host().unwrap_or("");
-        if !(service.proxies.forward_enabled && service.proxies.trusts(host)) {
-            return Ok(simple(403));
+        // An absolute-form target is a forward-proxy request; a reverse-proxy location takes others.
+        let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let proxy_url = if parts.version < hyper::Version::HTTP_2 && parts.uri.scheme().is_some() {
+            let host = parts.uri.host().unwrap_or("");
+            if !(service.proxies.forward_enabled && service.proxies.trusts(host)) {
+                return Ok(simple(403));
+            }
+            Some(parts.uri.to_string())
+        } else {
+            // A CR, LF or NUL hidden in the path (`%0d%0a`) is how header injection starts.
+            let raw_path = target.split('?').next().unwrap_or("");
+            if percent_encoding::percent_decode_str(raw_path)
+                .any(|b| matches!(b, b'\r' | b'\n' | 0))
+            {
+                return Ok(simple(400));
+            }
+            service.proxies.reverse_url(target)
+        };
+        if let Some(url) = proxy_url {
+            // Boxed, as the tunnel: a rare path with a large future would otherwise grow every
+            // request's future.
+            let forward = proxied(&service, &url, parts.method, parts.headers, body, peer);
+            return Ok(Box::pin(forward).await);
         }
-        Some(parts.uri.to_string())
-    } else {
-        // A CR, LF or NUL hidden in the path (`%0d%0a`) is how header injection starts.
-        let raw_path = target.split('?').next().unwrap_or("");
-        if percent_encoding::percent_decode_str(raw_path).any(|b| matches!(b, b'\r' | b'\n' | 0)) {
-            return Ok(simple(400));
+        let host = request_host(&parts).unwrap_or("127.0.0.1");
+        let mut url = String::with_capacity(scheme.len() + 3 + host.len() + target.len());
+        url.push_str(scheme);
+        url.push_str("://");
+        url.push_str(host);
+        let target_start = url.len();
+        url.push_str(target);
+        let params = parts.uri.query().map(parse_query).unwrap_or_default();
+        let (tx, rx) = oneshot::channel();
+        let writer = Writer::new(tx);
+        let mut ex = Exchange {
+            req: Request {
+                method: parts.method,
+                version: parts.version,
+                url,
+                target_start,
+                scheme,
+                headers: parts.headers,
+                body,
+                client_addr: peer,
+                params,
+                attachment: None,
+                client_cert,
+            },
+            resp: Response::default(),
+            writer: writer.clone(),
+        };
+        // libhv's access-log line, written after the answer. The request is still there
+        // after a sync handler; an async one answers later, from its own copy of the request.
+        let log = service.access_log && crate::log::enabled(crate::log::LEVEL_INFO);
+        if service.handle(&mut ex) {
+            writer.abandon();
+            let Exchange { req, resp, .. } = ex;
+            let resp = finish(resp);
+            if log {
+                access_line(peer, &req.method, req.target(), resp.status());
+            }
+            return Ok(resp);
         }
-        service.proxies.reverse_url(target)
-    };
-    if let Some(url) = proxy_url {
-        // Boxed, as the tunnel: a rare path with a large future would otherwise grow every
-        // request's future.
-        let forward = proxied(&service, &url, parts.method, parts.headers, body, peer);
-        return Ok(Box::pin(forward).await);
-    }
-    let host = request_host(&parts).unwrap_or("127.0.0.1");
-    let mut url = String::with_capacity(scheme.len() + 3 + host.len() + target.len());
-    url.push_str(scheme);
-    url.push_str("://");
-    url.push_str(host);
-    let target_start = url.len();
-    url.push_str(target);
-    let params = parts.uri.query().map(parse_query).unwrap_or_default();
-    let (tx, rx) = oneshot::channel();
-    let writer = Writer::new(tx);
-    let mut ex = Exchange {
-        req: Request {
-            method: parts.method,
-            version: parts.version,
-            url,
-            target_start,
-            scheme,
-            headers: parts.headers,
-            body,
-            client_addr: peer,
-            params,
-            attachment: None,
-            client_cert,
-        },
-        resp: Response::default(),
-        writer: writer.clone(),
-    };
-    // libhv's access-log line, for after the answer (an async handler answers later).
-    let logged = (service.access_log && crate::log::enabled(crate::log::LEVEL_INFO))
-        .then(|| (ex.req.method.clone(), ex.req.target().to_owned()));
-    let resp = if service.handle(&mut ex) {
-        writer.abandon();
-        finish(ex.resp)
-    } else {
+        let logged = log.then(|| (ex.req.method.clone(), ex.req.target().to_owned()));
         drop(ex);
         drop(writer);
-        match rx.await {
+        let resp = match rx.await {
             Ok(mut resp) => {
                 resp.headers_mut()
                     .entry(SERVER)
@@ -1089,23 +1126,27 @@ async fn respond(
                 resp
             }
             Err(_) => simple(500),
+        };
+        if let Some((method, target)) = logged {
+            access_line(peer, &method, &target, resp.status());
         }
-    };
-    if let Some((method, target)) = logged {
-        let status = resp.status();
-        crate::log::write_with(crate::log::LEVEL_INFO, |out| {
-            out.push(b'[');
-            crate::addr_text::push_socket_addr(out, peer);
-            out.extend_from_slice(b"][");
-            out.extend_from_slice(method.as_str().as_bytes());
-            out.push(b' ');
-            out.extend_from_slice(target.as_bytes());
-            out.extend_from_slice(b"]=>[");
-            out.extend_from_slice(itoa::Buffer::new().format(status.as_u16()).as_bytes());
-            out.push(b' ');
-            out.extend_from_slice(status.canonical_reason().unwrap_or("<unknown>").as_bytes());
-            out.push(b']');
-        });
+        Ok(resp)
     }
-    Ok(resp)
+}
+
+/// libhv's access-log line: `[client][METHOD target]=>[status reason]`.
+fn access_line(peer: SocketAddr, method: &hyper::Method, target: &str, status: hyper::StatusCode) {
+    crate::log::write_with(crate::log::LEVEL_INFO, |out| {
+        out.push(b'[');
+        crate::addr_text::push_socket_addr(out, peer);
+        out.extend_from_slice(b"][");
+        out.extend_from_slice(method.as_str().as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(target.as_bytes());
+        out.extend_from_slice(b"]=>[");
+        out.extend_from_slice(itoa::Buffer::new().format(status.as_u16()).as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(status.canonical_reason().unwrap_or("<unknown>").as_bytes());
+        out.push(b']');
+    });
 }
