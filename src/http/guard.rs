@@ -28,7 +28,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
 use super::h2_idle::H2Idle;
-use super::head::{judge_head, scan_head, Body, HeadScan};
+use super::head::{scan_head, Body, HeadScan};
 use super::message::{reason, status_page};
 use super::options::ServerOptions;
 
@@ -309,11 +309,7 @@ impl<I> Guard<I> {
                 return;
             }
         }
-        let judged = scan_head(head, &mut self.scan, &self.options).and_then(|end| match end {
-            None => Ok(None),
-            Some(end) => judge_head(&head[..end], self.options.max_body).map(|h| Some((end, h))),
-        });
-        let (end, h) = match judged {
+        let (end, h) = match scan_head(head, &mut self.scan, &self.options) {
             Err(status) => return self.refuse_head(status),
             Ok(None) => return,
             Ok(Some(done)) => done,

@@ -1,6 +1,8 @@
-//! What a request head must be (RFC 9112), judged on its bytes: the line and size limits as
-//! the bytes arrive, then the request line and the fields that decide the framing. Each
-//! refusal is the status to answer.
+//! What a request head must be (RFC 9112), judged on its bytes in one pass as they arrive:
+//! the line and size limits, the request line and each field line as it ends, then the
+//! fields that decide the framing. Each refusal is the status to answer.
+
+use std::ops::Range;
 
 use super::options::ServerOptions;
 
@@ -10,6 +12,20 @@ pub(super) struct HeadScan {
     scanned: usize,
     line_start: usize,
     lines: usize,
+    fields: Fields,
+}
+
+/// What the lines judged so far say about the framing.
+#[derive(Default)]
+struct Fields {
+    connect: bool,
+    http10: bool,
+    length: Option<u64>,
+    lengths: u32,
+    /// The last Transfer-Encoding value (offsets in the head).
+    te: Option<Range<usize>>,
+    tes: u32,
+    hosts: u32,
 }
 
 /// The request head's facts that decide its framing.
@@ -26,12 +42,13 @@ pub(super) enum Body {
 
 /// Scans `head` on from where `s` stopped: CRLF line ends only, no control byte but HTAB, the
 /// line, field, count and size limits checked as bytes come (a 100 KiB request line is refused
-/// at its 8 KiB + 1st byte). `Some(end)` once the empty line that ends the head is in.
+/// at its 8 KiB + 1st byte), each line judged as it ends. `Some((end, head))` once the empty
+/// line that ends the head is in.
 pub(super) fn scan_head(
     head: &[u8],
     s: &mut HeadScan,
     o: &ServerOptions,
-) -> Result<Option<usize>, u16> {
+) -> Result<Option<(usize, Head)>, u16> {
     let mut i = s.scanned;
     while i < head.len() {
         // Most bytes are plain: skip them by the word (a CR just before must be looked at).
@@ -58,21 +75,25 @@ pub(super) fn scan_head(
                     continue;
                 }
                 if line == 0 {
-                    return if i + 1 > o.max_head {
-                        Err(431)
-                    } else {
-                        Ok(Some(i + 1))
-                    };
+                    if i + 1 > o.max_head {
+                        return Err(431);
+                    }
+                    return Ok(Some((i + 1, s.fields.framing(head, o.max_body)?)));
                 }
                 if s.lines == 0 && line > o.max_request_line {
                     return Err(414);
                 }
                 if s.lines == 0 {
                     // Judged at once: an HTTP/0.9 line is followed by no empty line.
-                    request_line(&head[s.line_start..i - 1])?;
+                    let (method, http10) = request_line(&head[s.line_start..i - 1])?;
+                    s.fields.connect = method == b"CONNECT";
+                    s.fields.http10 = http10;
                 }
                 if s.lines > 0 && (line > o.max_header_field || s.lines > o.max_headers) {
                     return Err(431);
+                }
+                if s.lines > 0 {
+                    s.fields.field_line(head, s.line_start..i - 1)?;
                 }
                 s.lines += 1;
                 s.line_start = i + 1;
@@ -150,10 +171,15 @@ fn is_token(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| TCHAR[b as usize])
 }
 
-fn trim_ows(mut v: &[u8]) -> &[u8] {
+fn trim_start_ows(mut v: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = v {
         v = rest;
     }
+    v
+}
+
+fn trim_ows(v: &[u8]) -> &[u8] {
+    let mut v = trim_start_ows(v);
     while let [rest @ .., b' ' | b'\t'] = v {
         v = rest;
     }
@@ -183,58 +209,64 @@ fn request_line(line: &[u8]) -> Result<(&[u8], bool), u16> {
     }
 }
 
-/// Judges a complete head (CRLF line ends, no control bytes but HTAB, already checked) by
-/// RFC 9112: its request line, its field syntax and the fields that decide its framing.
-pub(super) fn judge_head(head: &[u8], max_body: u64) -> Result<Head, u16> {
-    let mut lines = head
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .skip_while(|l| l.is_empty());
-    let (method, http10) = request_line(lines.next().ok_or(400u16)?)?;
-    let (mut length, mut lengths, mut te, mut tes, mut hosts) = (None, 0, None, 0, 0);
-    for line in lines.take_while(|l| !l.is_empty()) {
-        let colon = line.iter().position(|&b| b == b':').ok_or(400u16)?;
-        let (name, value) = (&line[..colon], trim_ows(&line[colon + 1..]));
+impl Fields {
+    /// One field line (`line` in `head`, without its CRLF) by RFC 9112: its syntax, and what
+    /// it says of the framing.
+    fn field_line(&mut self, head: &[u8], line: Range<usize>) -> Result<(), u16> {
+        let text = &head[line.clone()];
+        let colon = text.iter().position(|&b| b == b':').ok_or(400u16)?;
+        let name = &text[..colon];
         if !is_token(name) {
             return Err(400);
         }
+        let value = trim_ows(&text[colon + 1..]);
         if name.eq_ignore_ascii_case(b"content-length") {
-            lengths += 1;
+            self.lengths += 1;
             if value.is_empty() || value.len() > 19 || !value.iter().all(u8::is_ascii_digit) {
                 return Err(400);
             }
-            let text = std::str::from_utf8(value).map_err(|_| 400u16)?;
-            length = Some(text.parse::<u64>().map_err(|_| 400u16)?);
+            let digits = std::str::from_utf8(value).map_err(|_| 400u16)?;
+            self.length = Some(digits.parse::<u64>().map_err(|_| 400u16)?);
         } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-            tes += 1;
-            te = Some(value);
+            self.tes += 1;
+            let rest = &text[colon + 1..];
+            let start = line.start + colon + 1 + (rest.len() - trim_start_ows(rest).len());
+            self.te = Some(start..start + value.len());
         } else if name.eq_ignore_ascii_case(b"host") {
-            hosts += 1;
+            self.hosts += 1;
             if value.iter().any(|&b| b == b' ' || b == b'\t') {
                 return Err(400);
             }
         }
+        Ok(())
     }
-    if lengths > 1 || tes > 1 || (tes > 0 && (lengths > 0 || http10)) {
-        return Err(400);
-    }
-    if hosts > 1 || (hosts == 0 && !http10) {
-        return Err(400);
-    }
-    let body = match (te, length) {
-        (Some(te), _) => {
-            transfer_coding(te)?;
-            Body::Chunked
+
+    /// The framing of the complete head (`head`) whose lines were all judged.
+    fn framing(&self, head: &[u8], max_body: u64) -> Result<Head, u16> {
+        let (tes, lengths) = (self.tes, self.lengths);
+        if lengths > 1 || tes > 1 || (tes > 0 && (lengths > 0 || self.http10)) {
+            return Err(400);
         }
-        (None, Some(n)) if n > max_body => return Err(413),
-        (None, Some(n)) => Body::Length(n),
-        (None, None) => Body::None,
-    };
-    let connect = method == b"CONNECT";
-    if connect && !matches!(body, Body::None | Body::Length(0)) {
-        return Err(400);
+        if self.hosts > 1 || (self.hosts == 0 && !self.http10) {
+            return Err(400);
+        }
+        let body = match (&self.te, self.length) {
+            (Some(te), _) => {
+                transfer_coding(&head[te.clone()])?;
+                Body::Chunked
+            }
+            (None, Some(n)) if n > max_body => return Err(413),
+            (None, Some(n)) => Body::Length(n),
+            (None, None) => Body::None,
+        };
+        if self.connect && !matches!(body, Body::None | Body::Length(0)) {
+            return Err(400);
+        }
+        Ok(Head {
+            connect: self.connect,
+            body,
+        })
     }
-    Ok(Head { connect, body })
 }
 
 /// Only `chunked` alone is a framing hv-rs reads: other known codings, or `chunked` anywhere
@@ -279,6 +311,7 @@ fn transfer_coding(te: &[u8]) -> Result<(), u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::knobs::Knobs;
 
     #[test]
     fn plain_run_stops_at_the_first_control_byte_or_del() {
@@ -295,6 +328,71 @@ mod tests {
             plain_run(&[0x80, 0xff, 0x20, 0x7e, 0xa0, 0xc3, 0xa9, 0x21, 0x7f]),
             8
         );
+    }
+
+    /// The head's end and framing, or the refusal.
+    fn judged(head: &[u8], step: usize) -> Result<(usize, bool, String), u16> {
+        let o = ServerOptions::defaults();
+        let mut s = HeadScan::default();
+        let mut upto = 0;
+        loop {
+            upto = (upto + step).min(head.len());
+            if let Some((end, h)) = scan_head(&head[..upto], &mut s, &o)? {
+                let body = match h.body {
+                    Body::None => "none".to_owned(),
+                    Body::Length(n) => format!("length {n}"),
+                    Body::Chunked => "chunked".to_owned(),
+                };
+                return Ok((end, h.connect, body));
+            }
+            assert!(upto < head.len(), "no end found in {head:?}");
+        }
+    }
+
+    #[test]
+    fn a_head_is_judged_alike_whole_and_byte_by_byte() {
+        let heads: [(&[u8], Result<(usize, bool, String), u16>); 9] = [
+            (
+                b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+                Ok((27, false, "none".into())),
+            ),
+            (
+                b"\r\nPOST /u HTTP/1.1\r\nHost: a\r\nContent-Length:  12 \r\n\r\nbody",
+                Ok((53, false, "length 12".into())),
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\t chunked \r\n\r\n",
+                Ok((58, false, "chunked".into())),
+            ),
+            (
+                b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n",
+                Ok((39, true, "none".into())),
+            ),
+            (b"GET / HTTP/1.0\r\n\r\n", Ok((18, false, "none".into()))),
+            (
+                b"GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\nbad line\r\n\r\n",
+                Err(400),
+            ),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", Err(400)),
+            (
+                b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+                Err(501),
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999\r\n\r\n",
+                Err(413),
+            ),
+        ];
+        for (head, want) in heads {
+            for step in [head.len(), 1, 3] {
+                assert_eq!(
+                    judged(head, step),
+                    want,
+                    "{:?} by {step}",
+                    String::from_utf8_lossy(head)
+                );
+            }
+        }
     }
 
     #[test]
