@@ -330,8 +330,10 @@ mod tests {
         );
     }
 
-    /// The head's end and framing, or the refusal.
-    fn judged(head: &[u8], step: usize) -> Result<(usize, bool, String), u16> {
+    /// A head's end, whether it is a CONNECT, and its body; or the refusal.
+    type Judged = Result<(usize, bool, String), u16>;
+
+    fn judged(head: &[u8], step: usize) -> Judged {
         let o = ServerOptions::defaults();
         let mut s = HeadScan::default();
         let mut upto = 0;
@@ -351,7 +353,7 @@ mod tests {
 
     #[test]
     fn a_head_is_judged_alike_whole_and_byte_by_byte() {
-        let heads: [(&[u8], Result<(usize, bool, String), u16>); 9] = [
+        let heads: [(&[u8], Judged); 9] = [
             (
                 b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
                 Ok((27, false, "none".into())),
