@@ -202,6 +202,13 @@ inline void importParams(hv_http_request* in, HttpRequest* req) {
     });
 }
 
+/* The port number after a colon in text the library wrote (atoi without its locale). */
+inline int portNumber(const char* p) {
+    int n = 0;
+    for (int i = 0; i < 9 && *p >= '0' && *p <= '9'; ++i, ++p) n = n * 10 + (*p - '0');
+    return n;
+}
+
 /* scheme, host and port from the absolute url the library built (scheme://authority/target),
  * as ParseUrl() sets them (and a Host header when the request had none), without its copies;
  * the path and the parameters come from the library. */
@@ -226,7 +233,7 @@ inline void importUrlParts(HttpRequest* req) {
     }
     req->scheme.assign(url, sep - url);
     req->host.assign(host_begin, host_end - host_begin);
-    int port = colon ? atoi(colon + 1) : 0;
+    int port = colon ? portNumber(colon + 1) : 0;
     if (port == 0) port = req->scheme == "https" ? DEFAULT_HTTPS_PORT : DEFAULT_HTTP_PORT;
     req->port = port;
     req->FillHost(req->host.c_str(), port);
@@ -282,7 +289,7 @@ inline void importRequest(hv_http_request* in, HttpRequest* req) {
             --end;
         }
         req->client_addr.ip.assign(ip, end - ip);
-        req->client_addr.port = atoi(colon + 1);
+        req->client_addr.port = portNumber(colon + 1);
     }
     const char* subject = hv_http_request_client_cert_subject(in, &len);
     if (subject) req->tls_client_subject.assign(subject, len);
