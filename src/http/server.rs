@@ -922,31 +922,10 @@ fn dispatch(
     link: &Arc<GuardLink>,
 ) -> Answer {
     let peer = site.policy.client_addr(peer, req.headers());
-    let Some(log) = site.access_log.clone() else {
-        return Box::pin(respond(
-            service,
-            &site.policy,
-            req,
-            peer,
-            transport,
-            max_body,
-            link.clone(),
-        ));
-    };
-    let (started, time) = (Instant::now(), SystemTime::now());
-    let header = |name| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let (referer, user_agent) = (header(REFERER), header(USER_AGENT));
-    let (method, version) = (req.method().clone(), req.version());
-    let target = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| req.uri().to_string(), |p| p.to_string());
-    let tls_version = transport.tls_version;
+    let logged = site
+        .access_log
+        .clone()
+        .map(|log| Logged::of(log, &req, &transport));
     let answer = respond(
         service,
         &site.policy,
@@ -956,27 +935,72 @@ fn dispatch(
         max_body,
         link.clone(),
     );
+    let Some(logged) = logged else {
+        return Box::pin(answer);
+    };
     Box::pin(async move {
         let result = answer.await;
-        let (status, bytes) = match &result {
+        logged.write(peer, &result);
+        result
+    })
+}
+
+/// What the access log needs from a request, taken before the request is handed on.
+struct Logged {
+    log: AccessLogFn,
+    started: Instant,
+    time: SystemTime,
+    method: hyper::Method,
+    version: hyper::Version,
+    target: String,
+    referer: Option<String>,
+    user_agent: Option<String>,
+    tls_version: Option<&'static str>,
+}
+
+impl Logged {
+    fn of(log: AccessLogFn, req: &hyper::Request<Incoming>, transport: &Transport) -> Self {
+        let header = |name| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Self {
+            log,
+            started: Instant::now(),
+            time: SystemTime::now(),
+            method: req.method().clone(),
+            version: req.version(),
+            target: req
+                .uri()
+                .path_and_query()
+                .map_or_else(|| req.uri().to_string(), |p| p.to_string()),
+            referer: header(REFERER),
+            user_agent: header(USER_AGENT),
+            tls_version: transport.tls_version,
+        }
+    }
+
+    fn write(&self, client: SocketAddr, result: &std::result::Result<HttpResponse, Dropped>) {
+        let (status, bytes) = match result {
             Ok(resp) => (resp.status().as_u16(), body_len(resp)),
             Err(Dropped) => (STATUS_DROPPED, Some(0)),
         };
-        log(&AccessRecord {
-            client: peer,
-            method: method.as_str(),
-            target: &target,
-            version,
+        (self.log)(&AccessRecord {
+            client,
+            method: self.method.as_str(),
+            target: &self.target,
+            version: self.version,
             status,
             bytes,
-            referer: referer.as_deref(),
-            user_agent: user_agent.as_deref(),
-            duration: started.elapsed(),
-            tls_version,
-            time,
+            referer: self.referer.as_deref(),
+            user_agent: self.user_agent.as_deref(),
+            duration: self.started.elapsed(),
+            tls_version: self.tls_version,
+            time: self.time,
         });
-        result
-    })
+    }
 }
 
 /// The body's length when it is known before it is sent.
