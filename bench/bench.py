@@ -3,9 +3,10 @@
     bench.py <rounds> <seconds>      (BENCH_ONLY=name,name picks scenarios)
 
 Runs every scenario for <rounds> rounds; in each round every server of the scenario runs once,
-one after the other, pinned to core 0 with the load on core 1 (the scaling scenario leaves both
-unpinned). Prints a markdown table of medians and ratios to each scenario's reference, and
-writes target/bench/results.json and target/bench/results.png.
+one after the other (in reverse order every other round), pinned to core 0 with the load on
+core 1 (the scaling scenario leaves both unpinned). Prints a markdown table of each server's
+median and its median ratio to the scenario's reference within a round, and writes
+target/bench/results.json and target/bench/results.png.
 """
 
 import json
@@ -339,20 +340,24 @@ def report(chosen, results, rounds, seconds):
     rows, metrics = [], []
     for sc in chosen:
         for key, label, unit, higher in sc["metrics"]:
-            ref = statistics.median(results[(sc["name"], key, sc["ref"])])
+            ref_runs = results[(sc["name"], key, sc["ref"])]
             servers = {}
             for name in sc["servers"]:
                 runs = results[(sc["name"], key, name)]
                 med = statistics.median(runs)
-                ratio = med / ref if ref else float("nan")
-                servers[name] = {"runs": runs, "median": med, "ratio": ratio}
+                # Each round's servers run back to back, so a round's ratio is free of the
+                # machine's drift between rounds, which the medians of the values are not.
+                ratios = [v / r if r else float("nan") for v, r in zip(runs, ref_runs)]
+                ratio = statistics.median(ratios)
+                servers[name] = {"runs": runs, "median": med, "round_ratios": ratios,
+                                 "ratio": ratio}
                 rows.append(f"| {sc['name']} | {sc['title']}, {label} | {name} | {med:,.1f} | "
                             f"{ratio:.2f}{' (ref)' if name == sc['ref'] else ''} |")
             metrics.append({"scenario": sc["name"], "title": sc["title"], "metric": key,
                             "label": label, "unit": unit,
                             "better": "higher" if higher else "lower", "reference": sc["ref"],
                             "servers": servers})
-    print(f"\n| scenario | figure | server | median of {rounds} | ratio to reference |")
+    print(f"\n| scenario | figure | server | median of {rounds} | median ratio of a round |")
     print("| --- | --- | --- | --- | --- |")
     print("\n".join(rows))
     doc = {"rounds": rounds, "seconds": seconds, "machine": machine(),
@@ -397,7 +402,7 @@ def chart(metrics, rounds, seconds):
     ax.set_xticks(range(len(metrics)))
     ax.set_xticklabels([f"{m['scenario']}\n{m['unit']} ({m['better']} better)\nref {m['reference']}"
                         for m in metrics], fontsize=8)
-    ax.set_ylabel("ratio to the scenario's reference (median)")
+    ax.set_ylabel("ratio to the scenario's reference (median of the rounds)")
     ax.set_title(f"hv-rs bench: medians of {rounds} round(s) of {seconds} s, "
                  f"server on core {SERVER_CORE}, load on core {LOAD_CORE}")
     ax.legend(fontsize=8, ncol=2)
@@ -425,7 +430,9 @@ def main():
     results = {}
     for sc in chosen:
         for rnd in range(1, rounds + 1):
-            for name in sc["servers"]:
+            # Every other round runs the servers in reverse, so none always runs first.
+            order = sc["servers"] if rnd % 2 else sc["servers"][::-1]
+            for name in order:
                 server = Server(name, sc.get("pinned", True), sc.get("env"))
                 try:
                     got = sc["measure"](server, seconds)
