@@ -82,7 +82,8 @@ public:
 
     /* Thread-safe; returns size (all bytes accepted) or -1 when closed or over the limit. */
     int write(const void* data, int size) {
-        if (size < 0 || !isOpened()) return -1;
+        // The library refuses a closed channel itself: no second call to ask first.
+        if (size < 0) return -1;
         return hv_channel_write(io_, data, (size_t)size);
     }
 

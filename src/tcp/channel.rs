@@ -856,6 +856,14 @@ impl Driver {
     }
 
     fn poll_timers(&mut self, cx: &mut Context<'_>, drained: bool) -> Poll<Event> {
+        // Most connections have no timer: they need no clock read per wake-up either.
+        let untimed = self.keepalive.is_none()
+            && self.read_timeout.is_none()
+            && self.write_timeout.is_none()
+            && self.heartbeat.is_none();
+        if untimed && (self.closing.is_none() || drained) {
+            return Poll::Pending;
+        }
         loop {
             let now = Instant::now();
             let mut next: Option<Instant> = None;
