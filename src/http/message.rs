@@ -6,6 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{HeaderMap, Method, Version};
+use smallvec::SmallVec;
 
 use crate::error::{Error, Result};
 
@@ -100,8 +101,10 @@ pub struct Response {
     /// Names of the headers the last stage report set (`report_stage_headers`). A stage kept
     /// in another language (the C++ `HttpResponse`) holds its own copy of them: it must not
     /// import them back, and its next report replaces them. Headers the pipeline sets itself
-    /// (static files, `Allow`, error pages, C handlers) leave this list.
-    staged: Vec<HeaderName>,
+    /// (static files, `Allow`, error pages, C handlers) leave this list. Inline: a stage
+    /// mostly reports one or two (Content-Type), and a heap list cost each request an
+    /// allocation.
+    staged: SmallVec<[HeaderName; 2]>,
 }
 
 impl Default for Response {
@@ -111,7 +114,7 @@ impl Default for Response {
             headers: HeaderMap::new(),
             body: Vec::new(),
             file: None,
-            staged: Vec::new(),
+            staged: SmallVec::new(),
         }
     }
 }

@@ -12,6 +12,7 @@ mod park;
 pub mod parser;
 pub mod policy;
 pub mod proxy;
+mod quiet;
 pub mod router;
 mod server;
 pub mod service;

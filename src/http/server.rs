@@ -26,6 +26,7 @@ use super::message::{parse_query, status_page, Request, Response};
 use super::options::ServerOptions;
 use super::park::{Home, Lent};
 use super::policy::{Dropped, Policy, Verdict};
+use super::quiet::quiet;
 use super::service::{Exchange, Service};
 use super::signals::{self, SignalTarget};
 use super::writer::{into_hyper, HttpResponse, ResponseBody, Writer};
@@ -516,6 +517,14 @@ fn with_alpn(c: Arc<rustls::ServerConfig>) -> Arc<rustls::ServerConfig> {
     Arc::new(c)
 }
 
+/// Why a served connection stops before its client is done.
+enum Stop {
+    /// The stopping loop closes it.
+    Close,
+    /// The server drains: it finishes the request in progress.
+    Drain,
+}
+
 /// A connection the stopping loop must close, or a draining server asks to finish.
 struct ConnCloser {
     close: Notify,
@@ -792,19 +801,31 @@ where
             let io = TokioIo::new(Lent::new(guard, home.clone()));
             // Boxed: a parked connection holds none of hyper's state.
             let mut conn = Box::pin(http.hyper.serve_connection_with_upgrades(io, svc.clone()));
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = closer.close.notified() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
-                    return;
+            // Polled only when one of them woke: the task wakes for every request.
+            let stop = quiet(async {
+                tokio::select! {
+                    biased;
+                    _ = closer.close.notified() => Stop::Close,
+                    _ = closer.draining() => Stop::Drain,
                 }
-                // The drain's deadline is the caller's: its `stop` ends what is still open.
-                _ = closer.draining() => {
+            });
+            tokio::select! {
+                biased;
+                _ = conn.as_mut() => {}
+                stop = stop => {
                     conn.as_mut().graceful_shutdown();
-                    tokio::select! {
-                        _ = conn.as_mut() => {}
-                        _ = closer.close.notified() => {}
+                    match stop {
+                        Stop::Close => {
+                            let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
+                        }
+                        // The drain's deadline is the caller's: its `stop` ends what is still
+                        // open.
+                        Stop::Drain => {
+                            tokio::select! {
+                                _ = conn.as_mut() => {}
+                                _ = closer.close.notified() => {}
+                            }
+                        }
                     }
                     return;
                 }
