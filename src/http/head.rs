@@ -50,6 +50,11 @@ pub(super) fn scan_head(
     o: &ServerOptions,
 ) -> Result<Option<(usize, Head)>, u16> {
     let mut i = s.scanned;
+    if i == head.len() {
+        // Nothing new (the guard asks again after each head and each read): what was there
+        // was judged already.
+        return Ok(None);
+    }
     while i < head.len() {
         // Most bytes are plain: skip them by the word (a CR just before must be looked at).
         if i == 0 || head[i - 1] != b'\r' {
