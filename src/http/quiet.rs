@@ -113,11 +113,22 @@ mod tests {
         let mut cx = Context::from_waker(&task_waker);
         assert!(fut.as_mut().poll(&mut cx).is_pending());
         assert!(fut.as_mut().poll(&mut cx).is_pending());
-        assert_eq!(polls.load(Ordering::SeqCst), 1, "a wake-up it did not cause skips it");
+        assert_eq!(
+            polls.load(Ordering::SeqCst),
+            1,
+            "a wake-up it did not cause skips it"
+        );
         open.store(true, Ordering::SeqCst);
-        let woke = gate_waker.lock().unwrap().take().expect("the gate kept a waker");
+        let woke = gate_waker
+            .lock()
+            .unwrap()
+            .take()
+            .expect("the gate kept a waker");
         woke.wake();
-        assert!(task_woke.flag.load(Ordering::SeqCst), "its wake-up wakes the task");
+        assert!(
+            task_woke.flag.load(Ordering::SeqCst),
+            "its wake-up wakes the task"
+        );
         assert!(fut.as_mut().poll(&mut cx).is_ready());
         assert_eq!(polls.load(Ordering::SeqCst), 2);
     }
