@@ -210,9 +210,10 @@ inline int portNumber(const char* p) {
 }
 
 /* scheme, host and port from the absolute url the library built (scheme://authority/target),
- * as ParseUrl() sets them (and a Host header when the request had none), without its copies;
- * the path and the parameters come from the library. */
-inline void importUrlParts(HttpRequest* req) {
+ * as ParseUrl() sets them (and a Host header when the request had none: `has_host` says it
+ * had one, which spares the lookup), without its copies; the path and the parameters come
+ * from the library. */
+inline void importUrlParts(HttpRequest* req, bool has_host) {
     const char* url = req->url.c_str();
     const char* sep = strstr(url, "://");
     if (sep == NULL) return req->ParseUrl();
@@ -236,7 +237,7 @@ inline void importUrlParts(HttpRequest* req) {
     int port = colon ? portNumber(colon + 1) : 0;
     if (port == 0) port = req->scheme == "https" ? DEFAULT_HTTPS_PORT : DEFAULT_HTTP_PORT;
     req->port = port;
-    req->FillHost(req->host.c_str(), port);
+    if (!has_host) req->FillHost(req->host.c_str(), port);
 }
 
 /* Builds the C++ request once per request from the library's. */
@@ -251,8 +252,10 @@ inline void importRequest(hv_http_request* in, HttpRequest* req) {
     int version = hv_http_request_version(in);
     req->http_major = (unsigned short)(version / 10);
     req->http_minor = (unsigned short)(version % 10);
+    bool has_host = false;
     forEachPair(in, hv_http_request_for_each_header,
-                [req](const char* k, size_t klen, const char* v, size_t vlen, bool) {
+                [req, &has_host](const char* k, size_t klen, const char* v, size_t vlen, bool) {
+        if (klen == 4 && strncasecmp(k, "Host", 4) == 0) has_host = true;
         if (klen == 6 && strncasecmp(k, "Cookie", 6) == 0) {
             // Cookies are parsed into req->cookies and kept out of the headers, as libhv does.
             HttpCookie cookie;
@@ -273,7 +276,7 @@ inline void importRequest(hv_http_request* in, HttpRequest* req) {
     size_t body_len = 0;
     const uint8_t* body = hv_http_request_body(in, &body_len);
     if (body && body_len) req->body.assign((const char*)body, body_len);
-    importUrlParts(req);
+    importUrlParts(req, has_host);
     const char* path = hv_http_request_path(in, &len);
     req->path.assign(path ? path : "", len);
     importParams(in, req);
