@@ -5,8 +5,9 @@
 use std::io::Write;
 use std::net::SocketAddr;
 
-/// The longest `[v6%scope]:port` text (`[` 45 `]` `:` 5).
-pub const SOCKET_ADDR_MAX: usize = 56;
+/// The longest text `Display` writes for a socket address: `[` 39 `%` 10 `]` `:` 5
+/// (eight full groups and a 32-bit scope id), so no address is cut short.
+pub const SOCKET_ADDR_MAX: usize = 58;
 
 /// `1.2.3.4:80` or `[::1]:80` into `buf`; returns the length written.
 pub fn socket_addr(buf: &mut [u8; SOCKET_ADDR_MAX], addr: SocketAddr) -> usize {
@@ -76,6 +77,7 @@ mod tests {
             "[::1]:443",
             "[2001:db8::7]:1",
             "[fe80::1%2]:80",
+            "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%4294967295]:65535",
         ] {
             let addr: SocketAddr = text.parse().unwrap();
             let mut buf = [0u8; SOCKET_ADDR_MAX];

@@ -18,9 +18,10 @@
 #include <stdint.h>
 
 /*
- The longest `[v6%scope]:port` text (`[` 45 `]` `:` 5).
+ The longest text `Display` writes for a socket address: `[` 39 `%` 10 `]` `:` 5
+ (eight full groups and a 32-bit scope id), so no address is cut short.
  */
-#define SOCKET_ADDR_MAX 56
+#define SOCKET_ADDR_MAX 58
 
 /*
  libhv's `INVALID_TIMER_ID`.

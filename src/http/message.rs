@@ -102,8 +102,8 @@ pub struct Response {
     /// in another language (the C++ `HttpResponse`) holds its own copy of them: it must not
     /// import them back, and its next report replaces them. Headers the pipeline sets itself
     /// (static files, `Allow`, error pages, C handlers) leave this list. Inline: a stage
-    /// mostly reports one or two (Content-Type), and a heap list cost each request an
-    /// allocation.
+    /// mostly reports one or two (Content-Type), and a heap list cost an allocation on every
+    /// request a C++ stage answers.
     staged: SmallVec<[HeaderName; 2]>,
 }
 
